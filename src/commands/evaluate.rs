@@ -1,0 +1,177 @@
+//! `tollgate evaluate`: gates → verdict (+ signature) → provenance (+ signature), then report.
+
+use super::{CommandError, CommandResult, Exit, clock, print};
+use crate::cli::{EvaluateArgs, ReportFormat};
+use crate::digest::sha256_hex;
+use crate::engine::{self, Decision, Inputs};
+use crate::output::write_atomic;
+use crate::policy::Policy;
+use crate::provenance::{self, ConfigFile, ProvenanceInputs};
+use crate::signing::{Signer, password_from_env};
+use crate::verdict::{Verdict, rfc3339};
+use anyhow::{Context, anyhow};
+use std::path::Path;
+use time::OffsetDateTime;
+
+pub fn run(args: &EvaluateArgs) -> CommandResult {
+    let now = clock(args.now.as_deref())?;
+    let started = OffsetDateTime::now_utc();
+    let policy = crate::policy::load(&args.policy).map_err(CommandError::config)?;
+    if !args.release.is_dir() {
+        return Err(CommandError::config(anyhow!(
+            "--release {}: not a directory; point it at the folder holding the artifacts and SHA256SUMS",
+            args.release.display()
+        )));
+    }
+    // Load the key before evaluating, so a bad key fails fast instead of after the gates.
+    let signer = match &args.key {
+        Some(path) => Some(Signer::load(path, password_from_env()).map_err(CommandError::config)?),
+        None => {
+            tracing::warn!(
+                "no --key given: the verdict and provenance are written unsigned and cannot be verified"
+            );
+            None
+        }
+    };
+    let commit = crate::repo::commit(&args.repo).map_err(|e| CommandError::config(anyhow!(e)))?;
+
+    let gates = crate::gates::from_policy(&policy);
+    let inputs = Inputs {
+        policy: &policy,
+        release: &args.release,
+        repo: &args.repo,
+        now,
+    };
+    let evaluation = engine::evaluate(&inputs, &gates);
+    let verdict = Verdict::new(&evaluation, &policy, commit, now);
+    let verdict_bytes = verdict.canonical_bytes();
+    let verdict_sha = sha256_hex(&verdict_bytes);
+
+    let toolchain = crate::repo::toolchain(&args.repo);
+    let host = crate::repo::host();
+    let config_files = config_files(&policy).map_err(CommandError::config)?;
+    let ci = provenance::ci_from_env();
+    let (repo, release) = (absolute(&args.repo), absolute(&args.release));
+    let (started_on, finished_on) = (rfc3339(started), rfc3339(OffsetDateTime::now_utc()));
+    let provenance_bytes = provenance::statement(&ProvenanceInputs {
+        verdict: &verdict,
+        verdict_sha256: &verdict_sha,
+        policy: &policy,
+        config_files: &config_files,
+        repo: &repo,
+        release: &release,
+        toolchain: &toolchain,
+        host: &host,
+        ci: &ci,
+        started_on: &started_on,
+        finished_on: &finished_on,
+    });
+
+    write_outputs(
+        args,
+        &verdict,
+        &verdict_bytes,
+        &verdict_sha,
+        &provenance_bytes,
+        signer.as_ref(),
+    )
+    .map_err(|error| CommandError {
+        exit: Exit::Usage,
+        error,
+    })?;
+
+    let report = match args.format {
+        ReportFormat::Text => crate::render::text(&verdict),
+        ReportFormat::Json => String::from_utf8_lossy(&verdict_bytes).into_owned(),
+        ReportFormat::Markdown => crate::render::markdown(&verdict),
+    };
+    print(&report)?;
+    Ok(match verdict.decision {
+        Decision::Promote => Exit::Success,
+        Decision::Block => Exit::Failure,
+    })
+}
+
+fn write_outputs(
+    args: &EvaluateArgs,
+    verdict: &Verdict,
+    verdict_bytes: &[u8],
+    verdict_sha: &str,
+    provenance_bytes: &[u8],
+    signer: Option<&Signer>,
+) -> anyhow::Result<()> {
+    let out = &args.out;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output directory {}", out.display()))?;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = out.join(name);
+        write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("verdict.json", verdict_bytes)?;
+    write("provenance.json", provenance_bytes)?;
+    if let Some(signer) = signer {
+        let verdict_sig = signer.sign(verdict_bytes, &verdict.trusted_comment(verdict_sha))?;
+        write("verdict.json.minisig", verdict_sig.as_bytes())?;
+        let provenance_comment = format!(
+            "tollgate-provenance environment:{} sha256:{} verdict:{verdict_sha}",
+            verdict.environment,
+            sha256_hex(provenance_bytes)
+        );
+        let provenance_sig = signer.sign(provenance_bytes, &provenance_comment)?;
+        write("provenance.json.minisig", provenance_sig.as_bytes())?;
+    } else {
+        // Never leave a stale signature beside a new, unsigned verdict.
+        for name in ["verdict.json.minisig", "provenance.json.minisig"] {
+            match std::fs::remove_file(out.join(name)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(anyhow!(
+                        "cannot remove stale {}: {e}",
+                        out.join(name).display()
+                    ));
+                }
+            }
+        }
+    }
+    tracing::info!(out = %out.display(), signed = signer.is_some(), "outputs written");
+    Ok(())
+}
+
+/// The policy file and every trusted key file, with their digests.
+fn config_files(policy: &Policy) -> anyhow::Result<Vec<ConfigFile>> {
+    let mut files = vec![ConfigFile {
+        name: policy.path.to_string_lossy().into_owned(),
+        sha256: policy.sha256.clone(),
+    }];
+    for key in policy
+        .trust
+        .artifact_keys
+        .iter()
+        .chain(&policy.trust.verdict_keys)
+    {
+        let (name, bytes) = match &key.path {
+            Some(path) => (
+                path.to_string_lossy().into_owned(),
+                std::fs::read(path)
+                    .with_context(|| format!("cannot read trusted key {}", path.display()))?,
+            ),
+            None => (
+                format!("inline key {}", key.key_id),
+                key.source.clone().into_bytes(),
+            ),
+        };
+        files.push(ConfigFile {
+            name,
+            sha256: sha256_hex(&bytes),
+        });
+    }
+    Ok(files)
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}

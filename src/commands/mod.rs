@@ -1,0 +1,81 @@
+//! Command implementations: glue between the parsed CLI and the library. Each returns an
+//! exit status or an error that carries its own exit code.
+
+mod evaluate;
+mod gates_list;
+mod keygen;
+mod policy_check;
+mod verify;
+
+use crate::cli::Command;
+use std::io::Write;
+use time::OffsetDateTime;
+
+/// The documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Promote / valid.
+    Success = 0,
+    /// Blocked / invalid.
+    Failure = 1,
+    /// Usage or configuration error.
+    Usage = 2,
+}
+
+/// An error that ends a command, with the exit code it maps to.
+#[derive(Debug)]
+pub struct CommandError {
+    pub exit: Exit,
+    pub error: anyhow::Error,
+}
+
+impl CommandError {
+    /// A usage or configuration problem (exit 2).
+    pub fn config(error: impl Into<anyhow::Error>) -> Self {
+        CommandError {
+            exit: Exit::Usage,
+            error: error.into(),
+        }
+    }
+}
+
+pub type CommandResult = Result<Exit, CommandError>;
+
+pub fn run(command: Command) -> CommandResult {
+    match command {
+        Command::Evaluate(args) => evaluate::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Policy(crate::cli::PolicyCommand::Check { file }) => policy_check::run(&file),
+        Command::Gates => gates_list::run(),
+    }
+}
+
+/// Print to stdout; a closed pipe is not an error (the reader has gone, the exit code stands).
+pub fn print(text: &str) -> Result<(), CommandError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CommandError {
+            exit: Exit::Usage,
+            error: anyhow::anyhow!("cannot write to stdout: {e}"),
+        }),
+    }
+}
+
+/// `--now` if given (RFC 3339), else the system clock.
+pub fn clock(now: Option<&str>) -> Result<OffsetDateTime, CommandError> {
+    match now {
+        None => Ok(OffsetDateTime::now_utc()),
+        Some(text) => crate::verdict::parse_rfc3339(text).ok_or_else(|| {
+            CommandError::config(anyhow::anyhow!(
+                "--now {text:?} is not an RFC 3339 time (e.g. 2026-11-21T12:00:00Z)"
+            ))
+        }),
+    }
+}

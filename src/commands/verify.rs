@@ -1,0 +1,62 @@
+//! `tollgate verify`: is this verdict signed by this key, current, for this environment,
+//! and about these artifacts?
+
+use super::{CommandError, CommandResult, Exit, clock, print};
+use crate::cli::{ReportFormat, VerifyArgs};
+use crate::keys::TrustedKey;
+use crate::verify::{Expectations, verify};
+use anyhow::anyhow;
+use serde_json::json;
+use std::path::Path;
+
+pub fn run(args: &VerifyArgs) -> CommandResult {
+    let now = clock(args.now.as_deref())?;
+    let key = TrustedKey::resolve(&args.pubkey, Path::new("."))
+        .map_err(|e| CommandError::config(anyhow!("--pubkey {}: {e}", args.pubkey)))?;
+    let environment = args
+        .environment
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: String| CommandError::config(anyhow!(e)))?;
+    let expect = Expectations {
+        environment,
+        artifacts: &args.artifact,
+        now,
+    };
+    let result = verify(&args.verdict, &key, &expect);
+    let (text, exit) = match (&result, args.format) {
+        (Ok(ok), ReportFormat::Json) => (
+            json!({"valid": true, "verdict": args.verdict, "sha256": ok.sha256, "environment": ok.verdict.environment,
+                   "decision": ok.verdict.decision, "expires_at": ok.verdict.expires_at, "subjects": ok.verdict.subjects.len(),
+                   "key_id": key.key_id.to_string()})
+            .to_string() + "\n",
+            Exit::Success,
+        ),
+        (Err(bad), ReportFormat::Json) => (
+            json!({"valid": false, "verdict": args.verdict, "problems": bad.problems}).to_string() + "\n",
+            Exit::Failure,
+        ),
+        (Ok(ok), _) => (
+            format!(
+                "valid: {} promotes to {} (signed by key {}, sha256 {}, {} subject(s), expires {})\n",
+                args.verdict.display(),
+                ok.verdict.environment,
+                key.key_id,
+                ok.sha256,
+                ok.verdict.subjects.len(),
+                ok.verdict.expires_at
+            ),
+            Exit::Success,
+        ),
+        (Err(bad), _) => {
+            let mut text = format!("INVALID: {}\n", args.verdict.display());
+            for problem in &bad.problems {
+                text.push_str(&format!("  - {problem}\n"));
+            }
+            (text, Exit::Failure)
+        }
+    };
+    print(&text)?;
+    Ok(exit)
+}

@@ -1,0 +1,176 @@
+//! Streaming SHA-256 of files: bounded memory, parallel across files, each file read once.
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Read size per `read(2)`: large enough to amortise syscalls, small enough that a few
+/// parallel readers stay far below the memory budget.
+const CHUNK: usize = 1 << 20;
+
+/// The SHA-256 and size of one file's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileDigest {
+    pub sha256: [u8; 32],
+    pub size: u64,
+}
+
+impl FileDigest {
+    pub fn hex(&self) -> String {
+        hex::encode(self.sha256)
+    }
+}
+
+/// Something else that wants to see a file's bytes during the single read (for example a
+/// minisign stream verifier).
+pub trait Sink {
+    fn update(&mut self, bytes: &[u8]);
+}
+
+/// SHA-256 of an in-memory byte string, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Hash one file in a single streaming pass, feeding every extra sink the same bytes.
+pub fn hash_file(path: &Path, sinks: &mut [&mut dyn Sink]) -> io::Result<FileDigest> {
+    let mut file = File::open(path)?;
+    hash_reader(&mut file, sinks)
+}
+
+/// Hash any reader in a single streaming pass.
+pub fn hash_reader(reader: &mut dyn Read, sinks: &mut [&mut dyn Sink]) -> io::Result<FileDigest> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = match reader.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let bytes = &buffer[..n];
+        hasher.update(bytes);
+        for sink in sinks.iter_mut() {
+            sink.update(bytes);
+        }
+        size += n as u64;
+    }
+    Ok(FileDigest {
+        sha256: hasher.finalize().into(),
+        size,
+    })
+}
+
+type Slot = Arc<OnceLock<Result<FileDigest, Arc<io::Error>>>>;
+
+/// Digests shared by every gate in one evaluation: a file is hashed at most once, whoever
+/// asks first, and concurrent askers wait for that one read.
+#[derive(Default)]
+pub struct DigestCache {
+    slots: Mutex<HashMap<PathBuf, Slot>>,
+}
+
+impl DigestCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn slot(&self, path: &Path) -> Slot {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        slots.entry(path.to_path_buf()).or_default().clone()
+    }
+
+    /// The digest of `path`, reading the file only if nobody has yet.
+    pub fn digest(&self, path: &Path) -> Result<FileDigest, Arc<io::Error>> {
+        self.slot(path)
+            .get_or_init(|| hash_file(path, &mut []).map_err(Arc::new))
+            .clone()
+    }
+
+    /// The digest of `path`; when this call is the one that reads the file, `sinks` see its
+    /// bytes too. Returns whether the sinks were fed, so a caller can fall back to a second
+    /// read in the rare case another gate hashed the file first.
+    pub fn digest_feeding(
+        &self,
+        path: &Path,
+        sinks: &mut [&mut dyn Sink],
+    ) -> (Result<FileDigest, Arc<io::Error>>, bool) {
+        let slot = self.slot(path);
+        let mut fed = false;
+        let result = slot
+            .get_or_init(|| {
+                fed = true;
+                hash_file(path, sinks).map_err(Arc::new)
+            })
+            .clone();
+        (result, fed)
+    }
+
+    /// Hash many files in parallel (one file per core at a time).
+    pub fn digest_all(&self, paths: &[PathBuf]) -> Vec<Result<FileDigest, Arc<io::Error>>> {
+        paths.par_iter().map(|p| self.digest(p)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    struct Count(usize);
+    impl Sink for Count {
+        fn update(&mut self, bytes: &[u8]) {
+            self.0 += bytes.len();
+        }
+    }
+
+    #[test]
+    fn known_vector_and_size() {
+        let digest = hash_reader(&mut &b"abc"[..], &mut []).unwrap();
+        assert_eq!(
+            digest.hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(digest.size, 3);
+    }
+
+    #[test]
+    fn sinks_see_every_byte_across_chunks() {
+        let data = vec![7u8; CHUNK * 2 + 5];
+        let mut count = Count(0);
+        let digest = hash_reader(&mut &data[..], &mut [&mut count]).unwrap();
+        assert_eq!(count.0, data.len());
+        assert_eq!(digest.hex(), sha256_hex(&data));
+    }
+
+    #[test]
+    fn cache_reads_a_file_once() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"hello").unwrap();
+        let cache = DigestCache::new();
+        let first = cache.digest(file.path()).unwrap();
+        // Change the file: a cached digest proves the second call did not read it again.
+        std::fs::write(file.path(), b"changed").unwrap();
+        assert_eq!(cache.digest(file.path()).unwrap(), first);
+        let mut count = Count(0);
+        let (again, fed) = cache.digest_feeding(file.path(), &mut [&mut count]);
+        assert_eq!(again.unwrap(), first);
+        assert!(!fed);
+        assert_eq!(count.0, 0);
+    }
+
+    #[test]
+    fn missing_file_is_an_error_not_a_digest() {
+        let cache = DigestCache::new();
+        assert!(cache.digest(Path::new("/nonexistent/tollgate")).is_err());
+    }
+}

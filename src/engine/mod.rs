@@ -1,0 +1,193 @@
+//! The engine: runs every configured gate (concurrently, never stopping at the first
+//! failure), applies waivers, and decides.
+
+mod decision;
+mod waivers;
+
+pub use decision::{Decision, decide};
+pub use waivers::{WaiverSummary, WaiverUse, apply as apply_waivers};
+
+use crate::digest::DigestCache;
+use crate::gates::{Gate, GateContext, GateResult};
+use crate::policy::Policy;
+use crate::release::ReleaseDir;
+use crate::report::{GateReport, Subject};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::time::Instant;
+use time::OffsetDateTime;
+
+/// Everything one evaluation concluded, before it is bound into a verdict.
+#[derive(Debug)]
+pub struct Evaluation {
+    pub decision: Decision,
+    pub reasons: Vec<String>,
+    pub reports: Vec<GateReport>,
+    pub subjects: Vec<Subject>,
+    pub waivers: WaiverSummary,
+    /// Problems met while identifying the subjects (they also block).
+    pub subject_errors: Vec<String>,
+}
+
+/// Inputs of one evaluation.
+pub struct Inputs<'a> {
+    pub policy: &'a Policy,
+    pub release: &'a Path,
+    pub repo: &'a Path,
+    pub now: OffsetDateTime,
+}
+
+/// Run `gates` against the inputs and decide.
+pub fn evaluate(inputs: &Inputs<'_>, gates: &[Box<dyn Gate>]) -> Evaluation {
+    let digests = DigestCache::new();
+    let ctx = GateContext {
+        policy: inputs.policy,
+        release: inputs.release,
+        repo: inputs.repo,
+        digests: &digests,
+        now: inputs.now,
+    };
+    let results: Vec<(GateReport, Vec<Subject>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = gates
+            .iter()
+            .map(|gate| scope.spawn(|| run_one(gate.as_ref(), &ctx)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(gates)
+            .map(|(handle, gate)| {
+                handle.join().unwrap_or_else(|_| {
+                    (
+                        panicked(gate.as_ref(), "the gate's thread panicked"),
+                        Vec::new(),
+                    )
+                })
+            })
+            .collect()
+    });
+    let mut reports = Vec::with_capacity(results.len());
+    let mut reported_subjects: Vec<Subject> = Vec::new();
+    for (report, subjects) in results {
+        reports.push(report);
+        reported_subjects.extend(subjects);
+    }
+    let (subjects, subject_errors) = if reported_subjects.is_empty() {
+        subjects_from_listing(inputs.release, &digests)
+    } else {
+        reported_subjects.sort();
+        reported_subjects.dedup();
+        (reported_subjects, Vec::new())
+    };
+
+    let waivers = apply_waivers(&inputs.policy.waivers, &mut reports, inputs.now);
+    let (mut decision, mut reasons) = decide(&reports);
+    if !subject_errors.is_empty() {
+        decision = Decision::Block;
+        reasons.extend(subject_errors.iter().cloned());
+    }
+    if subjects.is_empty() {
+        decision = Decision::Block;
+        reasons.push("the release has no artifacts to bind a verdict to".to_owned());
+    }
+    Evaluation {
+        decision,
+        reasons,
+        reports,
+        subjects,
+        waivers,
+        subject_errors,
+    }
+}
+
+/// Run one gate, turning an error or a panic into an `Error` report (which blocks).
+fn run_one(gate: &dyn Gate, ctx: &GateContext<'_>) -> (GateReport, Vec<Subject>) {
+    let started = Instant::now();
+    let _span = tracing::info_span!("gate", name = gate.name()).entered();
+    let outcome = catch_unwind(AssertUnwindSafe(|| gate.evaluate(ctx)));
+    let (mut report, subjects) = match outcome {
+        Ok(Ok(GateResult {
+            findings,
+            evidence,
+            subjects,
+        })) => (
+            GateReport::from_findings(gate.name(), findings, evidence),
+            subjects,
+        ),
+        Ok(Err(reason)) => {
+            tracing::warn!(gate = gate.name(), %reason, "gate could not evaluate");
+            (GateReport::errored(gate.name(), reason), Vec::new())
+        }
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            (panicked(gate, &message), Vec::new())
+        }
+    };
+    report.required = gate.required();
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        gate = gate.name(),
+        outcome = report.outcome.as_str(),
+        ms = report.duration_ms,
+        "gate done"
+    );
+    (report, subjects)
+}
+
+fn panicked(gate: &dyn Gate, message: &str) -> GateReport {
+    let mut report = GateReport::errored(gate.name(), format!("the gate panicked: {message}"));
+    report.required = gate.required();
+    report
+}
+
+/// When no gate identified the artifacts, every file in the release directory is one
+/// (signatures excepted).
+fn subjects_from_listing(release: &Path, digests: &DigestCache) -> (Vec<Subject>, Vec<String>) {
+    let dir = match ReleaseDir::open(release) {
+        Ok(dir) => dir,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![format!(
+                    "cannot open release directory {}: {e}",
+                    release.display()
+                )],
+            );
+        }
+    };
+    let names = match dir.list() {
+        Ok(names) => names,
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![format!(
+                    "cannot list release directory {}: {e}",
+                    release.display()
+                )],
+            );
+        }
+    };
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|n| !n.ends_with(".minisig"))
+        .collect();
+    let paths: Vec<_> = names.iter().map(|n| dir.path_of(n)).collect();
+    let mut subjects = Vec::new();
+    let mut errors = Vec::new();
+    for (name, digest) in names.into_iter().zip(digests.digest_all(&paths)) {
+        match digest {
+            Ok(d) => subjects.push(Subject {
+                name,
+                sha256: d.hex(),
+            }),
+            Err(e) => errors.push(format!("cannot hash release file {name}: {e}")),
+        }
+    }
+    (subjects, errors)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,60 @@
+//! The gate interface and the built-in gates. Each gate examines one kind of evidence and
+//! returns findings; it never decides promotion.
+
+pub mod signatures;
+
+use crate::digest::DigestCache;
+use crate::policy::Policy;
+use crate::report::{Evidence, Finding, Subject};
+use std::path::Path;
+use time::OffsetDateTime;
+
+/// What every gate may look at.
+pub struct GateContext<'a> {
+    pub policy: &'a Policy,
+    /// The release directory (artifacts, sums, signatures).
+    pub release: &'a Path,
+    /// The source repository the release was built from.
+    pub repo: &'a Path,
+    /// Digests shared across gates, so each file is read once.
+    pub digests: &'a DigestCache,
+    /// The evaluation's clock reading.
+    pub now: OffsetDateTime,
+}
+
+/// A gate's findings and the inputs it examined.
+#[derive(Debug, Default)]
+pub struct GateResult {
+    pub findings: Vec<Finding>,
+    pub evidence: Vec<Evidence>,
+    /// Artifacts this gate identified, with the digests it computed (the verdict's subjects).
+    pub subjects: Vec<Subject>,
+}
+
+/// One kind of evidence check. `Err` means the gate could not evaluate, which blocks.
+pub trait Gate: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn required(&self) -> bool;
+    fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String>;
+}
+
+/// A built-in gate's name and what it checks, for `tollgate gates`.
+pub struct GateInfo {
+    pub name: &'static str,
+    pub summary: &'static str,
+}
+
+/// Every gate built into this version.
+pub const BUILT_IN: &[GateInfo] = &[GateInfo {
+    name: signatures::NAME,
+    summary: "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys",
+}];
+
+/// The gates a policy configures, ready to run.
+pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {
+    let mut gates: Vec<Box<dyn Gate>> = Vec::new();
+    if let Some(config) = &policy.gates.signatures {
+        gates.push(Box::new(signatures::SignaturesGate::new(config.clone())));
+    }
+    gates
+}

@@ -1,0 +1,295 @@
+//! The signatures gate: every artifact matches SHA256SUMS, the sums file is signed by a
+//! trusted key, and (as the policy says) each artifact's own minisign signature verifies.
+
+mod artifact;
+mod minisig;
+mod sums;
+
+pub use sums::{ParsedSums, SumsEntry, parse as parse_sums};
+
+use super::{Gate, GateContext, GateResult};
+use crate::digest::sha256_hex;
+use crate::keys::TrustedKey;
+use crate::policy::SignaturesConfig;
+use crate::release::{ReleaseDir, Resolved};
+use crate::report::{Evidence, Finding};
+use minisig::SignatureFile;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+pub const NAME: &str = "signatures";
+
+/// Sums and signature files are small; anything larger is not a sums file.
+const MAX_SMALL_FILE: u64 = 16 << 20;
+
+pub struct SignaturesGate {
+    config: SignaturesConfig,
+}
+
+impl SignaturesGate {
+    pub fn new(config: SignaturesConfig) -> Self {
+        SignaturesGate { config }
+    }
+}
+
+impl Gate for SignaturesGate {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn required(&self) -> bool {
+        self.config.required
+    }
+
+    fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
+        let release = ReleaseDir::open(ctx.release).map_err(|e| {
+            format!(
+                "cannot open release directory {}: {e}",
+                ctx.release.display()
+            )
+        })?;
+        let keys = &ctx.policy.trust.artifact_keys;
+        let mut out = GateResult::default();
+
+        let sums_name = normalize(&self.config.sums.to_string_lossy());
+        let sums_bytes = match release.resolve(&sums_name) {
+            Resolved::File(path) => read_small(&path)?,
+            other => {
+                return Err(format!(
+                    "sums file `{sums_name}` in {}: {}; publish it or set `sums` in [gates.signatures]",
+                    ctx.release.display(),
+                    describe(&other)
+                ));
+            }
+        };
+        out.evidence.push(evidence_of(&sums_name, &sums_bytes));
+
+        let sig_name = normalize(&self.config.sums_signature.to_string_lossy());
+        if self.config.require_sums_signature {
+            let sums = (sums_name.as_str(), sums_bytes.as_slice());
+            self.check_sums_signature(&release, keys, sums, &sig_name, &mut out)?;
+        }
+
+        let text = String::from_utf8(sums_bytes)
+            .map_err(|_| format!("sums file `{sums_name}` is not UTF-8 text"))?;
+        let parsed = sums::parse(&text);
+        for bad in &parsed.malformed {
+            out.findings.push(
+                Finding::error(
+                    "sig.malformed-line",
+                    format!("{sums_name} line {}: {}", bad.line, bad.reason),
+                )
+                .at(&sums_name, Some(bad.line))
+                .hint("regenerate the file with `sha256sum FILE... > SHA256SUMS`"),
+            );
+        }
+        let entries = unique_entries(&parsed, &sums_name, &mut out.findings);
+        if entries.is_empty() {
+            out.findings.push(
+                Finding::error(
+                    "sig.no-artifacts",
+                    format!("{sums_name} lists no artifacts"),
+                )
+                .at(&sums_name, None)
+                .hint("a release needs at least one artifact listed in its sums file"),
+            );
+        }
+
+        let checks: Vec<artifact::ArtifactOutcome> = entries
+            .par_iter()
+            .map(|entry| artifact::check(ctx, &release, &self.config, keys, entry, &sums_name))
+            .collect();
+        let listed: HashSet<String> = entries.iter().map(|e| normalize(&e.name)).collect();
+        for check in checks {
+            out.findings.extend(check.findings);
+            out.evidence.extend(check.evidence);
+            out.subjects.extend(check.subject);
+        }
+
+        let listing = release.list().map_err(|e| {
+            format!(
+                "cannot list release directory {}: {e}",
+                ctx.release.display()
+            )
+        })?;
+        for name in listing {
+            let exempt = name == sums_name || name == sig_name || name.ends_with(".minisig");
+            if !exempt && !listed.contains(&name) {
+                out.findings.push(
+                    Finding::error(
+                        "sig.unlisted-file",
+                        format!("{name} is in the release directory but not in {sums_name}"),
+                    )
+                    .subject(&name)
+                    .hint(format!(
+                        "list it in {sums_name}, or remove it from the release"
+                    )),
+                );
+            }
+        }
+        out.evidence.sort();
+        Ok(out)
+    }
+}
+
+impl SignaturesGate {
+    fn check_sums_signature(
+        &self,
+        release: &ReleaseDir,
+        keys: &[TrustedKey],
+        (sums_name, sums_bytes): (&str, &[u8]),
+        sig_name: &str,
+        out: &mut GateResult,
+    ) -> Result<(), String> {
+        let sig_path = match release.resolve(sig_name) {
+            Resolved::File(path) => path,
+            Resolved::Escapes(why) => {
+                out.findings.push(escape_finding(sig_name, why));
+                return Ok(());
+            }
+            other => {
+                out.findings.push(
+                    Finding::error(
+                        "sig.signature-missing",
+                        format!(
+                            "signature over {sums_name}: {sig_name} {}",
+                            describe(&other)
+                        ),
+                    )
+                    .subject(sums_name)
+                    .hint(format!("sign it: minisign -S -s KEY -m {sums_name}")),
+                );
+                return Ok(());
+            }
+        };
+        let sig_bytes = read_small(&sig_path)?;
+        out.evidence.push(evidence_of(sig_name, &sig_bytes));
+        match parse_signature(&sig_bytes, sig_name, sums_name) {
+            Ok(file) => {
+                let check = file.check_bytes(keys, sums_bytes, self.config.allow_legacy);
+                out.findings
+                    .extend(minisig::finding(&check, sums_name, sig_name, keys));
+            }
+            Err(finding) => out.findings.push(*finding),
+        }
+        Ok(())
+    }
+}
+
+/// A name as the release listing spells it: `/`-separated, without `./` segments.
+fn normalize(name: &str) -> String {
+    name.split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn describe(resolved: &Resolved) -> String {
+    match resolved {
+        Resolved::File(_) => "is present".to_owned(),
+        Resolved::Missing => "is missing".to_owned(),
+        Resolved::NotAFile => "is not a regular file".to_owned(),
+        Resolved::Escapes(why) => format!("cannot be used: {why}"),
+    }
+}
+
+/// Read a small evidence file (sums, signature) whole, refusing anything implausibly large.
+fn read_small(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SMALL_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_SMALL_FILE {
+        return Err(format!(
+            "{} is larger than {} MiB; it is not a sums or signature file",
+            path.display(),
+            MAX_SMALL_FILE >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+fn evidence_of(name: &str, bytes: &[u8]) -> Evidence {
+    Evidence {
+        path: name.to_owned(),
+        sha256: sha256_hex(bytes),
+        size: bytes.len() as u64,
+    }
+}
+
+fn escape_finding(name: &str, why: &str) -> Finding {
+    Finding::error(
+        "sig.path-escape",
+        format!("`{name}` points outside the release directory: {why}"),
+    )
+    .subject(name)
+    .hint("list artifacts by plain relative names inside the release directory")
+}
+
+/// Parse a `.minisig` file, or the finding that says why it cannot be.
+fn parse_signature(
+    bytes: &[u8],
+    sig_name: &str,
+    subject: &str,
+) -> Result<SignatureFile, Box<Finding>> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| "not UTF-8 text".to_owned())
+        .and_then(SignatureFile::parse)
+        .map_err(|reason| {
+            Box::new(
+                Finding::error(
+                    "sig.signature-malformed",
+                    format!("{sig_name} is not a minisign signature: {reason}"),
+                )
+                .subject(subject)
+                .at(sig_name, None)
+                .hint("regenerate it with minisign -S"),
+            )
+        })
+}
+
+/// The first entry for each name; later ones are reported as duplicates.
+fn unique_entries(
+    parsed: &ParsedSums,
+    sums_name: &str,
+    findings: &mut Vec<Finding>,
+) -> Vec<SumsEntry> {
+    let mut first: HashMap<String, &SumsEntry> = HashMap::new();
+    let mut unique = Vec::new();
+    for entry in &parsed.entries {
+        let key = normalize(&entry.name);
+        match first.get(&key) {
+            Some(earlier) => {
+                let conflict = if earlier.sha256 == entry.sha256 {
+                    ""
+                } else {
+                    " with a different digest"
+                };
+                findings.push(
+                    Finding::error(
+                        "sig.duplicate-entry",
+                        format!(
+                            "{sums_name} line {} lists `{}` again{conflict} (first on line {})",
+                            entry.line, entry.name, earlier.line
+                        ),
+                    )
+                    .subject(&entry.name)
+                    .at(sums_name, Some(entry.line))
+                    .hint("list each artifact exactly once"),
+                );
+            }
+            None => {
+                first.insert(key, entry);
+                unique.push(entry.clone());
+            }
+        }
+    }
+    unique
+}
+
+#[cfg(test)]
+mod tests;

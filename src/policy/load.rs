@@ -1,0 +1,303 @@
+//! Reading a policy file and validating it into a `Policy`, with errors that name the place.
+
+use super::error::{PolicyError, unknown_field_hint};
+use super::raw::{RawGates, RawPolicy, RawSignatures, RawTrust, RawWaiver};
+use super::waiver::{Waiver, WaiverExpiry, WaiverMatch};
+use super::{ArtifactSignatures, Environment, Gates, Policy, SignaturesConfig, Trust};
+use crate::digest::sha256_hex;
+use crate::keys::TrustedKey;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::{Date, OffsetDateTime, Time, format_description::well_known::Rfc3339};
+use toml::Spanned;
+
+/// Gates built into this version, in evaluation order.
+pub const KNOWN_GATES: &[&str] = &["signatures"];
+
+/// Gates the design reserves that this version does not build in yet.
+const PLANNED_GATES: &[&str] = &[
+    "real_deps",
+    "sbom",
+    "audit",
+    "smoke",
+    "drills",
+    "git",
+    "plugin",
+];
+
+const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// Read and validate the policy at `path`.
+pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        PolicyError::whole_file(path, format!("cannot read the policy: {e}"))
+            .with_hint("pass an existing file with --policy (examples live in gates/)")
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| PolicyError::whole_file(path, format!("the policy is not UTF-8 text: {e}")))?;
+    parse(path, &text)
+}
+
+/// Validate policy `text` as if read from `path` (relative paths resolve beside it).
+pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
+    let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let message = e.message().trim().to_owned();
+        let hint = unknown_field_hint(&message);
+        let mut error = PolicyError::at(path, text, span, message);
+        error.hint = hint;
+        error
+    })?;
+    Validator {
+        path,
+        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        text,
+    }
+    .policy(raw)
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    dir: PathBuf,
+    text: &'a str,
+}
+
+impl Validator<'_> {
+    fn error<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> PolicyError {
+        PolicyError::at(self.path, self.text, spanned.span(), message)
+    }
+
+    fn policy(&self, raw: RawPolicy) -> Result<Policy, PolicyError> {
+        let environment = raw
+            .environment
+            .get_ref()
+            .parse::<Environment>()
+            .map_err(|e| self.error(&raw.environment, format!("`environment`: {e}")))?;
+        let verdict_ttl = match &raw.verdict_ttl {
+            Some(ttl) => self.duration("verdict_ttl", ttl)?,
+            None => DEFAULT_TTL,
+        };
+        let trust = match raw.trust {
+            Some(trust) => self.trust(trust)?,
+            None => Trust::default(),
+        };
+        let gates = match raw.gates {
+            Some(gates) => self.gates(gates, &trust)?,
+            None => Gates::default(),
+        };
+        let waivers = raw
+            .waivers
+            .unwrap_or_default()
+            .iter()
+            .map(|w| self.waiver(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Policy {
+            path: self.path.to_path_buf(),
+            dir: self.dir.clone(),
+            sha256: sha256_hex(self.text.as_bytes()),
+            environment,
+            verdict_ttl,
+            trust,
+            gates,
+            waivers,
+        })
+    }
+
+    fn duration(&self, key: &str, value: &Spanned<String>) -> Result<Duration, PolicyError> {
+        let duration = humantime::parse_duration(value.get_ref()).map_err(|e| {
+            self.error(
+                value,
+                format!("`{key}`: invalid duration {:?}: {e}", value.get_ref()),
+            )
+            .with_hint("write a duration such as \"90s\", \"2h\" or \"92d\"")
+        })?;
+        if duration.is_zero() {
+            return Err(self.error(value, format!("`{key}` must be longer than zero")));
+        }
+        Ok(duration)
+    }
+
+    fn keys(
+        &self,
+        key: &str,
+        entries: Option<Vec<Spanned<String>>>,
+    ) -> Result<Vec<TrustedKey>, PolicyError> {
+        entries
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| {
+                TrustedKey::resolve(entry.get_ref(), &self.dir).map_err(|e| {
+                    self.error(entry, format!("`trust.{key}`: {e}")).with_hint(
+                        "give a minisign public key file (relative to the policy) or an inline \"RW...\" key",
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn trust(&self, raw: RawTrust) -> Result<Trust, PolicyError> {
+        Ok(Trust {
+            artifact_keys: self.keys("artifact_keys", raw.artifact_keys)?,
+            verdict_keys: self.keys("verdict_keys", raw.verdict_keys)?,
+        })
+    }
+
+    fn gates(&self, raw: RawGates, trust: &Trust) -> Result<Gates, PolicyError> {
+        let planned = [
+            &raw.real_deps,
+            &raw.sbom,
+            &raw.audit,
+            &raw.smoke,
+            &raw.drills,
+            &raw.git,
+            &raw.plugin,
+        ];
+        for (name, table) in PLANNED_GATES.iter().zip(planned) {
+            if let Some(table) = table {
+                return Err(self
+                    .error(
+                        table,
+                        format!(
+                            "gate `{name}` is not built into tollgate {} yet",
+                            env!("CARGO_PKG_VERSION")
+                        ),
+                    )
+                    .with_hint(format!(
+                        "remove [gates.{name}]; gates available now: {}",
+                        KNOWN_GATES.join(", ")
+                    )));
+            }
+        }
+        Ok(Gates {
+            signatures: raw
+                .signatures
+                .map(|s| self.signatures(s, trust))
+                .transpose()?,
+        })
+    }
+
+    fn signatures(
+        &self,
+        raw: Spanned<RawSignatures>,
+        trust: &Trust,
+    ) -> Result<SignaturesConfig, PolicyError> {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let sums = raw
+            .sums
+            .as_ref()
+            .map_or("SHA256SUMS".to_owned(), |s| s.get_ref().clone());
+        let sums_signature = raw
+            .sums_signature
+            .as_ref()
+            .map_or(format!("{sums}.minisig"), |s| s.get_ref().clone());
+        let artifact_signatures = match &raw.artifact_signatures {
+            Some(value) => value.get_ref().parse().map_err(|e| {
+                self.error(
+                    value,
+                    format!("`gates.signatures.artifact_signatures`: {e}"),
+                )
+            })?,
+            None => ArtifactSignatures::Optional,
+        };
+        let config = SignaturesConfig {
+            required: raw.required.unwrap_or(true),
+            sums: PathBuf::from(sums),
+            sums_signature: PathBuf::from(sums_signature),
+            require_sums_signature: raw.require_sums_signature.unwrap_or(true),
+            artifact_signatures,
+            allow_legacy: raw.allow_legacy.unwrap_or(true),
+        };
+        let checks_signatures = config.require_sums_signature
+            || config.artifact_signatures != ArtifactSignatures::Ignore;
+        if checks_signatures && trust.artifact_keys.is_empty() {
+            return Err(PolicyError::at(
+                self.path,
+                self.text,
+                span,
+                "[gates.signatures] checks minisign signatures but [trust] artifact_keys is empty",
+            )
+            .with_hint("add the release signing public key to [trust] artifact_keys"));
+        }
+        Ok(config)
+    }
+
+    fn waiver(&self, raw: &Spanned<RawWaiver>) -> Result<Waiver, PolicyError> {
+        let w = raw.get_ref();
+        let (line, _) = super::line_col(self.text, raw.span().start);
+        let non_empty = |field: &Spanned<String>, name: &str| {
+            if field.get_ref().trim().is_empty() {
+                Err(self.error(field, format!("waiver `{name}` must not be empty")))
+            } else {
+                Ok(field.get_ref().trim().to_owned())
+            }
+        };
+        let gate = non_empty(&w.gate, "gate")?;
+        if !KNOWN_GATES.contains(&gate.as_str()) && !PLANNED_GATES.contains(&gate.as_str()) {
+            let mut all: Vec<&str> = KNOWN_GATES.to_vec();
+            all.extend_from_slice(PLANNED_GATES);
+            let mut error = self.error(&w.gate, format!("waiver names unknown gate `{gate}`"));
+            if let Some(best) = super::nearest(&gate, &all) {
+                error = error.with_hint(format!("did you mean `{best}`?"));
+            }
+            return Err(error);
+        }
+        if w.code.is_none() && w.id.is_none() {
+            return Err(PolicyError::at(
+                self.path,
+                self.text,
+                raw.span(),
+                "a waiver needs `code` or `id` (or both)",
+            )
+            .with_hint(
+                "name the finding code (e.g. \"sig.unlisted-file\") or the subject id it waives",
+            ));
+        }
+        let code = w.code.as_ref().map(|c| non_empty(c, "code")).transpose()?;
+        let id = w.id.as_ref().map(|i| non_empty(i, "id")).transpose()?;
+        let (expires, expiry) = self.expiry(&w.expires)?;
+        Ok(Waiver {
+            gate,
+            matches: WaiverMatch { code, id },
+            reason: non_empty(&w.reason, "reason")?,
+            owner: non_empty(&w.owner, "owner")?,
+            expires,
+            expiry,
+            line,
+        })
+    }
+
+    fn expiry(&self, value: &Spanned<toml::Value>) -> Result<(String, WaiverExpiry), PolicyError> {
+        let text = match value.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => {
+                return Err(self.error(
+                    value,
+                    format!(
+                        "waiver `expires` must be a date, found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        let void_from = parse_expiry(&text).ok_or_else(|| {
+            self.error(
+                value,
+                format!("waiver `expires`: cannot read {text:?} as a date"),
+            )
+            .with_hint("write a date (2026-12-31, valid through that day UTC) or an RFC 3339 time")
+        })?;
+        Ok((text, WaiverExpiry { void_from }))
+    }
+}
+
+/// A date is valid through the end of that day (UTC); a full timestamp is exact.
+fn parse_expiry(text: &str) -> Option<OffsetDateTime> {
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(at);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = Date::parse(text, &format).ok()?;
+    Some(date.next_day()?.with_time(Time::MIDNIGHT).assume_utc())
+}

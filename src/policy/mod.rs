@@ -1,0 +1,139 @@
+//! The promotion policy: validated configuration that gates and the engine rely on.
+//! `load` reads and checks a file; gates only ever see these validated types.
+
+mod error;
+mod load;
+mod raw;
+mod waiver;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{PolicyError, line_col, nearest};
+pub use load::{KNOWN_GATES, load, parse};
+pub use waiver::{Waiver, WaiverExpiry, WaiverMatch};
+
+use crate::keys::TrustedKey;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A promotion target. A policy for one environment never promotes to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Regtest,
+    Testnet,
+    Mainnet,
+}
+
+impl Environment {
+    pub const ALL: [&'static str; 3] = ["regtest", "testnet", "mainnet"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Regtest => "regtest",
+            Environment::Testnet => "testnet",
+            Environment::Mainnet => "mainnet",
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Environment {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "regtest" => Ok(Environment::Regtest),
+            "testnet" => Ok(Environment::Testnet),
+            "mainnet" => Ok(Environment::Mainnet),
+            other => Err(format!(
+                "unknown environment `{other}`; expected one of: {}",
+                Environment::ALL.join(", ")
+            )),
+        }
+    }
+}
+
+/// A validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where the policy was read from, as given.
+    pub path: PathBuf,
+    /// The directory relative paths in the policy are resolved against.
+    pub dir: PathBuf,
+    /// SHA-256 of the policy file's exact bytes.
+    pub sha256: String,
+    pub environment: Environment,
+    pub verdict_ttl: Duration,
+    pub trust: Trust,
+    pub gates: Gates,
+    pub waivers: Vec<Waiver>,
+}
+
+/// Keys trusted for artifacts and for verdicts.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    pub artifact_keys: Vec<TrustedKey>,
+    pub verdict_keys: Vec<TrustedKey>,
+}
+
+/// The configured gates; a gate whose table is absent does not run.
+#[derive(Debug, Clone, Default)]
+pub struct Gates {
+    pub signatures: Option<SignaturesConfig>,
+}
+
+impl Gates {
+    /// Names of the configured gates, in evaluation order.
+    pub fn configured(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.signatures.is_some() {
+            names.push("signatures");
+        }
+        names
+    }
+}
+
+/// Whether `NAME.minisig` beside each artifact is demanded, checked when present, or ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactSignatures {
+    Required,
+    Optional,
+    Ignore,
+}
+
+impl FromStr for ArtifactSignatures {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "required" => Ok(Self::Required),
+            "optional" => Ok(Self::Optional),
+            "ignore" => Ok(Self::Ignore),
+            other => Err(format!(
+                "unknown value `{other}`; expected one of: required, optional, ignore"
+            )),
+        }
+    }
+}
+
+/// `[gates.signatures]`, validated.
+#[derive(Debug, Clone)]
+pub struct SignaturesConfig {
+    pub required: bool,
+    /// Sums file, relative to the release directory.
+    pub sums: PathBuf,
+    /// Signature over the sums file, relative to the release directory.
+    pub sums_signature: PathBuf,
+    pub require_sums_signature: bool,
+    pub artifact_signatures: ArtifactSignatures,
+    /// Accept legacy (non-prehashed) minisign signatures.
+    pub allow_legacy: bool,
+}

@@ -1,0 +1,59 @@
+//! The policy file exactly as written: serde types with spans, unknown keys rejected.
+//! Nothing here is trusted; `validate` turns it into a `Policy`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub environment: Spanned<String>,
+    pub verdict_ttl: Option<Spanned<String>>,
+    pub trust: Option<RawTrust>,
+    pub gates: Option<RawGates>,
+    pub waivers: Option<Vec<Spanned<RawWaiver>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrust {
+    pub artifact_keys: Option<Vec<Spanned<String>>>,
+    pub verdict_keys: Option<Vec<Spanned<String>>>,
+}
+
+/// Every gate name the design reserves. Gates not yet built into this version are accepted
+/// syntactically only so that validation can say so precisely (and refuse the policy).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGates {
+    pub signatures: Option<Spanned<RawSignatures>>,
+    pub real_deps: Option<Spanned<toml::Value>>,
+    pub sbom: Option<Spanned<toml::Value>>,
+    pub audit: Option<Spanned<toml::Value>>,
+    pub smoke: Option<Spanned<toml::Value>>,
+    pub drills: Option<Spanned<toml::Value>>,
+    pub git: Option<Spanned<toml::Value>>,
+    pub plugin: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignatures {
+    pub required: Option<bool>,
+    pub sums: Option<Spanned<String>>,
+    pub sums_signature: Option<Spanned<String>>,
+    pub require_sums_signature: Option<bool>,
+    pub artifact_signatures: Option<Spanned<String>>,
+    pub allow_legacy: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiver {
+    pub gate: Spanned<String>,
+    pub code: Option<Spanned<String>>,
+    pub id: Option<Spanned<String>>,
+    pub reason: Spanned<String>,
+    pub owner: Spanned<String>,
+    pub expires: Spanned<toml::Value>,
+}

@@ -1,0 +1,156 @@
+//! The release directory: listing its files and resolving names without escaping it.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// Why a name from a sums file cannot be used inside the release directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// A regular file inside the release directory.
+    File(PathBuf),
+    /// Nothing exists at that name.
+    Missing,
+    /// The name exists but is not a regular file (a directory, a device).
+    NotAFile,
+    /// The name is absolute, climbs with `..`, or resolves through a symlink to a place
+    /// outside the release directory.
+    Escapes(&'static str),
+}
+
+/// A release directory with its canonical root.
+pub struct ReleaseDir {
+    pub root: PathBuf,
+    canonical: PathBuf,
+}
+
+impl ReleaseDir {
+    pub fn open(root: &Path) -> io::Result<ReleaseDir> {
+        let canonical = root.canonicalize()?;
+        if !canonical.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "not a directory",
+            ));
+        }
+        Ok(ReleaseDir {
+            root: root.to_path_buf(),
+            canonical,
+        })
+    }
+
+    /// Resolve a relative name (as written in a sums file) safely.
+    pub fn resolve(&self, name: &str) -> Resolved {
+        let path = Path::new(name);
+        if name.contains('\0') {
+            return Resolved::Escapes("the name contains a NUL byte");
+        }
+        for component in path.components() {
+            match component {
+                Component::Normal(_) | Component::CurDir => {}
+                Component::ParentDir => return Resolved::Escapes("the name climbs out with `..`"),
+                Component::RootDir | Component::Prefix(_) => {
+                    return Resolved::Escapes("the name is an absolute path");
+                }
+            }
+        }
+        let joined = self.canonical.join(path);
+        match joined.symlink_metadata() {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Resolved::Missing,
+            Err(_) => return Resolved::Missing,
+            Ok(_) => {}
+        }
+        let Ok(target) = joined.canonicalize() else {
+            // A dangling symlink: it points somewhere that does not exist.
+            return Resolved::Missing;
+        };
+        if !target.starts_with(&self.canonical) {
+            return Resolved::Escapes("a symlink on the way points outside the release directory");
+        }
+        if target.is_file() {
+            Resolved::File(target)
+        } else {
+            Resolved::NotAFile
+        }
+    }
+
+    /// Every non-directory entry under the root, as `/`-separated relative names, sorted.
+    /// Symlinked directories are not followed.
+    pub fn list(&self) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        let mut stack = vec![(self.canonical.clone(), String::new())];
+        while let Some((dir, prefix)) = stack.pop() {
+            for entry in std::fs::read_dir(&dir)? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let rel = if prefix.is_empty() {
+                    name
+                } else {
+                    format!("{prefix}/{name}")
+                };
+                if entry.file_type()?.is_dir() {
+                    stack.push((entry.path(), rel));
+                } else {
+                    names.push(rel);
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// The path of a name that `list` returned.
+    pub fn path_of(&self, name: &str) -> PathBuf {
+        self.canonical.join(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_rejects_escapes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.bin"), b"x").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let release = ReleaseDir::open(dir.path()).unwrap();
+        assert!(matches!(release.resolve("a.bin"), Resolved::File(_)));
+        assert!(matches!(release.resolve("./a.bin"), Resolved::File(_)));
+        assert_eq!(release.resolve("missing"), Resolved::Missing);
+        assert_eq!(release.resolve("sub"), Resolved::NotAFile);
+        assert!(matches!(release.resolve("../a.bin"), Resolved::Escapes(_)));
+        assert!(matches!(
+            release.resolve("sub/../../x"),
+            Resolved::Escapes(_)
+        ));
+        assert!(matches!(
+            release.resolve("/etc/passwd"),
+            Resolved::Escapes(_)
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_outside_escapes_and_inside_is_fine() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), b"s").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("real"), b"r").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), dir.path().join("out")).unwrap();
+        std::os::unix::fs::symlink("real", dir.path().join("in")).unwrap();
+        let release = ReleaseDir::open(dir.path()).unwrap();
+        assert!(matches!(release.resolve("out"), Resolved::Escapes(_)));
+        assert!(matches!(release.resolve("in"), Resolved::File(_)));
+        assert_eq!(release.list().unwrap(), ["in", "out", "real"]);
+    }
+
+    #[test]
+    fn list_recurses_with_slash_names() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("d/e")).unwrap();
+        std::fs::write(dir.path().join("d/e/f"), b"").unwrap();
+        std::fs::write(dir.path().join("top"), b"").unwrap();
+        let release = ReleaseDir::open(dir.path()).unwrap();
+        assert_eq!(release.list().unwrap(), ["d/e/f", "top"]);
+    }
+}

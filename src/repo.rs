@@ -1,0 +1,141 @@
+//! Facts about the source repository and the machine: commit, dirty flag, toolchain, host.
+
+use crate::verdict::Commit;
+use serde::Serialize;
+use std::path::Path;
+use std::process::Command;
+
+/// The commit checked out in `repo` and whether the work tree has uncommitted changes.
+/// `Ok(None)` when `repo` is not inside a git repository.
+pub fn commit(repo: &Path) -> Result<Option<Commit>, String> {
+    let repository = match git2::Repository::discover(repo) {
+        Ok(r) => r,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "cannot open git repository at {}: {}",
+                repo.display(),
+                e.message()
+            ));
+        }
+    };
+    let head = match repository.head() {
+        Ok(head) => head,
+        // A repository without commits has no commit to bind.
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "cannot read HEAD in {}: {}",
+                repo.display(),
+                e.message()
+            ));
+        }
+    };
+    let sha = head
+        .peel_to_commit()
+        .map_err(|e| {
+            format!(
+                "HEAD in {} is not a commit: {}",
+                repo.display(),
+                e.message()
+            )
+        })?
+        .id()
+        .to_string();
+    let mut options = git2::StatusOptions::new();
+    options.include_untracked(true).include_ignored(false);
+    let dirty = repository
+        .statuses(Some(&mut options))
+        .map_err(|e| {
+            format!(
+                "cannot read the work tree status of {}: {}",
+                repo.display(),
+                e.message()
+            )
+        })?
+        .iter()
+        .any(|entry| entry.status() != git2::Status::CURRENT);
+    Ok(Some(Commit { sha, dirty }))
+}
+
+/// The Rust toolchain the repository builds with (rustup honours its toolchain file).
+#[derive(Debug, Clone, Serialize)]
+pub struct Toolchain {
+    /// `rustc -vV`, or why it could not be run.
+    pub rustc: String,
+    /// `cargo -V`, or why it could not be run.
+    pub cargo: String,
+}
+
+pub fn toolchain(repo: &Path) -> Toolchain {
+    Toolchain {
+        rustc: command_output(repo, "rustc", &["-vV"]),
+        cargo: command_output(repo, "cargo", &["-V"]),
+    }
+}
+
+fn command_output(dir: &Path, program: &str, args: &[&str]) -> String {
+    match Command::new(program).args(args).current_dir(dir).output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        Ok(out) => format!(
+            "unavailable: `{program} {}` exited with {}: {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("unavailable: cannot run `{program}`: {e}"),
+    }
+}
+
+/// The machine the evaluation ran on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Host {
+    pub hostname: String,
+    pub os: String,
+    pub arch: String,
+}
+
+pub fn host() -> Host {
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".to_owned());
+    Host {
+        hostname,
+        os: std::env::consts::OS.to_owned(),
+        arch: std::env::consts::ARCH.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_directory_has_no_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(commit(dir.path()).unwrap(), None);
+    }
+
+    #[test]
+    fn commit_and_dirty_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        std::fs::write(dir.path().join("f"), b"1").unwrap();
+        let mut index = repo.index().unwrap();
+        index.add_path(Path::new("f")).unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("t", "t@example.org").unwrap();
+        let id = repo
+            .commit(Some("HEAD"), &sig, &sig, "c", &tree, &[])
+            .unwrap();
+        let clean = commit(dir.path()).unwrap().unwrap();
+        assert_eq!(clean.sha, id.to_string());
+        assert!(!clean.dirty);
+        std::fs::write(dir.path().join("f"), b"2").unwrap();
+        assert!(commit(dir.path()).unwrap().unwrap().dirty);
+    }
+}

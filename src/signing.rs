@@ -1,0 +1,278 @@
+//! Secret keys and signing: keygen, loading keys made by tollgate or stock minisign, and
+//! producing minisign signatures that `minisign -V` accepts.
+
+use base64::Engine as _;
+use minisign::{KeyPair, SecretKey, SecretKeyBox};
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// Environment variable holding the password of an encrypted secret key.
+pub const PASSWORD_VAR: &str = "TOLLGATE_KEY_PASSWORD";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read secret key {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("secret key {path} is readable by other users (mode {mode:o}); run `chmod 600 {path}`")]
+    WorldReadable { path: PathBuf, mode: u32 },
+    #[error("{path} is not a minisign secret key: {reason}")]
+    Malformed { path: PathBuf, reason: String },
+    #[error("secret key {path} is encrypted: set {PASSWORD_VAR} to its password")]
+    PasswordMissing { path: PathBuf },
+    #[error("cannot decrypt secret key {path}: {reason} (check {PASSWORD_VAR})")]
+    Decrypt { path: PathBuf, reason: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot generate a key pair: {0}")]
+    Generate(String),
+    #[error("{PASSWORD_VAR} is not set: set it to protect the new key, or pass --unencrypted")]
+    NoPasswordForKeygen,
+    #[error("signing failed: {0}")]
+    Sign(String),
+}
+
+/// A secret key ready to sign, with its public half.
+pub struct Signer {
+    secret: SecretKey,
+    public: minisign::PublicKey,
+}
+
+impl Signer {
+    /// Load a secret key file written by `tollgate keygen` or `minisign -G` (with or without `-W`).
+    pub fn load(path: &Path, password: Option<Zeroizing<String>>) -> Result<Signer, KeyError> {
+        refuse_world_readable(path)?;
+        let text =
+            Zeroizing::new(
+                std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?,
+            );
+        let malformed = |reason: String| KeyError::Malformed {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let encrypted = is_encrypted(&text).ok_or_else(|| malformed("no key line".into()))?;
+        let sk_box = SecretKeyBox::from_string(&text).map_err(|e| malformed(e.to_string()))?;
+        let secret = if encrypted {
+            let password = password.ok_or_else(|| KeyError::PasswordMissing {
+                path: path.to_path_buf(),
+            })?;
+            sk_box
+                .into_secret_key(Some(password.as_str().to_owned()))
+                .map_err(|e| KeyError::Decrypt {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                })?
+        } else {
+            sk_box
+                .into_unencrypted_secret_key()
+                .map_err(|e| malformed(e.to_string()))?
+        };
+        let public =
+            minisign::PublicKey::from_secret_key(&secret).map_err(|e| malformed(e.to_string()))?;
+        Ok(Signer { secret, public })
+    }
+
+    /// Sign `data`; the result is the text of a `.minisig` file (prehashed, "ED").
+    pub fn sign(&self, data: &[u8], trusted_comment: &str) -> Result<String, KeyError> {
+        let untrusted = format!("signature from tollgate secret key {}", self.key_id());
+        let signature = minisign::sign(
+            Some(&self.public),
+            &self.secret,
+            data,
+            Some(trusted_comment),
+            Some(&untrusted),
+        )
+        .map_err(|e| KeyError::Sign(e.to_string()))?;
+        Ok(signature.into_string())
+    }
+
+    /// The signer's key id, as minisign prints it.
+    pub fn key_id(&self) -> String {
+        let keynum: [u8; 8] = self.public.keynum().try_into().unwrap_or_default();
+        format!("{:016X}", u64::from_le_bytes(keynum))
+    }
+
+    /// The public key in minisign's file format.
+    pub fn public_key_file(&self) -> Result<String, KeyError> {
+        self.public
+            .to_box()
+            .map(|b| b.into_string())
+            .map_err(|e| KeyError::Generate(e.to_string()))
+    }
+}
+
+/// The password for an encrypted key, from the environment.
+pub fn password_from_env() -> Option<Zeroizing<String>> {
+    std::env::var(PASSWORD_VAR).ok().map(Zeroizing::new)
+}
+
+/// Whether a secret key file's key is encrypted (its KDF algorithm bytes are not zero).
+fn is_encrypted(text: &str) -> Option<bool> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))?;
+    let bytes = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(line)
+            .ok()?,
+    );
+    Some(bytes.get(2..4)? != [0, 0])
+}
+
+#[cfg(unix)]
+fn refuse_world_readable(path: &Path) -> Result<(), KeyError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).map_err(|source| KeyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o004 != 0 {
+        return Err(KeyError::WorldReadable {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_world_readable(_path: &Path) -> Result<(), KeyError> {
+    Ok(())
+}
+
+/// Paths written by `keygen`.
+pub struct GeneratedKeys {
+    pub secret: PathBuf,
+    pub public: PathBuf,
+    pub key_id: String,
+}
+
+/// Generate a key pair into `dir`: `tollgate.key` (mode 0600, never overwriting) and `tollgate.pub`.
+pub fn keygen(dir: &Path, password: Option<Zeroizing<String>>) -> Result<GeneratedKeys, KeyError> {
+    let pair = match password {
+        Some(p) => KeyPair::generate_encrypted_keypair(Some(p.as_str().to_owned())),
+        None => KeyPair::generate_unencrypted_keypair(),
+    }
+    .map_err(|e| KeyError::Generate(e.to_string()))?;
+    let secret_text = Zeroizing::new(
+        pair.sk
+            .to_box(Some("tollgate secret key"))
+            .map_err(|e| KeyError::Generate(e.to_string()))?
+            .into_string(),
+    );
+    let public_text = pair
+        .pk
+        .to_box()
+        .map_err(|e| KeyError::Generate(e.to_string()))?
+        .into_string();
+    std::fs::create_dir_all(dir).map_err(|source| KeyError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let secret = dir.join("tollgate.key");
+    let public = dir.join("tollgate.pub");
+    write_exclusive(&secret, secret_text.as_bytes(), 0o600)?;
+    write_exclusive(&public, public_text.as_bytes(), 0o644)?;
+    let keynum: [u8; 8] = pair.pk.keynum().try_into().unwrap_or_default();
+    Ok(GeneratedKeys {
+        secret,
+        public,
+        key_id: format!("{:016X}", u64::from_le_bytes(keynum)),
+    })
+}
+
+fn write_exclusive(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
+    let err = |source| KeyError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path).map_err(err)?;
+    file.write_all(bytes).map_err(err)?;
+    file.sync_all().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::TrustedKey;
+
+    #[test]
+    fn keygen_then_sign_then_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = keygen(dir.path(), None).unwrap();
+        let signer = Signer::load(&keys.secret, None).unwrap();
+        assert_eq!(signer.key_id(), keys.key_id);
+        let text = signer.sign(b"payload", "env:regtest").unwrap();
+        let trusted = TrustedKey::from_file(&keys.public, "tollgate.pub").unwrap();
+        let sig = minisign_verify::Signature::decode(&text).unwrap();
+        trusted.key.verify(b"payload", &sig, false).unwrap();
+        assert_eq!(sig.trusted_comment(), "env:regtest");
+        assert!(trusted.key.verify(b"other", &sig, false).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keygen_refuses_to_overwrite_and_sets_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let keys = keygen(dir.path(), None).unwrap();
+        let mode = std::fs::metadata(&keys.secret)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(matches!(
+            keygen(dir.path(), None),
+            Err(KeyError::Write { .. })
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn world_readable_secret_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let keys = keygen(dir.path(), None).unwrap();
+        std::fs::set_permissions(&keys.secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            Signer::load(&keys.secret, None),
+            Err(KeyError::WorldReadable { .. })
+        ));
+    }
+
+    #[test]
+    fn encrypted_key_needs_the_right_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = keygen(dir.path(), Some(Zeroizing::new("hunter2".into()))).unwrap();
+        assert!(matches!(
+            Signer::load(&keys.secret, None),
+            Err(KeyError::PasswordMissing { .. })
+        ));
+        assert!(matches!(
+            Signer::load(&keys.secret, Some(Zeroizing::new("wrong".into()))),
+            Err(KeyError::Decrypt { .. })
+        ));
+        Signer::load(&keys.secret, Some(Zeroizing::new("hunter2".into()))).unwrap();
+    }
+}
