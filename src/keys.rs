@@ -49,7 +49,7 @@ impl TrustedKey {
     /// Resolve a policy entry: an inline base64 key ("RW...") or a key file relative to `dir`.
     pub fn resolve(entry: &str, dir: &Path) -> Result<TrustedKey, String> {
         let entry = entry.trim();
-        if entry.starts_with("RW") && !entry.contains(['/', '.']) {
+        if looks_inline(entry) {
             return Self::from_base64(entry, entry);
         }
         Self::from_file(&dir.join(entry), entry)
@@ -78,6 +78,16 @@ impl TrustedKey {
             key,
         })
     }
+}
+
+/// An inline minisign public key: "RW" and 54 more base64 characters (42 bytes encoded).
+/// Base64 may contain `/`, so shape, not punctuation, tells a key from a path.
+fn looks_inline(entry: &str) -> bool {
+    entry.len() == 56
+        && entry.starts_with("RW")
+        && entry
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
 }
 
 /// The base64 line of a public key file: the first line that is not a comment.
@@ -119,5 +129,10 @@ mod tests {
         let missing = TrustedKey::resolve("nope.pub", dir.path()).unwrap_err();
         assert!(missing.contains("nope.pub"), "{missing}");
         assert!(TrustedKey::resolve("RWnotbase64!!", dir.path()).is_err());
+        // Base64 keys may contain `/`: still inline, never a path.
+        assert!(looks_inline(
+            "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GF/3"
+        ));
+        assert!(!looks_inline("keys/release.pub"));
     }
 }

@@ -1,1 +1,227 @@
+//! The engine with scripted gates: every gate runs, errors and panics block, gates overlap.
 
+use super::*;
+use crate::gates::GateResult;
+use crate::report::{Finding, Outcome};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
+
+enum Behaviour {
+    Pass,
+    Fail(&'static str),
+    Error,
+    Panic,
+}
+
+struct Scripted {
+    name: &'static str,
+    required: bool,
+    behaviour: Behaviour,
+}
+
+impl Gate for Scripted {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn required(&self) -> bool {
+        self.required
+    }
+    fn evaluate(&self, _ctx: &GateContext<'_>) -> Result<GateResult, String> {
+        match self.behaviour {
+            Behaviour::Pass => Ok(GateResult::default()),
+            Behaviour::Fail(code) => Ok(GateResult {
+                findings: vec![Finding::error(code, "bad")],
+                ..GateResult::default()
+            }),
+            Behaviour::Error => Err("cannot read the evidence".into()),
+            Behaviour::Panic => panic!("gate bug"),
+        }
+    }
+}
+
+fn gate(name: &'static str, required: bool, behaviour: Behaviour) -> Box<dyn Gate> {
+    Box::new(Scripted {
+        name,
+        required,
+        behaviour,
+    })
+}
+
+fn release_with_file() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("node.tar.gz"), b"artifact").unwrap();
+    std::fs::write(dir.path().join("node.tar.gz.minisig"), b"sig").unwrap();
+    dir
+}
+
+fn run(policy_text: &str, gates: &[Box<dyn Gate>]) -> Evaluation {
+    let release = release_with_file();
+    let policy = crate::policy::parse(&release.path().join("p.toml"), policy_text).unwrap();
+    let inputs = Inputs {
+        policy: &policy,
+        release: release.path(),
+        repo: release.path(),
+        now: time::macros::datetime!(2026-11-21 12:00 UTC),
+    };
+    evaluate(&inputs, gates)
+}
+
+const POLICY: &str = "environment = \"regtest\"\n";
+
+#[test]
+fn every_gate_runs_even_after_a_failure() {
+    let eval = run(
+        POLICY,
+        &[
+            gate("a", true, Behaviour::Fail("a.bad")),
+            gate("b", true, Behaviour::Pass),
+        ],
+    );
+    assert_eq!(eval.reports.len(), 2);
+    assert_eq!(eval.reports[0].outcome, Outcome::Fail);
+    assert_eq!(eval.reports[1].outcome, Outcome::Pass);
+    assert_eq!(eval.decision, Decision::Block);
+}
+
+#[test]
+fn a_panicking_gate_blocks_with_its_message() {
+    let eval = run(
+        POLICY,
+        &[
+            gate("boom", true, Behaviour::Panic),
+            gate("ok", true, Behaviour::Pass),
+        ],
+    );
+    assert_eq!(eval.reports[0].outcome, Outcome::Error);
+    assert!(
+        eval.reports[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("gate bug")
+    );
+    assert_eq!(eval.decision, Decision::Block);
+}
+
+#[test]
+fn an_erroring_gate_blocks() {
+    let eval = run(POLICY, &[gate("e", true, Behaviour::Error)]);
+    assert_eq!(eval.decision, Decision::Block);
+    assert!(
+        eval.reasons[0].contains("could not evaluate"),
+        "{:?}",
+        eval.reasons
+    );
+}
+
+#[test]
+fn advisory_gates_alone_block_and_never_block_otherwise() {
+    assert_eq!(
+        run(POLICY, &[gate("a", false, Behaviour::Pass)]).decision,
+        Decision::Block
+    );
+    let eval = run(
+        POLICY,
+        &[
+            gate("a", false, Behaviour::Error),
+            gate("r", true, Behaviour::Pass),
+        ],
+    );
+    assert_eq!(eval.decision, Decision::Promote);
+    assert!(!eval.reports[0].required);
+}
+
+#[test]
+fn no_gates_blocks() {
+    let eval = run(POLICY, &[]);
+    assert_eq!(eval.decision, Decision::Block);
+    assert!(eval.reasons[0].contains("no gates"));
+}
+
+#[test]
+fn subjects_fall_back_to_the_release_listing() {
+    let eval = run(POLICY, &[gate("r", true, Behaviour::Pass)]);
+    let names: Vec<_> = eval.subjects.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["node.tar.gz"]);
+    assert_eq!(
+        eval.subjects[0].sha256,
+        crate::digest::sha256_hex(b"artifact")
+    );
+}
+
+#[test]
+fn live_waiver_lets_a_failing_gate_promote() {
+    let policy = "environment = \"regtest\"\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.unlisted-file\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n";
+    let eval = run(
+        policy,
+        &[gate(
+            "signatures",
+            true,
+            Behaviour::Fail("sig.unlisted-file"),
+        )],
+    );
+    assert_eq!(eval.reports[0].outcome, Outcome::Waived);
+    assert_eq!(eval.decision, Decision::Promote);
+    assert_eq!(eval.waivers.applied.len(), 1);
+    let expired = policy.replace("2026-12-31", "2026-11-20");
+    let eval = run(
+        &expired,
+        &[gate(
+            "signatures",
+            true,
+            Behaviour::Fail("sig.unlisted-file"),
+        )],
+    );
+    assert_eq!(eval.decision, Decision::Block);
+    assert_eq!(eval.waivers.expired.len(), 1);
+}
+
+/// Two gates that each wait for the other: they only finish if they run at the same time.
+struct Rendezvous {
+    name: &'static str,
+    send: Mutex<Sender<()>>,
+    recv: Mutex<Receiver<()>>,
+}
+
+impl Gate for Rendezvous {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn evaluate(&self, _ctx: &GateContext<'_>) -> Result<GateResult, String> {
+        self.send
+            .lock()
+            .unwrap()
+            .send(())
+            .map_err(|e| e.to_string())?;
+        self.recv
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|_| "the other gate never ran alongside".to_owned())?;
+        Ok(GateResult::default())
+    }
+}
+
+#[test]
+fn gates_run_concurrently() {
+    let (to_b, from_a) = channel();
+    let (to_a, from_b) = channel();
+    let gates: Vec<Box<dyn Gate>> = vec![
+        Box::new(Rendezvous {
+            name: "a",
+            send: Mutex::new(to_b),
+            recv: Mutex::new(from_b),
+        }),
+        Box::new(Rendezvous {
+            name: "b",
+            send: Mutex::new(to_a),
+            recv: Mutex::new(from_a),
+        }),
+    ];
+    let eval = run(POLICY, &gates);
+    assert_eq!(eval.decision, Decision::Promote, "{:?}", eval.reasons);
+}

@@ -91,10 +91,9 @@ pub fn unknown_field_hint(message: &str) -> Option<String> {
     if expected.is_empty() {
         return Some("this table takes no keys".to_owned());
     }
-    let valid = expected.join(", ");
     Some(match nearest(field, &expected) {
-        Some(best) => format!("did you mean `{best}`? valid keys here: {valid}"),
-        None => format!("valid keys here: {valid}"),
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!("valid keys here: {}", expected.join(", ")),
     })
 }
 

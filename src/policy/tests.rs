@@ -1,1 +1,178 @@
+//! Policy parsing and validation: every rejection names the line and says what to do.
 
+use super::*;
+use std::path::Path;
+
+const PK: &str = "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3";
+
+fn parse_text(text: &str) -> Result<Policy, PolicyError> {
+    parse(Path::new("gates/test.toml"), text)
+}
+
+fn err(text: &str) -> PolicyError {
+    parse_text(text).expect_err("policy should be rejected")
+}
+
+fn signed_policy(extra: &str) -> String {
+    format!(
+        "environment = \"mainnet\"\nverdict_ttl = \"72h\"\n[trust]\nartifact_keys = [\"{PK}\"]\n[gates.signatures]\nartifact_signatures = \"required\"\n{extra}"
+    )
+}
+
+#[test]
+fn full_policy_validates() {
+    let policy = parse_text(&signed_policy(
+        "\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.unlisted-file\"\nid = \"NOTES.txt\"\nreason = \"docs\"\nowner = \"rm@example.org\"\nexpires = 2026-12-31\n",
+    ))
+    .unwrap();
+    assert_eq!(policy.environment, Environment::Mainnet);
+    assert_eq!(policy.verdict_ttl, Duration::from_secs(72 * 3600));
+    let sigs = policy.gates.signatures.unwrap();
+    assert!(sigs.required);
+    assert_eq!(sigs.artifact_signatures, ArtifactSignatures::Required);
+    assert_eq!(sigs.sums, Path::new("SHA256SUMS"));
+    assert_eq!(sigs.sums_signature, Path::new("SHA256SUMS.minisig"));
+    assert_eq!(policy.waivers.len(), 1);
+    assert_eq!(policy.waivers[0].line, 8);
+    assert_eq!(policy.sha256.len(), 64);
+}
+
+#[test]
+fn unknown_key_names_line_and_nearest_key() {
+    let e = err(&signed_policy("sumz = \"SUMS\"\n"));
+    assert_eq!(e.position.map(|p| p.0), Some(7), "{e}");
+    assert!(e.message.contains("sumz"), "{e}");
+    assert!(
+        e.hint.as_deref().unwrap().contains("did you mean `sums`?"),
+        "{e}"
+    );
+    let top = err("enviroment = \"mainnet\"\n");
+    assert_eq!(top.position.map(|p| p.0), Some(1));
+    assert!(top.hint.unwrap().contains("`environment`"));
+}
+
+#[test]
+fn missing_environment_is_an_error() {
+    let e = err("verdict_ttl = \"1h\"\n");
+    assert!(e.message.contains("environment"), "{e}");
+}
+
+#[test]
+fn bad_environment_and_wrong_types() {
+    let e = err("environment = \"prod\"\n");
+    assert!(
+        e.message.contains("prod") && e.message.contains("mainnet"),
+        "{e}"
+    );
+    let e = err("environment = 3\n");
+    assert_eq!(e.position.map(|p| p.0), Some(1), "{e}");
+    let e = err(&signed_policy("required = \"yes\"\n"));
+    assert_eq!(e.position.map(|p| p.0), Some(7), "{e}");
+}
+
+#[test]
+fn bad_duration_names_the_key_and_line() {
+    let e = err("environment = \"regtest\"\nverdict_ttl = \"3 fortnights\"\n");
+    assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
+    assert!(e.message.contains("verdict_ttl"), "{e}");
+    assert!(
+        err("environment = \"regtest\"\nverdict_ttl = \"0s\"\n")
+            .message
+            .contains("longer than zero")
+    );
+}
+
+#[test]
+fn missing_policy_file_is_an_error_naming_it() {
+    let e = load(Path::new("/nonexistent/policy.toml")).unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/policy.toml"), "{e}");
+}
+
+#[test]
+fn waivers_need_every_field() {
+    for missing in ["reason", "owner", "expires", "gate"] {
+        let mut fields = vec![
+            ("gate", "\"signatures\""),
+            ("code", "\"sig.unlisted-file\""),
+            ("reason", "\"why\""),
+            ("owner", "\"me\""),
+            ("expires", "2026-12-31"),
+        ];
+        fields.retain(|(k, _)| *k != missing);
+        let body: String = fields.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+        let e = err(&signed_policy(&format!("[[waivers]]\n{body}")));
+        assert!(e.message.contains(missing), "{missing}: {e}");
+    }
+    let no_target = err(&signed_policy(
+        "[[waivers]]\ngate = \"signatures\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n",
+    ));
+    assert!(no_target.message.contains("`code` or `id`"), "{no_target}");
+    let empty_reason = err(&signed_policy(
+        "[[waivers]]\ngate = \"signatures\"\ncode = \"x\"\nreason = \"  \"\nowner = \"o\"\nexpires = 2026-12-31\n",
+    ));
+    assert!(empty_reason.message.contains("reason"), "{empty_reason}");
+}
+
+#[test]
+fn waiver_expiry_forms() {
+    let ok = |expires: &str| {
+        parse_text(&signed_policy(&format!(
+            "[[waivers]]\ngate = \"signatures\"\ncode = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = {expires}\n"
+        )))
+    };
+    assert!(ok("2026-12-31").is_ok());
+    assert!(ok("\"2026-12-31\"").is_ok());
+    assert!(ok("\"2026-12-31T12:00:00Z\"").is_ok());
+    let e = ok("\"next tuesday\"").unwrap_err();
+    assert!(e.message.contains("next tuesday"), "{e}");
+    assert!(ok("12").is_err());
+}
+
+#[test]
+fn waiver_for_unknown_gate_suggests_one() {
+    let e = err(&signed_policy(
+        "[[waivers]]\ngate = \"signatres\"\ncode = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n",
+    ));
+    assert!(e.hint.unwrap().contains("`signatures`"));
+}
+
+#[test]
+fn gates_not_built_in_yet_are_refused_by_name() {
+    let e = err("environment = \"regtest\"\n[gates.sbom]\nfile = \"sbom.json\"\n");
+    assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
+    assert!(e.message.contains("`sbom`"), "{e}");
+    let e = err("environment = \"regtest\"\n[gates.sbomb]\n");
+    assert!(e.message.contains("sbomb"), "{e}");
+}
+
+#[test]
+fn signature_checks_need_trusted_keys() {
+    let e = err("environment = \"regtest\"\n[gates.signatures]\n");
+    assert!(e.message.contains("artifact_keys"), "{e}");
+    let ok = parse_text(
+        "environment = \"regtest\"\n[gates.signatures]\nrequire_sums_signature = false\nartifact_signatures = \"ignore\"\n",
+    );
+    assert!(ok.is_ok());
+}
+
+#[test]
+fn bad_trusted_key_names_the_line() {
+    let e = err("environment = \"regtest\"\n[trust]\nartifact_keys = [\n  \"missing.pub\",\n]\n");
+    assert_eq!(e.position.map(|p| p.0), Some(4), "{e}");
+    assert!(e.message.contains("missing.pub"), "{e}");
+}
+
+#[test]
+fn bad_artifact_signatures_value() {
+    let e = err(&signed_policy("").replace("\"required\"", "\"always\""));
+    assert!(
+        e.message.contains("always") && e.message.contains("optional"),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_policy_parses_but_configures_no_gates() {
+    let policy = parse_text("environment = \"testnet\"\n").unwrap();
+    assert!(policy.gates.configured().is_empty());
+}
