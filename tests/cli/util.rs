@@ -1,0 +1,171 @@
+//! Test harness: temporary release directories, keys, policies, and running the binary.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use tempfile::TempDir;
+use tollgate::digest::sha256_hex;
+use tollgate::signing::{Signer, keygen};
+
+/// A scratch workspace: a signed release, an artifact key, a verdict key, a policy.
+pub struct Workspace {
+    pub dir: TempDir,
+    pub release_signer: Signer,
+}
+
+impl Workspace {
+    /// A release with two artifacts, signed SHA256SUMS and per-artifact signatures.
+    pub fn new() -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let release_keys = keygen(&dir.path().join("release-keys"), None).unwrap();
+        keygen(&dir.path().join("verdict-keys"), None).unwrap();
+        let ws = Workspace {
+            release_signer: Signer::load(&release_keys.secret, None).unwrap(),
+            dir,
+        };
+        std::fs::create_dir(ws.release()).unwrap();
+        ws.write(
+            "chain-node-1.4.2-x86_64-linux.tar.gz",
+            b"pretend this is a tarball",
+        );
+        ws.write("RELEASE-NOTES.md", b"# 1.4.2\n- faster sync\n");
+        ws.write_sums_and_sign(&["chain-node-1.4.2-x86_64-linux.tar.gz", "RELEASE-NOTES.md"]);
+        ws.policy("artifact_signatures = \"required\"");
+        ws
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn release(&self) -> PathBuf {
+        self.path().join("release")
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.path().join("out")
+    }
+
+    pub fn verdict_key(&self) -> PathBuf {
+        self.path().join("verdict-keys/tollgate.key")
+    }
+
+    pub fn verdict_pub(&self) -> PathBuf {
+        self.path().join("verdict-keys/tollgate.pub")
+    }
+
+    pub fn policy_path(&self) -> PathBuf {
+        self.path().join("policy.toml")
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) {
+        let path = self.release().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    pub fn sign(&self, name: &str) {
+        let bytes = std::fs::read(self.release().join(name)).unwrap();
+        let sig = self.release_signer.sign(&bytes, "timestamp:0").unwrap();
+        self.write(&format!("{name}.minisig"), sig.as_bytes());
+    }
+
+    /// GNU-form sums for `names`; signs the sums and every listed artifact.
+    pub fn write_sums_and_sign(&self, names: &[&str]) {
+        let mut sums = String::new();
+        for name in names {
+            let bytes = std::fs::read(self.release().join(name)).unwrap();
+            sums.push_str(&format!("{}  {name}\n", sha256_hex(&bytes)));
+            self.sign(name);
+        }
+        self.write("SHA256SUMS", sums.as_bytes());
+        self.sign("SHA256SUMS");
+    }
+
+    /// A mainnet policy trusting the release key, with extra `[gates.signatures]` lines and
+    /// anything after them.
+    pub fn policy(&self, signatures: &str) {
+        self.policy_with("mainnet", signatures, "");
+    }
+
+    pub fn policy_with(&self, environment: &str, signatures: &str, tail: &str) {
+        let text = format!(
+            "environment = \"{environment}\"\nverdict_ttl = \"72h\"\n\n[trust]\nartifact_keys = [\"release-keys/tollgate.pub\"]\n\n[gates.signatures]\n{signatures}\n{tail}"
+        );
+        std::fs::write(self.policy_path(), text).unwrap();
+    }
+
+    /// `tollgate evaluate` with the workspace's policy, release, out dir and verdict key.
+    pub fn evaluate(&self, extra: &[&str]) -> Output {
+        let mut args: Vec<String> = [
+            "evaluate",
+            "--policy",
+            self.policy_path().to_str().unwrap(),
+            "--release",
+            self.release().to_str().unwrap(),
+            "--repo",
+            self.path().to_str().unwrap(),
+            "--out",
+            self.out().to_str().unwrap(),
+            "--key",
+            self.verdict_key().to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        tollgate(&args)
+    }
+
+    /// Evaluate and return the exit code and the verdict written to the out dir.
+    pub fn evaluate_verdict(&self) -> (i32, Value) {
+        let output = self.evaluate(&[]);
+        let verdict = read_json(&self.out().join("verdict.json"));
+        (output.status.code().unwrap(), verdict)
+    }
+
+    pub fn verify(&self, extra: &[&str]) -> Output {
+        let verdict = self.out().join("verdict.json");
+        let mut args = vec![
+            "verify".to_owned(),
+            verdict.to_str().unwrap().to_owned(),
+            "--pubkey".to_owned(),
+            self.verdict_pub().to_str().unwrap().to_owned(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        tollgate(&args)
+    }
+}
+
+pub fn tollgate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("TOLLGATE_KEY_PASSWORD")
+        .output()
+        .expect("run tollgate")
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Every finding code in a verdict, in gate and finding order.
+pub fn codes(verdict: &Value) -> Vec<String> {
+    verdict["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["findings"].as_array().unwrap().iter())
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

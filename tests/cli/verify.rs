@@ -1,0 +1,141 @@
+//! `tollgate verify` end to end: every way a verdict can be wrong exits 1 and says why.
+
+use crate::util::*;
+
+fn promoted() -> Workspace {
+    let ws = Workspace::new();
+    let out = ws.evaluate(&["--now", "2026-11-21T10:00:00Z"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    ws
+}
+
+const DURING: &str = "2026-11-22T10:00:00Z";
+
+#[test]
+fn valid_verdict_with_environment_and_artifacts() {
+    let ws = promoted();
+    let artifact = ws.release().join("chain-node-1.4.2-x86_64-linux.tar.gz");
+    let out = ws.verify(&[
+        "--now",
+        DURING,
+        "--environment",
+        "mainnet",
+        "--artifact",
+        artifact.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with("valid:"), "{}", stdout(&out));
+    let json = ws.verify(&["--now", DURING, "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["valid"], true);
+}
+
+#[test]
+fn wrong_environment_is_invalid() {
+    let ws = promoted();
+    let out = ws.verify(&["--now", DURING, "--environment", "testnet"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("the verdict is for mainnet, not testnet"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn expired_verdict_is_invalid() {
+    let ws = promoted();
+    let out = ws.verify(&["--now", "2026-11-24T10:00:01Z"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("expired at 2026-11-24T10:00:00Z"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn artifact_not_among_subjects_is_invalid() {
+    let ws = promoted();
+    let stranger = ws.path().join("other.tar.gz");
+    std::fs::write(&stranger, b"not released").unwrap();
+    let out = ws.verify(&["--now", DURING, "--artifact", stranger.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("is not among the verdict's 2 subjects"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn edited_verdict_is_invalid() {
+    let ws = promoted();
+    let path = ws.out().join("verdict.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("\"mainnet\"", "\"testnet\"")).unwrap();
+    let out = ws.verify(&["--now", DURING]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("signature check failed"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn edited_trusted_comment_is_invalid() {
+    let ws = promoted();
+    let path = ws.out().join("verdict.json.minisig");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("decision:promote", "decision:block")).unwrap();
+    assert_eq!(ws.verify(&["--now", DURING]).status.code(), Some(1));
+}
+
+#[test]
+fn wrong_key_is_invalid_and_names_both_ids() {
+    let ws = promoted();
+    let other = tollgate::signing::keygen(&ws.path().join("other"), None).unwrap();
+    let out = tollgate(&[
+        "verify".as_ref(),
+        ws.out().join("verdict.json").as_os_str(),
+        "--pubkey".as_ref(),
+        other.public.as_os_str(),
+        "--now".as_ref(),
+        DURING.as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains(&other.key_id), "{}", stdout(&out));
+}
+
+#[test]
+fn blocked_verdict_never_verifies() {
+    let ws = Workspace::new();
+    ws.write("stray.bin", b"x");
+    assert_eq!(
+        ws.evaluate(&["--now", "2026-11-21T10:00:00Z"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let out = ws.verify(&["--now", DURING]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("the verdict says block"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn missing_signature_and_bad_pubkey() {
+    let ws = promoted();
+    std::fs::remove_file(ws.out().join("verdict.json.minisig")).unwrap();
+    let out = ws.verify(&["--now", DURING]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("verdict.json.minisig"));
+    let out = tollgate(&["verify", "x.json", "--pubkey", "/nonexistent.pub"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = tollgate(&["verify", "x.json", "--pubkey", "k", "--now", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+}
