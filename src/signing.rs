@@ -60,12 +60,18 @@ impl Signer {
             path: path.to_path_buf(),
             reason,
         };
-        let encrypted = is_encrypted(&text).ok_or_else(|| malformed("no key line".into()))?;
-        let sk_box = SecretKeyBox::from_string(&text).map_err(|e| malformed(e.to_string()))?;
-        let secret = if encrypted {
+        let bytes = key_bytes(&text).ok_or_else(|| malformed("no base64 key line".into()))?;
+        if bytes.len() != SECRET_KEY_LEN || bytes[0..2] != *b"Ed" {
+            return Err(malformed(format!(
+                "expected a {SECRET_KEY_LEN}-byte Ed25519 key, found {} bytes",
+                bytes.len()
+            )));
+        }
+        let secret = if bytes[2..4] != [0, 0] {
             let password = password.ok_or_else(|| KeyError::PasswordMissing {
                 path: path.to_path_buf(),
             })?;
+            let sk_box = SecretKeyBox::from_string(&text).map_err(|e| malformed(e.to_string()))?;
             sk_box
                 .into_secret_key(Some(password.as_str().to_owned()))
                 .map_err(|e| KeyError::Decrypt {
@@ -73,13 +79,29 @@ impl Signer {
                     reason: e.to_string(),
                 })?
         } else {
-            sk_box
-                .into_unencrypted_secret_key()
-                .map_err(|e| malformed(e.to_string()))?
+            // `minisign -G -W` leaves the checksum of an unencrypted key zeroed, which the
+            // minisign crate's box parser rejects; read the bytes directly and let the
+            // self-test below catch a damaged key instead.
+            SecretKey::from_bytes(&bytes).map_err(|e| malformed(e.to_string()))?
         };
         let public =
             minisign::PublicKey::from_secret_key(&secret).map_err(|e| malformed(e.to_string()))?;
-        Ok(Signer { secret, public })
+        let signer = Signer { secret, public };
+        signer.self_test().map_err(malformed)?;
+        Ok(signer)
+    }
+
+    /// Sign and verify a fixed message, so a damaged key fails here rather than producing
+    /// signatures nobody can verify.
+    fn self_test(&self) -> Result<(), String> {
+        const MESSAGE: &[u8] = b"tollgate signing key self-test";
+        let text = self.sign(MESSAGE, "self-test").map_err(|e| e.to_string())?;
+        let public = minisign_verify::PublicKey::from_base64(&self.public.to_base64())
+            .map_err(|e| e.to_string())?;
+        let signature = minisign_verify::Signature::decode(&text).map_err(|e| e.to_string())?;
+        public
+            .verify(MESSAGE, &signature, false)
+            .map_err(|_| "the key fails to verify its own signature (damaged key?)".to_owned())
     }
 
     /// Sign `data`; the result is the text of a `.minisig` file (prehashed, "ED").
@@ -116,18 +138,19 @@ pub fn password_from_env() -> Option<Zeroizing<String>> {
     std::env::var(PASSWORD_VAR).ok().map(Zeroizing::new)
 }
 
-/// Whether a secret key file's key is encrypted (its KDF algorithm bytes are not zero).
-fn is_encrypted(text: &str) -> Option<bool> {
+/// Size of a minisign secret key: algorithms, KDF parameters, key id, key and checksum.
+const SECRET_KEY_LEN: usize = 158;
+
+/// The decoded key line of a secret key file (the first line that is not a comment).
+fn key_bytes(text: &str) -> Option<Zeroizing<Vec<u8>>> {
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))?;
-    let bytes = Zeroizing::new(
-        base64::engine::general_purpose::STANDARD
-            .decode(line)
-            .ok()?,
-    );
-    Some(bytes.get(2..4)? != [0, 0])
+    base64::engine::general_purpose::STANDARD
+        .decode(line)
+        .ok()
+        .map(Zeroizing::new)
 }
 
 #[cfg(unix)]
@@ -258,6 +281,24 @@ mod tests {
         assert!(matches!(
             Signer::load(&keys.secret, None),
             Err(KeyError::WorldReadable { .. })
+        ));
+    }
+
+    #[test]
+    fn damaged_unencrypted_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = keygen(dir.path(), None).unwrap();
+        let text = std::fs::read_to_string(&keys.secret).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let mut bytes = base64::engine::general_purpose::STANDARD
+            .decode(&lines[1])
+            .unwrap();
+        bytes[70] ^= 1; // inside the Ed25519 seed (the key starts at byte 62)
+        lines[1] = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        std::fs::write(&keys.secret, lines.join("\n")).unwrap();
+        assert!(matches!(
+            Signer::load(&keys.secret, None),
+            Err(KeyError::Malformed { .. })
         ));
     }
 
