@@ -106,6 +106,19 @@ pub fn text(verdict: &Verdict) -> String {
         .ok();
     }
     writeln!(out, "subjects: {} artifact(s)", verdict.subjects.len()).ok();
+    for subject in &verdict.subjects {
+        writeln!(out, "  {}  {}", subject.sha256, subject.name).ok();
+    }
+    match &verdict.commit {
+        Some(c) => writeln!(
+            out,
+            "commit: {}{}",
+            c.sha,
+            if c.dirty { " (dirty work tree)" } else { "" }
+        )
+        .ok(),
+        None => writeln!(out, "commit: none (--repo is not a git repository)").ok(),
+    };
     match verdict.decision {
         crate::engine::Decision::Promote => {
             writeln!(

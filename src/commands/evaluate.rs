@@ -81,7 +81,19 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     })?;
 
     let report = match args.format {
-        ReportFormat::Text => crate::render::text(&verdict),
+        ReportFormat::Text => {
+            let signed = if signer.is_some() {
+                "signed"
+            } else {
+                "UNSIGNED: pass --key to sign"
+            };
+            format!(
+                "{}written: {} (sha256 {verdict_sha}, {signed}), {}\n",
+                crate::render::text(&verdict),
+                args.out.join("verdict.json").display(),
+                args.out.join("provenance.json").display()
+            )
+        }
         ReportFormat::Json => String::from_utf8_lossy(&verdict_bytes).into_owned(),
         ReportFormat::Markdown => crate::render::markdown(&verdict),
     };
