@@ -60,6 +60,9 @@ pub struct Finding {
     /// What the finding is about (an artifact name, an advisory id); waivers may match it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub subject: Option<String>,
+    /// Other names of the subject (an advisory's CVE and GHSA aliases); waivers match these too.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub location: Option<Location>,
     /// What to do about it.
@@ -85,6 +88,7 @@ impl Finding {
             severity,
             message: message.into(),
             subject: None,
+            aliases: Vec::new(),
             location: None,
             hint: None,
             waived_by: None,
@@ -93,6 +97,11 @@ impl Finding {
 
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
         self.subject = Some(subject.into());
+        self
+    }
+
+    pub fn aliases(mut self, aliases: Vec<String>) -> Self {
+        self.aliases = aliases;
         self
     }
 

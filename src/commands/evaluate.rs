@@ -35,11 +35,18 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     };
     let commit = crate::repo::commit(&args.repo).map_err(|e| CommandError::config(anyhow!(e)))?;
 
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        CommandError::config(anyhow!(
+            "cannot create output directory {}: {e}",
+            args.out.display()
+        ))
+    })?;
     let gates = crate::gates::from_policy(&policy);
     let inputs = Inputs {
         policy: &policy,
         release: &args.release,
         repo: &args.repo,
+        out: &args.out,
         now,
     };
     let evaluation = engine::evaluate(&inputs, &gates);
@@ -113,8 +120,6 @@ fn write_outputs(
     signer: Option<&Signer>,
 ) -> anyhow::Result<()> {
     let out = &args.out;
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create output directory {}", out.display()))?;
     let write = |name: &str, bytes: &[u8]| {
         let path = out.join(name);
         write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))

@@ -34,6 +34,8 @@ pub struct Inputs<'a> {
     pub policy: &'a Policy,
     pub release: &'a Path,
     pub repo: &'a Path,
+    /// Where gates may write what they produce (it exists before they run).
+    pub out: &'a Path,
     pub now: OffsetDateTime,
 }
 
@@ -44,6 +46,7 @@ pub fn evaluate(inputs: &Inputs<'_>, gates: &[Box<dyn Gate>]) -> Evaluation {
         policy: inputs.policy,
         release: inputs.release,
         repo: inputs.repo,
+        out: inputs.out,
         digests: &digests,
         now: inputs.now,
     };

@@ -62,6 +62,7 @@ fn run(policy_text: &str, gates: &[Box<dyn Gate>]) -> Evaluation {
         policy: &policy,
         release: release.path(),
         repo: release.path(),
+        out: release.path(),
         now: time::macros::datetime!(2026-11-21 12:00 UTC),
     };
     evaluate(&inputs, gates)

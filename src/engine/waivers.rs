@@ -40,7 +40,7 @@ pub fn apply(waivers: &[Waiver], reports: &mut [GateReport], now: OffsetDateTime
             .filter(|f| f.severity == Severity::Error)
         {
             for (index, waiver) in waivers.iter().enumerate() {
-                if !waiver.covers(&report.gate, &finding.code, finding.subject.as_deref()) {
+                if !waiver.covers(&report.gate, finding) {
                     continue;
                 }
                 if waiver.is_live(now) {

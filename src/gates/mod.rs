@@ -1,6 +1,9 @@
 //! The gate interface and the built-in gates. Each gate examines one kind of evidence and
 //! returns findings; it never decides promotion.
 
+pub mod audit;
+pub mod real_deps;
+pub mod sbom;
 pub mod signatures;
 
 use crate::digest::DigestCache;
@@ -16,6 +19,8 @@ pub struct GateContext<'a> {
     pub release: &'a Path,
     /// The source repository the release was built from.
     pub repo: &'a Path,
+    /// The output directory (exists before gates run), for files a gate produces.
+    pub out: &'a Path,
     /// Digests shared across gates, so each file is read once.
     pub digests: &'a DigestCache,
     /// The evaluation's clock reading.
@@ -55,6 +60,15 @@ pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {
     let mut gates: Vec<Box<dyn Gate>> = Vec::new();
     if let Some(config) = &policy.gates.signatures {
         gates.push(Box::new(signatures::SignaturesGate::new(config.clone())));
+    }
+    if let Some(config) = &policy.gates.real_deps {
+        gates.push(Box::new(real_deps::RealDepsGate::new(config.clone())));
+    }
+    if let Some(config) = &policy.gates.sbom {
+        gates.push(Box::new(sbom::SbomGate::new(config.clone())));
+    }
+    if let Some(config) = &policy.gates.audit {
+        gates.push(Box::new(audit::AuditGate::new(config.clone())));
     }
     gates
 }

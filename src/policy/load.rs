@@ -1,9 +1,9 @@
 //! Reading a policy file and validating it into a `Policy`, with errors that name the place.
 
 use super::error::{PolicyError, unknown_field_hint};
-use super::raw::{RawGates, RawPolicy, RawSignatures, RawTrust, RawWaiver};
+use super::raw::{RawGates, RawPolicy, RawTrust, RawWaiver};
 use super::waiver::{Waiver, WaiverExpiry, WaiverMatch};
-use super::{ArtifactSignatures, Environment, Gates, Policy, SignaturesConfig, Trust};
+use super::{Environment, Gates, Policy, Trust};
 use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
 use std::path::{Path, PathBuf};
@@ -12,18 +12,10 @@ use time::{Date, OffsetDateTime, Time, format_description::well_known::Rfc3339};
 use toml::Spanned;
 
 /// Gates built into this version, in evaluation order.
-pub const KNOWN_GATES: &[&str] = &["signatures"];
+pub const KNOWN_GATES: &[&str] = &["signatures", "real_deps", "sbom", "audit"];
 
 /// Gates the design reserves that this version does not build in yet.
-const PLANNED_GATES: &[&str] = &[
-    "real_deps",
-    "sbom",
-    "audit",
-    "smoke",
-    "drills",
-    "git",
-    "plugin",
-];
+const PLANNED_GATES: &[&str] = &["smoke", "drills", "git", "plugin"];
 
 const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -48,7 +40,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
         error.hint = hint;
         error
     })?;
-    Validator {
+    ConfigContext {
         path,
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
         text,
@@ -56,15 +48,32 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
     .policy(raw)
 }
 
-struct Validator<'a> {
+/// What a gate's config validation may use: the policy's text (to point at lines) and its
+/// directory (to resolve relative paths).
+pub struct ConfigContext<'a> {
     path: &'a Path,
     dir: PathBuf,
     text: &'a str,
 }
 
-impl Validator<'_> {
-    fn error<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> PolicyError {
+impl ConfigContext<'_> {
+    /// An error pointing at a spanned value of the policy.
+    pub fn error<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> PolicyError {
         PolicyError::at(self.path, self.text, spanned.span(), message)
+    }
+
+    /// An error pointing at a byte span of the policy.
+    pub fn error_at(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> PolicyError {
+        PolicyError::at(self.path, self.text, span, message)
+    }
+
+    /// The directory relative paths in the policy resolve against.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     fn policy(&self, raw: RawPolicy) -> Result<Policy, PolicyError> {
@@ -103,7 +112,8 @@ impl Validator<'_> {
         })
     }
 
-    fn duration(&self, key: &str, value: &Spanned<String>) -> Result<Duration, PolicyError> {
+    /// A humantime duration ("90s", "2h", "92d"), longer than zero.
+    pub fn duration(&self, key: &str, value: &Spanned<String>) -> Result<Duration, PolicyError> {
         let duration = humantime::parse_duration(value.get_ref()).map_err(|e| {
             self.error(
                 value,
@@ -143,15 +153,7 @@ impl Validator<'_> {
     }
 
     fn gates(&self, raw: RawGates, trust: &Trust) -> Result<Gates, PolicyError> {
-        let planned = [
-            &raw.real_deps,
-            &raw.sbom,
-            &raw.audit,
-            &raw.smoke,
-            &raw.drills,
-            &raw.git,
-            &raw.plugin,
-        ];
+        let planned = [&raw.smoke, &raw.drills, &raw.git, &raw.plugin];
         for (name, table) in PLANNED_GATES.iter().zip(planned) {
             if let Some(table) = table {
                 return Err(self
@@ -171,55 +173,21 @@ impl Validator<'_> {
         Ok(Gates {
             signatures: raw
                 .signatures
-                .map(|s| self.signatures(s, trust))
+                .map(|s| crate::gates::signatures::config::validate(s, self, trust))
+                .transpose()?,
+            real_deps: raw
+                .real_deps
+                .map(|r| crate::gates::real_deps::config::validate(r, self))
+                .transpose()?,
+            sbom: raw
+                .sbom
+                .map(|r| crate::gates::sbom::config::validate(r, self))
+                .transpose()?,
+            audit: raw
+                .audit
+                .map(|r| crate::gates::audit::config::validate(r, self))
                 .transpose()?,
         })
-    }
-
-    fn signatures(
-        &self,
-        raw: Spanned<RawSignatures>,
-        trust: &Trust,
-    ) -> Result<SignaturesConfig, PolicyError> {
-        let span = raw.span();
-        let raw = raw.into_inner();
-        let sums = raw
-            .sums
-            .as_ref()
-            .map_or("SHA256SUMS".to_owned(), |s| s.get_ref().clone());
-        let sums_signature = raw
-            .sums_signature
-            .as_ref()
-            .map_or(format!("{sums}.minisig"), |s| s.get_ref().clone());
-        let artifact_signatures = match &raw.artifact_signatures {
-            Some(value) => value.get_ref().parse().map_err(|e| {
-                self.error(
-                    value,
-                    format!("`gates.signatures.artifact_signatures`: {e}"),
-                )
-            })?,
-            None => ArtifactSignatures::Optional,
-        };
-        let config = SignaturesConfig {
-            required: raw.required.unwrap_or(true),
-            sums: PathBuf::from(sums),
-            sums_signature: PathBuf::from(sums_signature),
-            require_sums_signature: raw.require_sums_signature.unwrap_or(true),
-            artifact_signatures,
-            allow_legacy: raw.allow_legacy.unwrap_or(true),
-        };
-        let checks_signatures = config.require_sums_signature
-            || config.artifact_signatures != ArtifactSignatures::Ignore;
-        if checks_signatures && trust.artifact_keys.is_empty() {
-            return Err(PolicyError::at(
-                self.path,
-                self.text,
-                span,
-                "[gates.signatures] checks minisign signatures but [trust] artifact_keys is empty",
-            )
-            .with_hint("add the release signing public key to [trust] artifact_keys"));
-        }
-        Ok(config)
     }
 
     fn waiver(&self, raw: &Spanned<RawWaiver>) -> Result<Waiver, PolicyError> {

@@ -10,7 +10,7 @@ mod waiver;
 mod tests;
 
 pub use error::{PolicyError, line_col, nearest};
-pub use load::{KNOWN_GATES, load, parse};
+pub use load::{ConfigContext, KNOWN_GATES, load, parse};
 pub use waiver::{Waiver, WaiverExpiry, WaiverMatch};
 
 use crate::keys::TrustedKey;
@@ -88,7 +88,10 @@ pub struct Trust {
 /// The configured gates; a gate whose table is absent does not run.
 #[derive(Debug, Clone, Default)]
 pub struct Gates {
-    pub signatures: Option<SignaturesConfig>,
+    pub signatures: Option<crate::gates::signatures::Config>,
+    pub real_deps: Option<crate::gates::real_deps::Config>,
+    pub sbom: Option<crate::gates::sbom::Config>,
+    pub audit: Option<crate::gates::audit::Config>,
 }
 
 impl Gates {
@@ -98,42 +101,15 @@ impl Gates {
         if self.signatures.is_some() {
             names.push("signatures");
         }
+        if self.real_deps.is_some() {
+            names.push("real_deps");
+        }
+        if self.sbom.is_some() {
+            names.push("sbom");
+        }
+        if self.audit.is_some() {
+            names.push("audit");
+        }
         names
     }
-}
-
-/// Whether `NAME.minisig` beside each artifact is demanded, checked when present, or ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArtifactSignatures {
-    Required,
-    Optional,
-    Ignore,
-}
-
-impl FromStr for ArtifactSignatures {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "required" => Ok(Self::Required),
-            "optional" => Ok(Self::Optional),
-            "ignore" => Ok(Self::Ignore),
-            other => Err(format!(
-                "unknown value `{other}`; expected one of: required, optional, ignore"
-            )),
-        }
-    }
-}
-
-/// `[gates.signatures]`, validated.
-#[derive(Debug, Clone)]
-pub struct SignaturesConfig {
-    pub required: bool,
-    /// Sums file, relative to the release directory.
-    pub sums: PathBuf,
-    /// Signature over the sums file, relative to the release directory.
-    pub sums_signature: PathBuf,
-    pub require_sums_signature: bool,
-    pub artifact_signatures: ArtifactSignatures,
-    /// Accept legacy (non-prehashed) minisign signatures.
-    pub allow_legacy: bool,
 }

@@ -26,25 +26,14 @@ pub struct RawTrust {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGates {
-    pub signatures: Option<Spanned<RawSignatures>>,
-    pub real_deps: Option<Spanned<toml::Value>>,
-    pub sbom: Option<Spanned<toml::Value>>,
-    pub audit: Option<Spanned<toml::Value>>,
+    pub signatures: Option<Spanned<crate::gates::signatures::config::Raw>>,
+    pub real_deps: Option<Spanned<crate::gates::real_deps::config::Raw>>,
+    pub sbom: Option<Spanned<crate::gates::sbom::config::Raw>>,
+    pub audit: Option<Spanned<crate::gates::audit::config::Raw>>,
     pub smoke: Option<Spanned<toml::Value>>,
     pub drills: Option<Spanned<toml::Value>>,
     pub git: Option<Spanned<toml::Value>>,
     pub plugin: Option<Spanned<toml::Value>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSignatures {
-    pub required: Option<bool>,
-    pub sums: Option<Spanned<String>>,
-    pub sums_signature: Option<Spanned<String>>,
-    pub require_sums_signature: Option<bool>,
-    pub artifact_signatures: Option<Spanned<String>>,
-    pub allow_legacy: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

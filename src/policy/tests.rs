@@ -29,7 +29,10 @@ fn full_policy_validates() {
     assert_eq!(policy.verdict_ttl, Duration::from_secs(72 * 3600));
     let sigs = policy.gates.signatures.unwrap();
     assert!(sigs.required);
-    assert_eq!(sigs.artifact_signatures, ArtifactSignatures::Required);
+    assert_eq!(
+        sigs.artifact_signatures,
+        crate::gates::signatures::config::ArtifactSignatures::Required
+    );
     assert_eq!(sigs.sums, Path::new("SHA256SUMS"));
     assert_eq!(sigs.sums_signature, Path::new("SHA256SUMS.minisig"));
     assert_eq!(policy.waivers.len(), 1);
@@ -138,9 +141,9 @@ fn waiver_for_unknown_gate_suggests_one() {
 
 #[test]
 fn gates_not_built_in_yet_are_refused_by_name() {
-    let e = err("environment = \"regtest\"\n[gates.sbom]\nfile = \"sbom.json\"\n");
+    let e = err("environment = \"regtest\"\n[gates.smoke]\nspec = \"smoke.toml\"\n");
     assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
-    assert!(e.message.contains("`sbom`"), "{e}");
+    assert!(e.message.contains("`smoke`"), "{e}");
     let e = err("environment = \"regtest\"\n[gates.sbomb]\n");
     assert!(e.message.contains("sbomb"), "{e}");
 }

@@ -1,5 +1,6 @@
 //! Waivers: a named person's time-limited acceptance of a specific finding.
 
+use crate::report::Finding;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -39,15 +40,22 @@ impl Waiver {
         now < self.expiry.void_from
     }
 
-    /// Whether this waiver covers a finding of `gate` with `code` and optional `subject`.
-    pub fn covers(&self, gate: &str, code: &str, subject: Option<&str>) -> bool {
+    /// Whether this waiver covers a finding of `gate`: its `code` must match when the waiver
+    /// names one, and its `id` must equal the finding's subject or one of its aliases.
+    pub fn covers(&self, gate: &str, finding: &Finding) -> bool {
         if self.gate != gate {
             return false;
         }
-        let code_ok = self.matches.code.as_deref().is_none_or(|c| c == code);
+        let code_ok = self
+            .matches
+            .code
+            .as_deref()
+            .is_none_or(|c| c == finding.code);
         let id_ok = match self.matches.id.as_deref() {
             None => true,
-            Some(id) => subject == Some(id),
+            Some(id) => {
+                finding.subject.as_deref() == Some(id) || finding.aliases.iter().any(|a| a == id)
+            }
         };
         code_ok && id_ok
     }
@@ -75,16 +83,40 @@ mod tests {
         }
     }
 
+    fn finding(code: &str, subject: Option<&str>) -> Finding {
+        let f = Finding::error(code, "m");
+        match subject {
+            Some(s) => f.subject(s),
+            None => f,
+        }
+    }
+
     #[test]
     fn matching_needs_every_given_field() {
         let by_code = waiver(Some("sig.unlisted-file"), None);
-        assert!(by_code.covers("signatures", "sig.unlisted-file", Some("a")));
-        assert!(!by_code.covers("signatures", "sig.digest-mismatch", Some("a")));
-        assert!(!by_code.covers("audit", "sig.unlisted-file", Some("a")));
+        assert!(by_code.covers("signatures", &finding("sig.unlisted-file", Some("a"))));
+        assert!(!by_code.covers("signatures", &finding("sig.digest-mismatch", Some("a"))));
+        assert!(!by_code.covers("audit", &finding("sig.unlisted-file", Some("a"))));
         let both = waiver(Some("sig.unlisted-file"), Some("notes.txt"));
-        assert!(both.covers("signatures", "sig.unlisted-file", Some("notes.txt")));
-        assert!(!both.covers("signatures", "sig.unlisted-file", Some("other")));
-        assert!(!both.covers("signatures", "sig.unlisted-file", None));
+        assert!(both.covers(
+            "signatures",
+            &finding("sig.unlisted-file", Some("notes.txt"))
+        ));
+        assert!(!both.covers("signatures", &finding("sig.unlisted-file", Some("other"))));
+        assert!(!both.covers("signatures", &finding("sig.unlisted-file", None)));
+    }
+
+    #[test]
+    fn id_matches_an_alias() {
+        let mut w = waiver(None, Some("CVE-2020-26235"));
+        w.gate = "audit".into();
+        let f = finding("audit.vulnerability", Some("RUSTSEC-2020-0071"))
+            .aliases(vec!["CVE-2020-26235".into()]);
+        assert!(w.covers("audit", &f));
+        assert!(!w.covers(
+            "audit",
+            &finding("audit.vulnerability", Some("RUSTSEC-2020-0071"))
+        ));
     }
 
     #[test]

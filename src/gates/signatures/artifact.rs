@@ -2,12 +2,12 @@
 //! signature, all from a single read of the file.
 
 use super::SumsEntry;
+use super::config::{ArtifactSignatures, Config};
 use super::minisig::{self, Check, StreamCheck};
 use super::{describe, escape_finding, evidence_of, normalize, parse_signature, read_small};
 use crate::digest::{FileDigest, Sink, hash_file};
 use crate::gates::GateContext;
 use crate::keys::TrustedKey;
-use crate::policy::{ArtifactSignatures, SignaturesConfig};
 use crate::release::{ReleaseDir, Resolved};
 use crate::report::{Evidence, Finding, Subject};
 use std::path::Path;
@@ -26,7 +26,7 @@ pub struct ArtifactOutcome {
 pub fn check(
     ctx: &GateContext<'_>,
     release: &ReleaseDir,
-    config: &SignaturesConfig,
+    config: &Config,
     keys: &[TrustedKey],
     entry: &SumsEntry,
     sums_name: &str,

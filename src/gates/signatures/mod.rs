@@ -2,6 +2,7 @@
 //! trusted key, and (as the policy says) each artifact's own minisign signature verifies.
 
 mod artifact;
+pub mod config;
 mod minisig;
 mod sums;
 
@@ -10,9 +11,9 @@ pub use sums::{ParsedSums, SumsEntry, parse as parse_sums};
 use super::{Gate, GateContext, GateResult};
 use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
-use crate::policy::SignaturesConfig;
 use crate::release::{ReleaseDir, Resolved};
 use crate::report::{Evidence, Finding};
+pub use config::Config;
 use minisig::SignatureFile;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -24,11 +25,11 @@ pub const NAME: &str = "signatures";
 const MAX_SMALL_FILE: u64 = 16 << 20;
 
 pub struct SignaturesGate {
-    config: SignaturesConfig,
+    config: Config,
 }
 
 impl SignaturesGate {
-    pub fn new(config: SignaturesConfig) -> Self {
+    pub fn new(config: Config) -> Self {
         SignaturesGate { config }
     }
 }

@@ -92,6 +92,7 @@ impl Fixture {
             policy: &policy,
             release: &self.release(),
             repo: self.dir.path(),
+            out: self.dir.path(),
             digests: &digests,
             now: time::OffsetDateTime::now_utc(),
         };
@@ -312,6 +313,7 @@ fn artifact_hashed_once_even_when_already_cached() {
         policy: &policy,
         release: &f.release(),
         repo: f.dir.path(),
+        out: f.dir.path(),
         digests: &digests,
         now: time::OffsetDateTime::now_utc(),
     };
