@@ -57,6 +57,61 @@ pub enum Command {
     Policy(PolicyCommand),
     /// List the gates built into this version.
     Gates,
+    /// Explain a finding code: what it means and what to do (no CODE: list every code).
+    Explain(ExplainArgs),
+    /// Write a starter policy for a repository, from what its repository and release hold.
+    Init(InitArgs),
+    /// Print a shell completion script, generated from this command line's definition.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A finding code, e.g. sig.digest-mismatch (case-insensitive).
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository to look at (Cargo.toml, Cargo.lock, keys/*.pub).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// The release directory to look at (SHA256SUMS, *.minisig, SBOM, audit reports);
+    /// default: REPO/dist or REPO/release when one holds a sums file, else REPO.
+    #[arg(long, value_name = "DIR")]
+    pub release: Option<PathBuf>,
+    /// The environment the policy promotes to.
+    #[arg(long, value_name = "ENV", default_value = "regtest", value_parser = ["regtest", "testnet", "mainnet"])]
+    pub environment: String,
+    /// Where to write the policy (`-` for stdout); default REPO/gates/ENV.toml. An existing
+    /// file is never overwritten without --force.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A minisign public key to trust for artifacts (repeatable); default: keys found in
+    /// the repository and release that match the sums signature.
+    #[arg(long, value_name = "PUB")]
+    pub trust_key: Vec<PathBuf>,
+    /// Overwrite an existing policy file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write tollgate.1 and one tollgate-COMMAND.1 per command into DIR instead of
+    /// printing tollgate.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +138,9 @@ pub struct EvaluateArgs {
     /// Evaluate as of this time (RFC 3339) instead of now, for reproducible runs.
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// Refuse to run (exit 2) unless the policy is for this environment.
+    #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Read size per `read(2)`: large enough to amortise syscalls, small enough that a few
@@ -67,6 +68,28 @@ pub fn hash_reader(reader: &mut dyn Read, sinks: &mut [&mut dyn Sink]) -> io::Re
     })
 }
 
+/// How far hashing has got, for a progress display. Hashing only adds to these counters
+/// (one relaxed atomic add per 1 MiB chunk); a display thread reads them on its own clock,
+/// so showing progress never puts a lock or a terminal write on the hashing path.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes of every file whose hashing has started.
+    pub bytes_total: AtomicU64,
+    /// Bytes hashed so far.
+    pub bytes_done: AtomicU64,
+    pub files_total: AtomicU64,
+    pub files_done: AtomicU64,
+}
+
+/// A sink that counts the bytes it sees into a shared counter.
+struct Counter<'a>(&'a AtomicU64);
+
+impl Sink for Counter<'_> {
+    fn update(&mut self, bytes: &[u8]) {
+        self.0.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    }
+}
+
 type Slot = Arc<OnceLock<Result<FileDigest, Arc<io::Error>>>>;
 
 /// Digests shared by every gate in one evaluation: a file is hashed at most once, whoever
@@ -74,11 +97,40 @@ type Slot = Arc<OnceLock<Result<FileDigest, Arc<io::Error>>>>;
 #[derive(Default)]
 pub struct DigestCache {
     slots: Mutex<HashMap<PathBuf, Slot>>,
+    progress: Option<Arc<Progress>>,
 }
 
 impl DigestCache {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A cache whose reads advance `progress`.
+    pub fn with_progress(progress: Arc<Progress>) -> Self {
+        DigestCache {
+            slots: Mutex::default(),
+            progress: Some(progress),
+        }
+    }
+
+    /// Hash `path`, counting into the progress counters when there are any.
+    fn hash(&self, path: &Path, sinks: &mut [&mut dyn Sink]) -> io::Result<FileDigest> {
+        let Some(progress) = &self.progress else {
+            return hash_file(path, sinks);
+        };
+        let mut file = File::open(path)?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        progress.files_total.fetch_add(1, Ordering::Relaxed);
+        progress.bytes_total.fetch_add(size, Ordering::Relaxed);
+        let mut counter = Counter(&progress.bytes_done);
+        let mut all: Vec<&mut dyn Sink> = Vec::with_capacity(sinks.len() + 1);
+        for sink in sinks.iter_mut() {
+            all.push(&mut **sink);
+        }
+        all.push(&mut counter);
+        let result = hash_reader(&mut file, &mut all);
+        progress.files_done.fetch_add(1, Ordering::Relaxed);
+        result
     }
 
     fn slot(&self, path: &Path) -> Slot {
@@ -92,7 +144,7 @@ impl DigestCache {
     /// The digest of `path`, reading the file only if nobody has yet.
     pub fn digest(&self, path: &Path) -> Result<FileDigest, Arc<io::Error>> {
         self.slot(path)
-            .get_or_init(|| hash_file(path, &mut []).map_err(Arc::new))
+            .get_or_init(|| self.hash(path, &mut []).map_err(Arc::new))
             .clone()
     }
 
@@ -109,7 +161,7 @@ impl DigestCache {
         let result = slot
             .get_or_init(|| {
                 fed = true;
-                hash_file(path, sinks).map_err(Arc::new)
+                self.hash(path, sinks).map_err(Arc::new)
             })
             .clone();
         (result, fed)
@@ -166,6 +218,31 @@ mod tests {
         assert_eq!(again.unwrap(), first);
         assert!(!fed);
         assert_eq!(count.0, 0);
+    }
+
+    #[test]
+    fn progress_counts_every_byte_and_file_without_changing_the_digest() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let data = vec![3u8; CHUNK + 17];
+        file.write_all(&data).unwrap();
+        let progress = Arc::new(Progress::default());
+        let cache = DigestCache::with_progress(progress.clone());
+        let mut count = Count(0);
+        let (digest, fed) = cache.digest_feeding(file.path(), &mut [&mut count]);
+        assert!(fed);
+        assert_eq!(digest.unwrap().hex(), sha256_hex(&data));
+        assert_eq!(
+            count.0,
+            data.len(),
+            "the caller's sink still sees every byte"
+        );
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        assert_eq!(load(&progress.bytes_done), data.len() as u64);
+        assert_eq!(load(&progress.bytes_total), data.len() as u64);
+        assert_eq!(
+            (load(&progress.files_done), load(&progress.files_total)),
+            (1, 1)
+        );
     }
 
     #[test]

@@ -16,10 +16,21 @@ fn main() -> ExitCode {
         }
     };
     tollgate::logging::init(&cli.logging);
+    if cli.logging.quiet {
+        commands::disable_progress();
+    }
     match commands::run(cli.command) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
-            eprintln!("error: {:#}", e.error);
+            let message = format!("{:#}", e.error);
+            eprintln!("error: {message}");
+            // Under GitHub Actions the failure also shows as an annotation on the run.
+            if tollgate::github::Runner::detect().is_some() {
+                let annotation =
+                    tollgate::github::Annotation::new(tollgate::github::Level::Error, message)
+                        .title("tollgate: error");
+                eprint!("{}", annotation.render());
+            }
             ExitCode::from(e.exit as u8)
         }
     }

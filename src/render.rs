@@ -1,10 +1,17 @@
-//! Human, JSON and Markdown renderings of a verdict. Pure formatting over the same data.
+//! Human and Markdown renderings of a verdict. Pure formatting over the same data the JSON
+//! verdict holds; colour comes from a `Palette` that is plain unless stdout is a terminal.
 
-use crate::report::{Finding, GateReport, Outcome};
-use crate::verdict::Verdict;
+mod markdown;
+
+pub use markdown::{escape as escape_markdown, markdown};
+
+use crate::engine::Decision;
+use crate::report::{Finding, GateReport, Outcome, Severity};
+use crate::term::{Palette, Role};
+use crate::verdict::{Verdict, WaiverRecord};
 use std::fmt::Write as _;
 
-fn outcome_label(outcome: Outcome) -> &'static str {
+pub fn outcome_label(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "PASS",
         Outcome::Fail => "FAIL",
@@ -13,83 +20,124 @@ fn outcome_label(outcome: Outcome) -> &'static str {
     }
 }
 
-fn finding_line(f: &Finding) -> String {
-    let mut line = format!("{} [{}] {}", severity_word(f), f.code, f.message);
-    if let Some(loc) = &f.location {
-        match loc.line {
-            Some(n) => write!(line, " ({}:{n})", loc.path).ok(),
-            None => write!(line, " ({})", loc.path).ok(),
-        };
+fn outcome_role(outcome: Outcome) -> Role {
+    match outcome {
+        Outcome::Pass => Role::Good,
+        Outcome::Fail | Outcome::Error => Role::Bad,
+        Outcome::Waived => Role::Waived,
     }
-    if let Some(index) = f.waived_by {
-        write!(line, " — waived by waiver #{}", index + 1).ok();
-    }
-    line
 }
 
-fn severity_word(f: &Finding) -> &'static str {
+/// `error`, `warning` or `waived`: how a finding weighs after waivers.
+pub fn severity_word(f: &Finding) -> &'static str {
     match (f.severity, f.waived_by) {
         (_, Some(_)) => "waived",
-        (crate::report::Severity::Error, None) => "error",
-        (crate::report::Severity::Warning, None) => "warning",
+        (Severity::Error, None) => "error",
+        (Severity::Warning, None) => "warning",
     }
 }
 
-fn gate_heading(report: &GateReport) -> String {
+fn severity_role(f: &Finding) -> Role {
+    match (f.severity, f.waived_by) {
+        (_, Some(_)) => Role::Waived,
+        (Severity::Error, None) => Role::Bad,
+        (Severity::Warning, None) => Role::Warn,
+    }
+}
+
+/// `path:line`, or `path` when the finding has no line.
+pub fn location(f: &Finding) -> Option<String> {
+    f.location.as_ref().map(|loc| match loc.line {
+        Some(n) => format!("{}:{n}", loc.path),
+        None => loc.path.clone(),
+    })
+}
+
+/// What a waiver matches: its code, its id, or both.
+pub fn waiver_target(w: &WaiverRecord) -> String {
+    match (&w.code, &w.id) {
+        (Some(code), Some(id)) => format!("{code} {id}"),
+        (Some(one), None) | (None, Some(one)) => one.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// Column where finding details start, under the gate line.
+const INDENT: &str = "        ";
+
+fn gate_block(out: &mut String, report: &GateReport, p: Palette) {
     let role = if report.required {
         "required"
     } else {
         "advisory"
     };
-    format!(
-        "{:<6} {} ({role}, {} ms)",
-        outcome_label(report.outcome),
+    let label = format!("{:<7}", outcome_label(report.outcome));
+    writeln!(
+        out,
+        "{} {:<12} {role:<9} {:>5} ms",
+        p.paint(outcome_role(report.outcome), &label),
         report.gate,
         report.duration_ms
     )
-}
-
-/// The terminal report: one line per gate, findings beneath, the decision last.
-pub fn text(verdict: &Verdict) -> String {
-    let mut out = String::new();
-    writeln!(
-        out,
-        "tollgate {} — {} release, policy {}",
-        verdict.tool.version, verdict.environment, verdict.policy.path
-    )
     .ok();
-    for report in &verdict.gates {
-        writeln!(out, "{}", gate_heading(report)).ok();
-        if let Some(error) = &report.error {
-            writeln!(out, "       could not evaluate: {error}").ok();
+    if let Some(error) = &report.error {
+        writeln!(
+            out,
+            "{INDENT}{} {error}",
+            p.paint(Role::Bad, "could not evaluate:")
+        )
+        .ok();
+    }
+    for f in &report.findings {
+        let word = format!("{:<7}", severity_word(f));
+        let mut head = format!(
+            "{INDENT}{} {}",
+            p.paint(severity_role(f), &word),
+            p.paint(Role::Code, &f.code)
+        );
+        if let Some(at) = location(f) {
+            write!(head, " at {at}").ok();
         }
-        for finding in &report.findings {
-            writeln!(out, "       {}", finding_line(finding)).ok();
-            if let Some(hint) = &finding.hint
-                && finding.waived_by.is_none()
-            {
-                writeln!(out, "         hint: {hint}").ok();
-            }
+        if let Some(index) = f.waived_by {
+            write!(head, " (waiver #{})", index + 1).ok();
+        }
+        writeln!(out, "{head}").ok();
+        writeln!(out, "{INDENT}        {}", f.message).ok();
+        if let Some(hint) = &f.hint
+            && f.waived_by.is_none()
+        {
+            writeln!(
+                out,
+                "{INDENT}        {}",
+                p.paint(Role::Dim, &format!("hint: {hint}"))
+            )
+            .ok();
         }
     }
+}
+
+fn waiver_lines(out: &mut String, verdict: &Verdict, p: Palette) {
     for w in &verdict.waivers_applied {
         writeln!(
             out,
-            "waiver applied: {} {} — {} (owner {}, expires {})",
+            "{} {} {} — {} (owner {}, expires {}, {} finding(s))",
+            p.paint(Role::Waived, "waiver applied:"),
             w.gate,
-            w.code.as_deref().or(w.id.as_deref()).unwrap_or(""),
+            waiver_target(w),
             w.reason,
             w.owner,
-            w.expires
+            w.expires,
+            w.findings
         )
         .ok();
     }
     for w in &verdict.waivers_expired {
         writeln!(
             out,
-            "waiver EXPIRED (void): {} {} — expired {}, owner {}",
+            "{} {} {} — expired {}, owner {}",
+            p.paint(Role::Warn, "waiver EXPIRED (void):"),
             w.gate,
-            w.code.as_deref().or(w.id.as_deref()).unwrap_or(""),
+            waiver_target(w),
             w.expires,
             w.owner
         )
@@ -98,13 +146,41 @@ pub fn text(verdict: &Verdict) -> String {
     for w in &verdict.waivers_unused {
         writeln!(
             out,
-            "waiver unused (matched nothing): {} {} — owner {}",
+            "{} {} {} — owner {}",
+            p.paint(Role::Warn, "waiver unused (matched nothing):"),
             w.gate,
-            w.code.as_deref().or(w.id.as_deref()).unwrap_or(""),
+            waiver_target(w),
             w.owner
         )
         .ok();
     }
+}
+
+/// The terminal report without colour.
+pub fn text(verdict: &Verdict) -> String {
+    text_styled(verdict, Palette::plain())
+}
+
+/// The terminal report: one line per gate with its outcome and time, findings grouped
+/// beneath with code, file:line and a hint, then waivers, subjects and the decision.
+pub fn text_styled(verdict: &Verdict, p: Palette) -> String {
+    let mut out = String::new();
+    writeln!(
+        out,
+        "{}",
+        p.paint(
+            Role::Heading,
+            &format!(
+                "tollgate {} — {} release, policy {}",
+                verdict.tool.version, verdict.environment, verdict.policy.path
+            )
+        )
+    )
+    .ok();
+    for report in &verdict.gates {
+        gate_block(&mut out, report, p);
+    }
+    waiver_lines(&mut out, verdict, p);
     writeln!(out, "subjects: {} artifact(s)", verdict.subjects.len()).ok();
     for subject in &verdict.subjects {
         writeln!(out, "  {}  {}", subject.sha256, subject.name).ok();
@@ -119,83 +195,25 @@ pub fn text(verdict: &Verdict) -> String {
         .ok(),
         None => writeln!(out, "commit: none (--repo is not a git repository)").ok(),
     };
+    out.push('\n');
     match verdict.decision {
-        crate::engine::Decision::Promote => {
+        Decision::Promote => {
+            let banner = format!("DECISION: PROMOTE to {}", verdict.environment);
             writeln!(
                 out,
-                "DECISION: PROMOTE to {} (verdict valid until {})",
-                verdict.environment, verdict.expires_at
+                "{} (verdict valid until {})",
+                p.paint(Role::Good, &banner),
+                verdict.expires_at
             )
             .ok();
         }
-        crate::engine::Decision::Block => {
-            writeln!(out, "DECISION: BLOCK promotion to {}", verdict.environment).ok();
+        Decision::Block => {
+            let banner = format!("DECISION: BLOCK promotion to {}", verdict.environment);
+            writeln!(out, "{}", p.paint(Role::Bad, &banner)).ok();
             for reason in &verdict.reasons {
                 writeln!(out, "  - {reason}").ok();
             }
         }
     }
     out
-}
-
-/// A Markdown report (for job summaries and pull requests).
-pub fn markdown(verdict: &Verdict) -> String {
-    let mut out = String::new();
-    let banner = match verdict.decision {
-        crate::engine::Decision::Promote => "✅ **PROMOTE**",
-        crate::engine::Decision::Block => "⛔ **BLOCK**",
-    };
-    writeln!(out, "## tollgate: {banner} to `{}`\n", verdict.environment).ok();
-    writeln!(out, "| gate | required | outcome | findings | time |").ok();
-    writeln!(out, "|---|---|---|---|---|").ok();
-    for r in &verdict.gates {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} ms |",
-            r.gate,
-            if r.required { "yes" } else { "no" },
-            r.outcome.as_str(),
-            r.findings.len(),
-            r.duration_ms
-        )
-        .ok();
-    }
-    let findings: Vec<_> = verdict
-        .gates
-        .iter()
-        .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
-        .collect();
-    if !findings.is_empty() {
-        writeln!(out, "\n### Findings\n").ok();
-        for (r, f) in findings {
-            writeln!(
-                out,
-                "- **{}** `{}`: {}",
-                r.gate,
-                f.code,
-                escape_md(&finding_line(f))
-            )
-            .ok();
-        }
-    }
-    if !verdict.reasons.is_empty() {
-        writeln!(out, "\n### Why it blocks\n").ok();
-        for reason in &verdict.reasons {
-            writeln!(out, "- {}", escape_md(reason)).ok();
-        }
-    }
-    writeln!(
-        out,
-        "\nPolicy `{}` (sha256 `{}`), {} subject(s), expires {}.",
-        verdict.policy.path,
-        verdict.policy.sha256,
-        verdict.subjects.len(),
-        verdict.expires_at
-    )
-    .ok();
-    out
-}
-
-fn escape_md(text: &str) -> String {
-    text.replace('|', "\\|").replace('<', "&lt;")
 }

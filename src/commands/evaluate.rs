@@ -17,6 +17,15 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     let now = clock(args.now.as_deref())?;
     let started = OffsetDateTime::now_utc();
     let policy = crate::policy::load(&args.policy).map_err(CommandError::config)?;
+    if let Some(wanted) = &args.environment
+        && wanted != policy.environment.as_str()
+    {
+        return Err(CommandError::config(anyhow!(
+            "--environment {wanted}: {} is a policy for {}; a policy never promotes to another environment",
+            args.policy.display(),
+            policy.environment
+        )));
+    }
     if !args.release.is_dir() {
         return Err(CommandError::config(anyhow!(
             "--release {}: not a directory; point it at the folder holding the artifacts and SHA256SUMS",
@@ -49,7 +58,11 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         out: &args.out,
         now,
     };
-    let evaluation = engine::evaluate(&inputs, &gates);
+    let counters = std::sync::Arc::new(crate::digest::Progress::default());
+    let digests = crate::digest::DigestCache::with_progress(counters.clone());
+    let progress = super::progress::HashProgress::start(counters);
+    let evaluation = engine::evaluate_with(&inputs, &gates, &digests);
+    drop(progress);
     let verdict = Verdict::new(&evaluation, &policy, commit, now);
     let verdict_bytes = verdict.canonical_bytes();
     let verdict_sha = sha256_hex(&verdict_bytes);
@@ -96,7 +109,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
             };
             format!(
                 "{}written: {} (sha256 {verdict_sha}, {signed}), {}\n",
-                crate::render::text(&verdict),
+                crate::render::text_styled(&verdict, crate::term::Palette::for_stdout()),
                 args.out.join("verdict.json").display(),
                 args.out.join("provenance.json").display()
             )
@@ -104,7 +117,19 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         ReportFormat::Json => String::from_utf8_lossy(&verdict_bytes).into_owned(),
         ReportFormat::Markdown => crate::render::markdown(&verdict),
     };
-    print(&report)?;
+    match crate::github::Runner::detect() {
+        Some(runner) => {
+            let step = super::github_step::Step {
+                args,
+                policy: &policy,
+                verdict: &verdict,
+                verdict_sha256: &verdict_sha,
+                signed: signer.is_some(),
+            };
+            super::github_step::finish(&runner, &step, &report)?;
+        }
+        None => print(&report)?,
+    }
     Ok(match verdict.decision {
         Decision::Promote => Exit::Success,
         Decision::Block => Exit::Failure,

@@ -2,9 +2,14 @@
 //! exit status or an error that carries its own exit code.
 
 mod evaluate;
+mod explain;
 mod gates_list;
+mod generate;
+mod github_step;
+mod init;
 mod keygen;
 mod policy_check;
+mod progress;
 mod verify;
 
 use crate::cli::Command;
@@ -42,6 +47,8 @@ impl CommandError {
 
 pub type CommandResult = Result<Exit, CommandError>;
 
+pub use progress::disable as disable_progress;
+
 pub fn run(command: Command) -> CommandResult {
     match command {
         Command::Evaluate(args) => evaluate::run(&args),
@@ -49,6 +56,10 @@ pub fn run(command: Command) -> CommandResult {
         Command::Keygen(args) => keygen::run(&args),
         Command::Policy(crate::cli::PolicyCommand::Check { file }) => policy_check::run(&file),
         Command::Gates => gates_list::run(),
+        Command::Explain(args) => explain::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => generate::completions(&args),
+        Command::Man(args) => generate::man(&args),
     }
 }
 
@@ -64,6 +75,22 @@ pub fn print(text: &str) -> Result<(), CommandError> {
         Err(e) => Err(CommandError {
             exit: Exit::Usage,
             error: anyhow::anyhow!("cannot write to stdout: {e}"),
+        }),
+    }
+}
+
+/// Print to stderr; a closed pipe is not an error.
+pub fn print_stderr(text: &str) -> Result<(), CommandError> {
+    let mut stderr = std::io::stderr().lock();
+    match stderr
+        .write_all(text.as_bytes())
+        .and_then(|_| stderr.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CommandError {
+            exit: Exit::Usage,
+            error: anyhow::anyhow!("cannot write to stderr: {e}"),
         }),
     }
 }

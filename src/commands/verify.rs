@@ -1,9 +1,11 @@
 //! `tollgate verify`: is this verdict signed by this key, current, for this environment,
 //! and about these artifacts?
 
-use super::{CommandError, CommandResult, Exit, clock, print};
+use super::{CommandError, CommandResult, Exit, clock, print, print_stderr};
 use crate::cli::{ReportFormat, VerifyArgs};
+use crate::github::{Annotation, Level};
 use crate::keys::TrustedKey;
+use crate::term::Role;
 use crate::verify::{Expectations, verify};
 use anyhow::anyhow;
 use serde_json::json;
@@ -25,6 +27,7 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         now,
     };
     let result = verify(&args.verdict, &key, &expect);
+    let palette = crate::term::Palette::for_stdout();
     let (text, exit) = match (&result, args.format) {
         (Ok(ok), ReportFormat::Json) => (
             json!({"valid": true, "verdict": args.verdict, "sha256": ok.sha256, "environment": ok.verdict.environment,
@@ -39,7 +42,8 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         ),
         (Ok(ok), _) => (
             format!(
-                "valid: {} promotes to {} (signed by key {}, sha256 {}, {} subject(s), expires {})\n",
+                "{} {} promotes to {} (signed by key {}, sha256 {}, {} subject(s), expires {})\n",
+                palette.paint(Role::Good, "valid:"),
                 args.verdict.display(),
                 ok.verdict.environment,
                 key.key_id,
@@ -50,7 +54,11 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
             Exit::Success,
         ),
         (Err(bad), _) => {
-            let mut text = format!("INVALID: {}\n", args.verdict.display());
+            let mut text = format!(
+                "{} {}\n",
+                palette.paint(Role::Bad, "INVALID:"),
+                args.verdict.display()
+            );
             for problem in &bad.problems {
                 text.push_str(&format!("  - {problem}\n"));
             }
@@ -58,5 +66,18 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         }
     };
     print(&text)?;
+    if let (Err(bad), Some(_)) = (&result, crate::github::Runner::detect()) {
+        // The deploy job's log shows why it stopped, as an annotation on the run.
+        let annotation = Annotation::new(
+            Level::Error,
+            format!(
+                "{} is not valid:\n- {}",
+                args.verdict.display(),
+                bad.problems.join("\n- ")
+            ),
+        )
+        .title("tollgate verify: INVALID");
+        print_stderr(&annotation.render())?;
+    }
     Ok(exit)
 }

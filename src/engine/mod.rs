@@ -41,13 +41,21 @@ pub struct Inputs<'a> {
 
 /// Run `gates` against the inputs and decide.
 pub fn evaluate(inputs: &Inputs<'_>, gates: &[Box<dyn Gate>]) -> Evaluation {
-    let digests = DigestCache::new();
+    evaluate_with(inputs, gates, &DigestCache::new())
+}
+
+/// As `evaluate`, sharing a caller's digest cache (one that reports hashing progress).
+pub fn evaluate_with(
+    inputs: &Inputs<'_>,
+    gates: &[Box<dyn Gate>],
+    digests: &DigestCache,
+) -> Evaluation {
     let ctx = GateContext {
         policy: inputs.policy,
         release: inputs.release,
         repo: inputs.repo,
         out: inputs.out,
-        digests: &digests,
+        digests,
         now: inputs.now,
     };
     let results: Vec<(GateReport, Vec<Subject>)> = std::thread::scope(|scope| {
@@ -75,7 +83,7 @@ pub fn evaluate(inputs: &Inputs<'_>, gates: &[Box<dyn Gate>]) -> Evaluation {
         reported_subjects.extend(subjects);
     }
     let (subjects, subject_errors) = if reported_subjects.is_empty() {
-        subjects_from_listing(inputs.release, &digests)
+        subjects_from_listing(inputs.release, digests)
     } else {
         reported_subjects.sort();
         reported_subjects.dedup();

@@ -298,7 +298,7 @@ fn json_and_markdown_formats() {
     assert_eq!(printed, read_json(&ws.out().join("verdict.json")));
     let out = ws.evaluate(&["--format", "markdown"]);
     let text = stdout(&out);
-    assert!(text.contains("| signatures | yes | pass |"), "{text}");
+    assert!(text.contains("| signatures | yes | ✅ PASS |"), "{text}");
 }
 
 #[test]
@@ -356,7 +356,7 @@ fn provenance_is_an_in_toto_slsa_statement() {
 #[test]
 fn ci_variables_reach_the_provenance() {
     let ws = Workspace::new();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    let out = bare()
         .args(["evaluate", "--policy"])
         .arg(ws.policy_path())
         .arg("--release")
@@ -380,7 +380,7 @@ fn ci_variables_reach_the_provenance() {
 #[test]
 fn closed_stdout_is_not_a_crash() {
     let ws = Workspace::new();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    let mut child = bare()
         .args(["evaluate", "--policy"])
         .arg(ws.policy_path())
         .arg("--release")

@@ -22,7 +22,7 @@ fn keygen_needs_a_password_or_unencrypted() {
 fn encrypted_key_signs_with_password_from_env() {
     let ws = Workspace::new();
     let keys = ws.path().join("enc");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    let out = bare()
         .args(["keygen", "--out"])
         .arg(&keys)
         .env("TOLLGATE_KEY_PASSWORD", "correct horse")
@@ -30,7 +30,7 @@ fn encrypted_key_signs_with_password_from_env() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let evaluate = |password: Option<&str>| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        let mut cmd = bare();
         cmd.args(["evaluate", "--policy"])
             .arg(ws.policy_path())
             .arg("--release")

@@ -69,7 +69,7 @@ fn gates_lists_signatures() {
 #[test]
 fn log_format_json_emits_json_lines() {
     let ws = Workspace::new();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    let out = bare()
         .args(["-v", "--log-format", "json", "evaluate", "--policy"])
         .arg(ws.policy_path())
         .arg("--release")

@@ -138,12 +138,32 @@ impl Workspace {
 }
 
 pub fn tollgate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("TOLLGATE_KEY_PASSWORD")
-        .output()
-        .expect("run tollgate")
+    command(args).output().expect("run tollgate")
+}
+
+/// The binary with a clean environment: when the suite itself runs under GitHub Actions,
+/// the runner's variables must not leak in (the tests would append to the real job's
+/// outputs and summary).
+pub fn command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    command.args(args);
+    for name in [
+        "RUST_LOG",
+        "TOLLGATE_KEY_PASSWORD",
+        "GITHUB_ACTIONS",
+        "GITHUB_OUTPUT",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_WORKSPACE",
+        "NO_COLOR",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// `command` with no arguments yet.
+pub fn bare() -> std::process::Command {
+    command::<&str>(&[])
 }
 
 pub fn read_json(path: &Path) -> Value {

@@ -1,0 +1,167 @@
+//! Finding-code documentation for `tollgate explain`. The single source of truth is the
+//! finding-code table in each `docs/gates/<gate>.md` (first column the backticked code),
+//! embedded at build time; this module parses those tables.
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/gate_docs.rs"));
+}
+
+/// One documented finding code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeDoc {
+    pub code: String,
+    /// The page it is documented on, e.g. `docs/gates/signatures.md`.
+    pub page: String,
+    /// The page's title (its first `# ` heading).
+    pub title: String,
+    /// The table's other columns, as (header, cell) pairs in table order.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Every documented code, in page then table order.
+pub fn all() -> Vec<CodeDoc> {
+    embedded::GATE_DOCS
+        .iter()
+        .flat_map(|(name, text)| parse(&format!("docs/gates/{name}"), text))
+        .collect()
+}
+
+/// The documentation of `code` (case-insensitive).
+pub fn lookup(code: &str) -> Option<CodeDoc> {
+    all()
+        .into_iter()
+        .find(|doc| doc.code.eq_ignore_ascii_case(code.trim()))
+}
+
+/// Documented codes closest to a misspelt one, best first.
+pub fn suggestions(code: &str) -> Vec<String> {
+    let wanted = code.trim().to_ascii_lowercase();
+    let mut scored: Vec<(f64, String)> = all()
+        .into_iter()
+        .map(|doc| (strsim::jaro_winkler(&wanted, &doc.code), doc.code))
+        .filter(|(score, _)| *score > 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, code)| code).collect()
+}
+
+/// Split a Markdown table row into cells; `\|` is a literal bar inside a cell.
+fn cells(line: &str) -> Option<Vec<String>> {
+    let inner = line.trim().strip_prefix('|')?;
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut cells = vec![String::new()];
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                cells.last_mut()?.push('|');
+            }
+            '|' => cells.push(String::new()),
+            c => cells.last_mut()?.push(c),
+        }
+    }
+    Some(cells.into_iter().map(|c| c.trim().to_owned()).collect())
+}
+
+/// A cell holding exactly one backticked code, e.g. `` `sig.digest-mismatch` ``.
+fn backticked_code(cell: &str) -> Option<&str> {
+    let code = cell.strip_prefix('`')?.strip_suffix('`')?;
+    let valid = !code.is_empty()
+        && code.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || c == '_'
+        });
+    valid.then_some(code)
+}
+
+/// Parse every finding-code table of one page: a table whose first header cell is `code`.
+pub fn parse(page: &str, text: &str) -> Vec<CodeDoc> {
+    let title = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .unwrap_or(page)
+        .replace('`', "");
+    let mut docs = Vec::new();
+    let mut headers: Option<Vec<String>> = None;
+    for line in text.lines() {
+        let Some(row) = cells(line) else {
+            headers = None;
+            continue;
+        };
+        match &headers {
+            None if row.first().is_some_and(|c| c.eq_ignore_ascii_case("code")) => {
+                headers = Some(row);
+            }
+            None => {}
+            Some(names) => {
+                let Some(code) = row.first().and_then(|c| backticked_code(c)) else {
+                    continue; // the |---| separator, or a row that documents no code
+                };
+                let fields = names
+                    .iter()
+                    .zip(&row)
+                    .skip(1)
+                    .map(|(name, cell)| (name.clone(), cell.clone()))
+                    .collect();
+                docs.push(CodeDoc {
+                    code: code.to_owned(),
+                    page: page.to_owned(),
+                    title: title.clone(),
+                    fields,
+                });
+            }
+        }
+    }
+    docs
+}
+
+/// The terminal rendering of one code's documentation.
+pub fn render(doc: &CodeDoc) -> String {
+    let width = doc
+        .fields
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{}\n  {} ({})\n", doc.code, doc.title, doc.page);
+    for (name, value) in &doc.fields {
+        out.push_str(&format!("  {name:<width$}  {value}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "# The `demo` gate\n\nIntro.\n\n\
+| key | meaning |\n|---|---|\n| `x.not-a-code-table` | ignored: first header is not `code` |\n\n\
+| code | blocks | meaning |\n|---|---|---|\n\
+| `demo.bad-thing` | yes | a \\| bar and `inline` code |\n\
+| not backticked | no | skipped |\n\
+| `demo.other` | no | second |\n";
+
+    #[test]
+    fn parses_only_code_tables_with_escaped_bars() {
+        let docs = parse("docs/gates/demo.md", PAGE);
+        let codes: Vec<_> = docs.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["demo.bad-thing", "demo.other"]);
+        assert_eq!(docs[0].title, "The demo gate");
+        assert_eq!(
+            docs[0].fields,
+            [
+                ("blocks".to_owned(), "yes".to_owned()),
+                ("meaning".to_owned(), "a | bar and `inline` code".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn the_shipped_signatures_page_is_embedded() {
+        let doc = lookup("SIG.digest-mismatch").expect("documented");
+        assert_eq!(doc.page, "docs/gates/signatures.md");
+        assert!(render(&doc).contains("what to do"), "{}", render(&doc));
+        assert_eq!(suggestions("sig.digest-mismatc")[0], "sig.digest-mismatch");
+        assert!(lookup("sig.no-such-code").is_none());
+    }
+}
