@@ -57,9 +57,9 @@ impl Drop for HashProgress {
 
 fn style(colour: bool) -> ProgressStyle {
     let template = if colour {
-        "{spinner:.cyan} {msg} [{bar:32.cyan/blue}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})"
+        "{spinner:.cyan} {msg} [{bar:30.cyan/blue}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}"
     } else {
-        "{spinner} {msg} [{bar:32}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})"
+        "{spinner} {msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}"
     };
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -79,12 +79,12 @@ fn draw(counters: &Progress, stop: &AtomicBool, colour: bool) {
             ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
                 .with_style(style(colour))
         });
-        bar.set_length(load(&counters.bytes_total));
-        bar.set_position(load(&counters.bytes_done));
         bar.set_message(format!(
             "hashing {}/{files} file(s)",
             load(&counters.files_done)
         ));
+        bar.set_length(load(&counters.bytes_total));
+        bar.set_position(load(&counters.bytes_done));
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();

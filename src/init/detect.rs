@@ -45,10 +45,12 @@ pub struct Detection {
     pub sums: Option<String>,
     /// `<sums>.minisig`, when present, and the key id that signed it.
     pub sums_signature: Option<(String, Option<KeyId>)>,
-    /// Release files other than the sums file and signatures.
+    /// The artifacts: the sums file's entries, or (without one) every other release file.
     pub artifacts: Vec<String>,
     /// How many of `artifacts` have `NAME.minisig` beside them.
     pub signed_artifacts: usize,
+    /// Release files the sums file does not list (the signatures gate will report them).
+    pub unlisted: Vec<String>,
     pub sboms: Vec<Sbom>,
     pub audit_reports: Vec<AuditReport>,
     pub keys: Vec<FoundKey>,
@@ -73,18 +75,36 @@ pub fn detect(repo: &Path, release: &Path) -> Detection {
             found.sums_signature = Some((sig, signer));
         }
     }
+    let listed: Option<Vec<String>> = found.sums.as_ref().map(|sums| {
+        let text = std::fs::read_to_string(release.join(sums)).unwrap_or_default();
+        crate::gates::signatures::parse_sums(&text)
+            .entries
+            .into_iter()
+            .map(|entry| entry.name.trim_start_matches("./").to_owned())
+            .collect()
+    });
+    let mut files = Vec::new();
     for name in files_in(release) {
         if name.ends_with(".minisig") || Some(&name) == found.sums.as_ref() {
             continue;
         }
-        if release.join(format!("{name}.minisig")).is_file() {
-            found.signed_artifacts += 1;
-        }
         if name.ends_with(".json") {
             sniff_json(&release.join(&name), &name, &mut found);
         }
-        found.artifacts.push(name);
+        files.push(name);
     }
+    match listed {
+        Some(listed) => {
+            found.unlisted = files.into_iter().filter(|f| !listed.contains(f)).collect();
+            found.artifacts = listed;
+        }
+        None => found.artifacts = files,
+    }
+    found.signed_artifacts = found
+        .artifacts
+        .iter()
+        .filter(|name| release.join(format!("{name}.minisig")).is_file())
+        .count();
     let places = [
         repo.to_path_buf(),
         repo.join("keys"),

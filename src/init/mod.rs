@@ -112,10 +112,16 @@ fn describe(found: &Detection) -> Vec<String> {
         (None, _) => "  no sums file".to_owned(),
     });
     lines.push(format!(
-        "  {} release file(s), {} with NAME.minisig",
+        "  {} artifact(s), {} with NAME.minisig",
         found.artifacts.len(),
         found.signed_artifacts
     ));
+    if let (Some(sums), false) = (&found.sums, found.unlisted.is_empty()) {
+        lines.push(format!(
+            "  not in {sums} (sig.unlisted-file until listed): {}",
+            found.unlisted.join(", ")
+        ));
+    }
     for sbom in &found.sboms {
         lines.push(format!(
             "  SBOM: {} (CycloneDX {})",

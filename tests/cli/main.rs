@@ -1,9 +1,13 @@
 //! End-to-end tests of the `tollgate` binary, one module per area.
 
 mod evaluate;
+mod explain;
+mod generate;
 mod github;
+mod init;
 mod keygen;
 mod policy;
 mod report;
+mod terminal;
 mod util;
 mod verify;
