@@ -164,6 +164,13 @@ pub fn text(verdict: &Verdict) -> String {
 /// The terminal report: one line per gate with its outcome and time, findings grouped
 /// beneath with code, file:line and a hint, then waivers, subjects and the decision.
 pub fn text_styled(verdict: &Verdict, p: Palette) -> String {
+    let (body, decision) = text_parts(verdict, p);
+    body + &decision
+}
+
+/// The terminal report in two parts, so a caller can add lines (the files it wrote) above
+/// the decision banner, which always comes last.
+pub fn text_parts(verdict: &Verdict, p: Palette) -> (String, String) {
     let mut out = String::new();
     writeln!(
         out,
@@ -195,7 +202,12 @@ pub fn text_styled(verdict: &Verdict, p: Palette) -> String {
         .ok(),
         None => writeln!(out, "commit: none (--repo is not a git repository)").ok(),
     };
-    out.push('\n');
+    (out, decision_banner(verdict, p))
+}
+
+/// The last lines of the report: the decision, and why it blocks.
+fn decision_banner(verdict: &Verdict, p: Palette) -> String {
+    let mut out = String::from("\n");
     match verdict.decision {
         Decision::Promote => {
             let banner = format!("DECISION: PROMOTE to {}", verdict.environment);

@@ -107,9 +107,10 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
             } else {
                 "UNSIGNED: pass --key to sign"
             };
+            let palette = crate::term::Palette::for_stdout();
+            let (body, decision) = crate::render::text_parts(&verdict, palette);
             format!(
-                "{}written: {} (sha256 {verdict_sha}, {signed}), {}\n",
-                crate::render::text_styled(&verdict, crate::term::Palette::for_stdout()),
+                "{body}written: {} (sha256 {verdict_sha}, {signed}), {}\n{decision}",
                 args.out.join("verdict.json").display(),
                 args.out.join("provenance.json").display()
             )
