@@ -1,7 +1,7 @@
 //! Verifying a signed verdict: signature and trusted comment, expiry, environment, and that
 //! given artifacts are among its subjects. Every problem found is reported, not just the first.
 
-use crate::digest::{hash_file, sha256_hex};
+use crate::digest::{DigestCache, sha256_hex};
 use crate::engine::Decision;
 use crate::keys::{KeyId, TrustedKey};
 use crate::policy::Environment;
@@ -14,6 +14,8 @@ pub struct Expectations<'a> {
     pub environment: Option<Environment>,
     pub artifacts: &'a [PathBuf],
     pub now: OffsetDateTime,
+    /// Hashes the artifacts (a cache with progress counters shows a bar for large ones).
+    pub digests: &'a DigestCache,
 }
 
 /// A verdict that verified, for the caller to summarise.
@@ -158,7 +160,7 @@ pub fn verify(
         ));
     }
     for artifact in expect.artifacts {
-        match hash_file(artifact, &mut []) {
+        match expect.digests.digest(artifact) {
             Ok(digest) => {
                 let hex = digest.hex();
                 if !verdict.subjects.iter().any(|s| s.sha256 == hex) {

@@ -75,16 +75,24 @@ fn draw(counters: &Progress, stop: &AtomicBool, colour: bool) {
         if files == 0 {
             continue;
         }
-        let bar = bar.get_or_insert_with(|| {
-            ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
-                .with_style(style(colour))
-        });
-        bar.set_message(format!(
-            "hashing {}/{files} file(s)",
-            load(&counters.files_done)
-        ));
-        bar.set_length(load(&counters.bytes_total));
-        bar.set_position(load(&counters.bytes_done));
+        let (total, done) = (load(&counters.bytes_total), load(&counters.bytes_done));
+        let message = format!("hashing {}/{files} file(s)", load(&counters.files_done));
+        match &bar {
+            Some(bar) => {
+                bar.set_length(total);
+                bar.set_position(done);
+                bar.set_message(message);
+            }
+            // Built whole before its first draw, so no frame shows a half-set bar.
+            None => {
+                let new = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+                    .with_style(style(colour))
+                    .with_position(done)
+                    .with_message(message);
+                new.tick();
+                bar = Some(new);
+            }
+        }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();

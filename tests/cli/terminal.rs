@@ -39,10 +39,15 @@ fn shell_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 
-/// Run tollgate with stdout and stderr on a pseudo-terminal; returns what the terminal got.
+/// `evaluate` with stdout and stderr on a pseudo-terminal; returns what the terminal got.
 fn under_pty(dir: &Path, extra_env: &[(&str, &str)], flags: &[&str]) -> String {
+    under_pty_args(dir, extra_env, &[flags, ARGS].concat())
+}
+
+/// Run tollgate with `args` on a pseudo-terminal (util-linux `script`).
+fn under_pty_args(dir: &Path, extra_env: &[(&str, &str)], args: &[&str]) -> String {
     let mut words = vec![shell_quote(env!("CARGO_BIN_EXE_tollgate"))];
-    words.extend(flags.iter().chain(ARGS).map(|w| shell_quote(w)));
+    words.extend(args.iter().map(|w| shell_quote(w)));
     let mut cmd = std::process::Command::new("script");
     cmd.args(["-qec", &words.join(" "), "/dev/null"])
         .current_dir(dir)
@@ -128,4 +133,40 @@ fn pipes_get_neither_colour_nor_progress() {
         "{stdout:?}\n{stderr:?}"
     );
     assert!(!stderr.contains("hashing"), "{stderr}");
+}
+
+#[test]
+fn verify_shows_progress_while_hashing_artifacts_on_a_terminal() {
+    let dir = big_release();
+    let keys = dir.path().join("keys");
+    let out = command(&["keygen", "--unencrypted", "--out", keys.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = command(&[ARGS, &["--key", "keys/tollgate.key"]].concat())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let verify = [
+        "verify",
+        "out/verdict.json",
+        "--pubkey",
+        "keys/tollgate.pub",
+        "--artifact",
+        "release/node.img",
+    ];
+    let screen = under_pty_args(dir.path(), &[], &verify);
+    assert!(
+        screen.contains("out/verdict.json promotes to regtest"),
+        "{screen:?}"
+    );
+    assert!(
+        screen.contains("hashing 0/1 file(s)"),
+        "no progress bar:\n{screen:?}"
+    );
+    let piped = command(&verify).current_dir(dir.path()).output().unwrap();
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    assert!(!stderr(&piped).contains("hashing"));
+    assert!(!stdout(&piped).contains('\x1b'));
 }
