@@ -2,7 +2,7 @@
 //! (escaped, after the report, which runs with commands stopped), the job summary appended
 //! to GITHUB_STEP_SUMMARY, step outputs appended to GITHUB_OUTPUT, and no secret anywhere.
 
-use crate::report::{Demo, tampered};
+use crate::report::{Demo, EVALUATE, tampered};
 use crate::util::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -58,20 +58,6 @@ impl Runner {
             .collect()
     }
 }
-
-const EVALUATE: &[&str] = &[
-    "evaluate",
-    "--policy",
-    "policy.toml",
-    "--release",
-    "release",
-    "--repo",
-    ".",
-    "--out",
-    "out",
-    "--now",
-    "2026-11-21T12:00:00Z",
-];
 
 /// The lines of stdout after the stop-commands block: what the runner acts on.
 fn commands_after_report(stdout: &str) -> Vec<String> {

@@ -1,7 +1,7 @@
 //! `tollgate init`: the starter policy passes `policy check`, evaluates the release it was
 //! made for, never overwrites, and refuses to guess a signer it cannot find.
 
-use crate::report::testdata;
+use crate::report::{copy_demo_release, testdata};
 use crate::util::*;
 use std::path::{Path, PathBuf};
 
@@ -20,12 +20,7 @@ fn repo() -> tempfile::TempDir {
         dir.path().join("keys/demo-release.pub"),
     )
     .unwrap();
-    let dist = dir.path().join("dist");
-    std::fs::create_dir(&dist).unwrap();
-    for entry in std::fs::read_dir(testdata().join("demo-release")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dist.join(entry.file_name())).unwrap();
-    }
+    copy_demo_release(&dir.path().join("dist"));
     dir
 }
 

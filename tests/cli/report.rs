@@ -16,15 +16,34 @@ pub fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
 
+/// Copy the committed demo release into `to` (created).
+pub fn copy_demo_release(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(testdata().join("demo-release")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// `evaluate` on a `Demo`, run from inside it, with relative paths and a fixed clock.
+pub const EVALUATE: &[&str] = &[
+    "evaluate",
+    "--policy",
+    "policy.toml",
+    "--release",
+    "release",
+    "--repo",
+    ".",
+    "--out",
+    "out",
+    "--now",
+    "2026-11-21T12:00:00Z",
+];
+
 impl Demo {
     pub fn new(tail: &str) -> Demo {
         let dir = tempfile::tempdir().unwrap();
-        let release = dir.path().join("release");
-        std::fs::create_dir(&release).unwrap();
-        for entry in std::fs::read_dir(testdata().join("demo-release")).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), release.join(entry.file_name())).unwrap();
-        }
+        copy_demo_release(&dir.path().join("release"));
         std::fs::create_dir(dir.path().join("keys")).unwrap();
         std::fs::copy(
             testdata().join("keys/demo-release.pub"),
@@ -44,21 +63,10 @@ impl Demo {
 
     /// `tollgate evaluate` from inside the workspace, with relative paths and a fixed clock.
     pub fn evaluate(&self, extra: &[&str]) -> std::process::Output {
-        let mut args = vec![
-            "evaluate",
-            "--policy",
-            "policy.toml",
-            "--release",
-            "release",
-            "--repo",
-            ".",
-            "--out",
-            "out",
-            "--now",
-            "2026-11-21T12:00:00Z",
-        ];
-        args.extend_from_slice(extra);
-        command(&args).current_dir(self.path()).output().unwrap()
+        command(&[EVALUATE, extra].concat())
+            .current_dir(self.path())
+            .output()
+            .unwrap()
     }
 }
 
