@@ -58,9 +58,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         out: &args.out,
         now,
     };
-    let counters = std::sync::Arc::new(crate::digest::Progress::default());
-    let digests = crate::digest::DigestCache::with_progress(counters.clone());
-    let progress = super::progress::HashProgress::start(counters);
+    let (digests, progress) = super::progress::hashing();
     let evaluation = engine::evaluate_with(&inputs, &gates, &digests);
     drop(progress);
     let verdict = Verdict::new(&evaluation, &policy, commit, now);

@@ -25,6 +25,14 @@ pub struct HashProgress {
     handle: Option<JoinHandle<()>>,
 }
 
+/// A digest cache for one command, and the bar that shows its progress (`None` when stderr
+/// is not a terminal). Drop the bar when hashing is over.
+pub fn hashing() -> (crate::digest::DigestCache, Option<HashProgress>) {
+    let counters = Arc::new(Progress::default());
+    let digests = crate::digest::DigestCache::with_progress(counters.clone());
+    (digests, HashProgress::start(counters))
+}
+
 impl HashProgress {
     /// Start showing `counters` when stderr is a terminal; `None` otherwise. The bar
     /// appears only once a file is being hashed at a poll, so quick runs show nothing.

@@ -21,15 +21,13 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         .map(str::parse)
         .transpose()
         .map_err(|e: String| CommandError::config(anyhow!(e)))?;
-    let counters = std::sync::Arc::new(crate::digest::Progress::default());
-    let digests = crate::digest::DigestCache::with_progress(counters.clone());
+    let (digests, progress) = super::progress::hashing();
     let expect = Expectations {
         environment,
         artifacts: &args.artifact,
         now,
         digests: &digests,
     };
-    let progress = super::progress::HashProgress::start(counters);
     let result = verify(&args.verdict, &key, &expect);
     drop(progress);
     let palette = crate::term::Palette::for_stdout();
