@@ -65,6 +65,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command into a directory.
     Man(ManArgs),
+    /// Record and list operational drills (restore, key rotation, ...).
+    #[command(subcommand)]
+    Drill(DrillCommand),
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +115,57 @@ pub struct ManArgs {
     /// printing tollgate.1.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// Validate one drill and append it to the drill log atomically.
+    Record(Box<DrillRecordArgs>),
+    /// Print the drill log.
+    List(DrillListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DrillRecordArgs {
+    /// restore, key-rotation, incident-simulation, failover, or a custom kebab-case name.
+    #[arg(long)]
+    pub kind: String,
+    #[arg(long, value_parser = ["pass", "fail"])]
+    pub result: String,
+    /// Measured recovery time ("1h 20m").
+    #[arg(long, value_name = "DURATION")]
+    pub rto: String,
+    /// When the drill finished (RFC 3339; default now).
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// When the drill started (RFC 3339; default: --at minus --rto).
+    #[arg(long, value_name = "RFC3339")]
+    pub started_at: Option<String>,
+    /// The drill log.
+    #[arg(long, value_name = "FILE", default_value = "ops/drills.jsonl")]
+    pub log: PathBuf,
+    /// Who ran the drill (default $USER).
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// Chain height at the end of the drill, where relevant.
+    #[arg(long)]
+    pub height: Option<u64>,
+    /// Chain tip hash at the end of the drill, where relevant.
+    #[arg(long)]
+    pub tip: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Operator secret key that signs the entry (password from TOLLGATE_KEY_PASSWORD).
+    #[arg(long, value_name = "SECKEY")]
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillListArgs {
+    #[arg(long, value_name = "FILE", default_value = "ops/drills.jsonl")]
+    pub log: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]

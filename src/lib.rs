@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod commands;
 pub mod digest;
+pub mod drills;
 pub mod engine;
 pub mod explain;
 pub mod gates;
@@ -12,6 +13,7 @@ pub mod github;
 pub mod init;
 pub mod keys;
 pub mod logging;
+pub mod minisig;
 pub mod output;
 pub mod policy;
 pub mod provenance;

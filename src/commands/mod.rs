@@ -1,6 +1,7 @@
 //! Command implementations: glue between the parsed CLI and the library. Each returns an
 //! exit status or an error that carries its own exit code.
 
+mod drill;
 mod evaluate;
 mod explain;
 mod gates_list;
@@ -60,6 +61,8 @@ pub fn run(command: Command) -> CommandResult {
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),
+        Command::Drill(crate::cli::DrillCommand::Record(args)) => drill::record(&args),
+        Command::Drill(crate::cli::DrillCommand::List(args)) => drill::list(&args),
     }
 }
 

@@ -2,6 +2,7 @@
 //! returns findings; it never decides promotion.
 
 pub mod audit;
+pub mod drills;
 pub mod real_deps;
 pub mod sbom;
 pub mod signatures;
@@ -50,10 +51,16 @@ pub struct GateInfo {
 }
 
 /// Every gate built into this version.
-pub const BUILT_IN: &[GateInfo] = &[GateInfo {
-    name: signatures::NAME,
-    summary: "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys",
-}];
+pub const BUILT_IN: &[GateInfo] = &[
+    GateInfo {
+        name: signatures::NAME,
+        summary: "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys",
+    },
+    GateInfo {
+        name: drills::NAME,
+        summary: "the newest passing restore / key-rotation / ... drill is recent enough and met its RTO",
+    },
+];
 
 /// The gates a policy configures, ready to run.
 pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {
@@ -69,6 +76,9 @@ pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {
     }
     if let Some(config) = &policy.gates.audit {
         gates.push(Box::new(audit::AuditGate::new(config.clone())));
+    }
+    if let Some(config) = &policy.gates.drills {
+        gates.push(Box::new(drills::DrillsGate::new(config.clone())));
     }
     gates
 }

@@ -12,10 +12,10 @@ use time::{Date, OffsetDateTime, Time, format_description::well_known::Rfc3339};
 use toml::Spanned;
 
 /// Gates built into this version, in evaluation order.
-pub const KNOWN_GATES: &[&str] = &["signatures", "real_deps", "sbom", "audit"];
+pub const KNOWN_GATES: &[&str] = &["signatures", "real_deps", "sbom", "audit", "drills"];
 
 /// Gates the design reserves that this version does not build in yet.
-const PLANNED_GATES: &[&str] = &["smoke", "drills", "git", "plugin"];
+const PLANNED_GATES: &[&str] = &["smoke", "git", "plugin"];
 
 const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -153,7 +153,7 @@ impl ConfigContext<'_> {
     }
 
     fn gates(&self, raw: RawGates, trust: &Trust) -> Result<Gates, PolicyError> {
-        let planned = [&raw.smoke, &raw.drills, &raw.git, &raw.plugin];
+        let planned = [&raw.smoke, &raw.git, &raw.plugin];
         for (name, table) in PLANNED_GATES.iter().zip(planned) {
             if let Some(table) = table {
                 return Err(self
@@ -186,6 +186,10 @@ impl ConfigContext<'_> {
             audit: raw
                 .audit
                 .map(|r| crate::gates::audit::config::validate(r, self))
+                .transpose()?,
+            drills: raw
+                .drills
+                .map(|r| crate::gates::drills::config::validate(r, self))
                 .transpose()?,
         })
     }

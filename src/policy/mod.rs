@@ -92,6 +92,7 @@ pub struct Gates {
     pub real_deps: Option<crate::gates::real_deps::Config>,
     pub sbom: Option<crate::gates::sbom::Config>,
     pub audit: Option<crate::gates::audit::Config>,
+    pub drills: Option<crate::gates::drills::Config>,
 }
 
 impl Gates {
@@ -109,6 +110,9 @@ impl Gates {
         }
         if self.audit.is_some() {
             names.push("audit");
+        }
+        if self.drills.is_some() {
+            names.push("drills");
         }
         names
     }

@@ -31,7 +31,7 @@ pub struct RawGates {
     pub sbom: Option<Spanned<crate::gates::sbom::config::Raw>>,
     pub audit: Option<Spanned<crate::gates::audit::config::Raw>>,
     pub smoke: Option<Spanned<toml::Value>>,
-    pub drills: Option<Spanned<toml::Value>>,
+    pub drills: Option<Spanned<crate::gates::drills::config::Raw>>,
     pub git: Option<Spanned<toml::Value>>,
     pub plugin: Option<Spanned<toml::Value>>,
 }

@@ -3,11 +3,12 @@
 
 use super::SumsEntry;
 use super::config::{ArtifactSignatures, Config};
-use super::minisig::{self, Check, StreamCheck};
+use super::findings;
 use super::{describe, escape_finding, evidence_of, normalize, parse_signature, read_small};
 use crate::digest::{FileDigest, Sink, hash_file};
 use crate::gates::GateContext;
 use crate::keys::TrustedKey;
+use crate::minisig::{self, Check, StreamCheck};
 use crate::release::{ReleaseDir, Resolved};
 use crate::report::{Evidence, Finding, Subject};
 use std::path::Path;
@@ -77,7 +78,7 @@ pub fn check(
         };
     if let (Some(check), Some(sig_name)) = (check, signature.as_ref().map(|s| s.0.clone())) {
         out.findings
-            .extend(minisig::finding(&check, &name, &sig_name, keys));
+            .extend(findings::finding(&check, &name, &sig_name, keys));
     }
     let actual = digest.hex();
     if actual != entry.sha256 {

@@ -3,7 +3,7 @@
 
 mod artifact;
 pub mod config;
-mod minisig;
+mod findings;
 mod sums;
 
 pub use sums::{ParsedSums, SumsEntry, parse as parse_sums};
@@ -11,10 +11,10 @@ pub use sums::{ParsedSums, SumsEntry, parse as parse_sums};
 use super::{Gate, GateContext, GateResult};
 use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
+use crate::minisig::SignatureFile;
 use crate::release::{ReleaseDir, Resolved};
 use crate::report::{Evidence, Finding};
 pub use config::Config;
-use minisig::SignatureFile;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -170,7 +170,7 @@ impl SignaturesGate {
             Ok(file) => {
                 let check = file.check_bytes(keys, sums_bytes, self.config.allow_legacy);
                 out.findings
-                    .extend(minisig::finding(&check, sums_name, sig_name, keys));
+                    .extend(findings::finding(&check, sums_name, sig_name, keys));
             }
             Err(finding) => out.findings.push(*finding),
         }

@@ -1,8 +1,7 @@
-//! Checking one minisign signature against the policy's trusted keys, in memory or streaming.
+//! Checking one minisign signature against a set of trusted keys, in memory or streaming.
 
 use crate::digest::Sink;
 use crate::keys::{KeyId, TrustedKey};
-use crate::report::Finding;
 use minisign_verify::{Signature, StreamVerifier};
 
 /// A parsed `.minisig` file and the key id it claims.
@@ -88,43 +87,4 @@ impl Sink for StreamCheck<'_> {
     fn update(&mut self, bytes: &[u8]) {
         self.verifier.update(bytes);
     }
-}
-
-/// The finding for a failed check of the signature at `sig_name` over `subject`.
-pub fn finding(
-    check: &Check,
-    subject: &str,
-    sig_name: &str,
-    keys: &[TrustedKey],
-) -> Option<Finding> {
-    let finding = match check {
-        Check::Valid => return None,
-        Check::UntrustedKey(id) => {
-            let trusted: Vec<String> = keys.iter().map(|k| k.key_id.to_string()).collect();
-            Finding::error(
-                "sig.untrusted-key",
-                format!(
-                    "{sig_name} was made by key {id}, which the policy does not trust (trusted: {})",
-                    if trusted.is_empty() { "none".to_owned() } else { trusted.join(", ") }
-                ),
-            )
-            .hint("sign with a trusted key, or add the signer's public key to [trust] artifact_keys")
-        }
-        Check::Invalid => Finding::error(
-            "sig.signature-invalid",
-            format!("{sig_name} does not verify {subject}: the file, the signature or its trusted comment was altered"),
-        )
-        .hint("re-download the release, or re-sign it with minisign -S"),
-        Check::LegacyRefused => Finding::error(
-            "sig.legacy-signature",
-            format!("{sig_name} is a legacy (non-prehashed) minisign signature and the policy refuses them"),
-        )
-        .hint("re-sign without -l, or set allow_legacy = true in [gates.signatures]"),
-        Check::LegacyTooLarge => Finding::error(
-            "sig.legacy-signature",
-            format!("{sig_name} is a legacy (non-prehashed) signature over a file too large to verify in memory"),
-        )
-        .hint("re-sign with a current minisign (prehashed signatures are the default)"),
-    };
-    Some(finding.subject(subject).at(sig_name, None))
 }
