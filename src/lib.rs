@@ -13,6 +13,7 @@ pub mod output;
 pub mod policy;
 pub mod provenance;
 pub mod release;
+pub mod release_build;
 pub mod render;
 pub mod repo;
 pub mod report;

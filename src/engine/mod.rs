@@ -11,6 +11,7 @@ use crate::digest::DigestCache;
 use crate::gates::{Gate, GateContext, GateResult};
 use crate::policy::Policy;
 use crate::release::ReleaseDir;
+use crate::release_build::ReleaseBuilds;
 use crate::report::{GateReport, Subject};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -42,12 +43,14 @@ pub struct Inputs<'a> {
 /// Run `gates` against the inputs and decide.
 pub fn evaluate(inputs: &Inputs<'_>, gates: &[Box<dyn Gate>]) -> Evaluation {
     let digests = DigestCache::new();
+    let builds = ReleaseBuilds::new();
     let ctx = GateContext {
         policy: inputs.policy,
         release: inputs.release,
         repo: inputs.repo,
         out: inputs.out,
         digests: &digests,
+        builds: &builds,
         now: inputs.now,
     };
     let results: Vec<(GateReport, Vec<Subject>)> = std::thread::scope(|scope| {

@@ -8,6 +8,7 @@ pub mod signatures;
 
 use crate::digest::DigestCache;
 use crate::policy::Policy;
+use crate::release_build::ReleaseBuilds;
 use crate::report::{Evidence, Finding, Subject};
 use std::path::Path;
 use time::OffsetDateTime;
@@ -23,6 +24,8 @@ pub struct GateContext<'a> {
     pub out: &'a Path,
     /// Digests shared across gates, so each file is read once.
     pub digests: &'a DigestCache,
+    /// Release builds shared across gates, so `cargo metadata` runs once per manifest.
+    pub builds: &'a ReleaseBuilds,
     /// The evaluation's clock reading.
     pub now: OffsetDateTime,
 }
