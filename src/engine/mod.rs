@@ -115,10 +115,12 @@ fn run_one(gate: &dyn Gate, ctx: &GateContext<'_>) -> (GateReport, Vec<Subject>)
             findings,
             evidence,
             subjects,
-        })) => (
-            GateReport::from_findings(gate.name(), findings, evidence),
-            subjects,
-        ),
+            counts,
+        })) => {
+            let mut report = GateReport::from_findings(gate.name(), findings, evidence);
+            report.counts = counts;
+            (report, subjects)
+        }
         Ok(Err(reason)) => {
             tracing::warn!(gate = gate.name(), %reason, "gate could not evaluate");
             (GateReport::errored(gate.name(), reason), Vec::new())

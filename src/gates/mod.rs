@@ -10,6 +10,7 @@ use crate::digest::DigestCache;
 use crate::policy::Policy;
 use crate::release_build::ReleaseBuilds;
 use crate::report::{Evidence, Finding, Subject};
+use std::collections::BTreeMap;
 use std::path::Path;
 use time::OffsetDateTime;
 
@@ -37,6 +38,8 @@ pub struct GateResult {
     pub evidence: Vec<Evidence>,
     /// Artifacts this gate identified, with the digests it computed (the verdict's subjects).
     pub subjects: Vec<Subject>,
+    /// Named counts worth recording in the report (e.g. packages in the release build).
+    pub counts: BTreeMap<String, u64>,
 }
 
 /// One kind of evidence check. `Err` means the gate could not evaluate, which blocks.
@@ -53,10 +56,16 @@ pub struct GateInfo {
 }
 
 /// Every gate built into this version.
-pub const BUILT_IN: &[GateInfo] = &[GateInfo {
-    name: signatures::NAME,
-    summary: "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys",
-}];
+pub const BUILT_IN: &[GateInfo] = &[
+    GateInfo {
+        name: signatures::NAME,
+        summary: "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys",
+    },
+    GateInfo {
+        name: real_deps::NAME,
+        summary: "the release build (cargo metadata --locked) has no denied crates or features, path/git deps or overrides the policy does not allow, and a current Cargo.lock with checksums",
+    },
+];
 
 /// The gates a policy configures, ready to run.
 pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {

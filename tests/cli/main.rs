@@ -3,5 +3,6 @@
 mod evaluate;
 mod keygen;
 mod policy;
+mod real_deps;
 mod util;
 mod verify;
