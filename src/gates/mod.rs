@@ -40,6 +40,9 @@ pub struct GateResult {
     pub subjects: Vec<Subject>,
     /// Named counts worth recording in the report (e.g. packages in the release build).
     pub counts: BTreeMap<String, u64>,
+    /// The SBOM this gate examined or produced; its digest goes into the verdict and the
+    /// provenance record.
+    pub sbom: Option<Evidence>,
 }
 
 /// One kind of evidence check. `Err` means the gate could not evaluate, which blocks.
@@ -64,6 +67,10 @@ pub const BUILT_IN: &[GateInfo] = &[
     GateInfo {
         name: real_deps::NAME,
         summary: "the release build (cargo metadata --locked) has no denied crates or features, path/git deps or overrides the policy does not allow, and a current Cargo.lock with checksums",
+    },
+    GateInfo {
+        name: sbom::NAME,
+        summary: "a CycloneDX SBOM (given or generated) is valid, recent enough and lists exactly the release build's packages; its digest is recorded",
     },
 ];
 

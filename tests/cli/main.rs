@@ -4,5 +4,6 @@ mod evaluate;
 mod keygen;
 mod policy;
 mod real_deps;
+mod sbom;
 mod util;
 mod verify;

@@ -135,7 +135,7 @@ fn a_bad_pattern_is_a_configuration_error_with_its_line() {
 fn tollgate_gates_lists_the_new_gates() {
     let output = tollgate(&["gates"]);
     let text = stdout(&output);
-    for name in ["signatures", "real_deps"] {
+    for name in ["signatures", "real_deps", "sbom"] {
         assert!(text.contains(name), "{text}");
     }
 }
