@@ -5,6 +5,7 @@ mod evaluate;
 mod gates_list;
 mod keygen;
 mod policy_check;
+mod sbom;
 mod verify;
 
 use crate::cli::Command;
@@ -49,6 +50,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Keygen(args) => keygen::run(&args),
         Command::Policy(crate::cli::PolicyCommand::Check { file }) => policy_check::run(&file),
         Command::Gates => gates_list::run(),
+        Command::Sbom(args) => sbom::run(&args),
     }
 }
 

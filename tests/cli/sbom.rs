@@ -1,4 +1,4 @@
-//! The sbom gate end to end: a published or generated SBOM promotes and
+//! The sbom gate and `tollgate sbom` end to end: a published or generated SBOM promotes and
 //! its digest reaches the verdict and the provenance record; bad SBOMs block with their code.
 
 use crate::util::*;
@@ -168,4 +168,70 @@ fn a_stale_lockfile_is_an_error_for_the_sbom_gate() {
         report["error"].as_str().unwrap().contains("Cargo.lock"),
         "{report:#}"
     );
+}
+
+#[test]
+fn sbom_command_writes_a_cyclonedx_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chain-node.cdx.json");
+    let manifest = testdata("real-deps/clean/Cargo.toml");
+    let output = tollgate(&[
+        "sbom",
+        "--manifest-path",
+        manifest.to_str().unwrap(),
+        "-o",
+        file.to_str().unwrap(),
+        "--now",
+        "2026-11-21T12:00:00Z",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("3 package(s)"),
+        "{}",
+        stdout(&output)
+    );
+    let doc = read_json(&file);
+    assert_eq!(doc["bomFormat"], "CycloneDX");
+    assert_eq!(doc["specVersion"], "1.5");
+    assert_eq!(doc["metadata"]["timestamp"], "2026-11-21T12:00:00Z");
+    // `-o -` prints the same document.
+    let printed = tollgate(&[
+        "sbom",
+        "--manifest-path",
+        manifest.to_str().unwrap(),
+        "-o",
+        "-",
+        "--now",
+        "2026-11-21T12:00:00Z",
+    ]);
+    assert_eq!(printed.stdout, std::fs::read(&file).unwrap());
+}
+
+#[test]
+fn sbom_command_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.cdx.json");
+    let stale = testdata("real-deps/stale-lock/Cargo.toml");
+    let output = tollgate(&[
+        "sbom",
+        "--manifest-path",
+        stale.to_str().unwrap(),
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("Cargo.lock"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!file.exists());
+    let output = tollgate(&[
+        "sbom",
+        "--manifest-path",
+        "/nonexistent/Cargo.toml",
+        "-o",
+        "x",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
 }
