@@ -26,6 +26,9 @@ pub enum Enabler {
     Feature { feature: String },
     /// A dependent's feature lists `this-package/feature`.
     DependentFeature { dependent: String, feature: String },
+    /// Cargo's feature unification under resolver 1, which applies features that
+    /// dev-dependencies (or other members) ask for to release builds too.
+    Unified,
 }
 
 /// An edge of the release build and the dependency declarations behind it.
@@ -88,7 +91,9 @@ impl State<'_> {
 }
 
 /// Features of each candidate member, with their enablers, and the edges really compiled.
-pub fn resolve(metadata: &Metadata, members: &[BuildPackage]) -> Resolved {
+/// With `separate_dev` false (resolver 1) every feature cargo resolved is kept, those the
+/// propagation cannot explain marked `Unified`.
+pub fn resolve(metadata: &Metadata, members: &[BuildPackage], separate_dev: bool) -> Resolved {
     let edges = edges(metadata, members);
     let mut state = State {
         enabled: vec![BTreeMap::new(); members.len()],
@@ -166,6 +171,13 @@ pub fn resolve(metadata: &Metadata, members: &[BuildPackage]) -> Resolved {
             .map(|n| n.features.iter().map(|f| f.as_str()).collect())
             .unwrap_or_default();
         state.enabled[i].retain(|feature, _| resolved.contains(feature.as_str()));
+        if !separate_dev {
+            for feature in resolved {
+                state.enabled[i]
+                    .entry(feature.to_owned())
+                    .or_insert_with(|| vec![Enabler::Unified]);
+            }
+        }
     }
     let active_deps = edges
         .iter()

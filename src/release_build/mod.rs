@@ -6,6 +6,7 @@ mod cargo;
 mod features;
 mod graph;
 mod lockfile;
+mod resolver;
 
 #[cfg(test)]
 mod tests;
@@ -93,14 +94,23 @@ impl ReleaseBuild {
         let workspace_root = metadata.workspace_root.clone().into_std_path_buf();
         let lockfile =
             Lockfile::read(&workspace_root.join("Cargo.lock")).map_err(BuildError::Failed)?;
+        let separate = resolver::separates_dev_features(&workspace_root.join("Cargo.toml"))
+            .map_err(BuildError::Failed)?;
         let candidates = graph::walk(&metadata).map_err(BuildError::Failed)?;
-        let resolved = features::resolve(&metadata, &candidates);
-        let (members, origin) = graph::prune(&candidates, &resolved.active_deps);
-        let mut all_features = resolved.features;
-        let features = origin
-            .iter()
-            .map(|&i| std::mem::take(&mut all_features[i]))
-            .collect();
+        let resolved = features::resolve(&metadata, &candidates, separate);
+        let (members, features) = if separate {
+            let (members, origin) = graph::prune(&candidates, &resolved.active_deps);
+            let mut all = resolved.features;
+            let features = origin
+                .iter()
+                .map(|&i| std::mem::take(&mut all[i]))
+                .collect();
+            (members, features)
+        } else {
+            // Resolver 1 builds what cargo metadata resolved, dev-dependency features and
+            // the optional dependencies they activate included.
+            (candidates, resolved.features)
+        };
         tracing::debug!(
             manifest = %manifest.display(),
             %target,

@@ -239,3 +239,51 @@ fn the_cache_runs_cargo_once_per_manifest_and_target() {
         .unwrap();
     assert!(!Arc::ptr_eq(&first, &other));
 }
+
+#[test]
+fn resolver_1_builds_what_dev_dependencies_turn_on() {
+    let files = |resolver: &str| {
+        vec![
+            (
+                "Cargo.toml".to_owned(),
+                format!(
+                    "[workspace]\nmembers = [\"node\", \"net\", \"mock-rpc\"]\nresolver = \"{resolver}\"\n"
+                ),
+            ),
+            (
+                "node/Cargo.toml".to_owned(),
+                package(
+                    "node",
+                    "[dependencies]\nnet = { path = \"../net\" }\n[dev-dependencies]\nnet = { path = \"../net\", features = [\"mock\"] }\n",
+                ),
+            ),
+            ("node/src/main.rs".to_owned(), "fn main() {}".to_owned()),
+            (
+                "net/Cargo.toml".to_owned(),
+                package(
+                    "net",
+                    "[dependencies]\nmock-rpc = { path = \"../mock-rpc\", optional = true }\n[features]\nmock = [\"dep:mock-rpc\"]\n",
+                ),
+            ),
+            ("net/src/lib.rs".to_owned(), String::new()),
+            ("mock-rpc/Cargo.toml".to_owned(), package("mock-rpc", "")),
+            ("mock-rpc/src/lib.rs".to_owned(), String::new()),
+        ]
+    };
+    let build = |resolver: &str| {
+        let owned = files(resolver);
+        let borrowed: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let ws = workspace(&borrowed);
+        let build = ReleaseBuild::load(&ws.path().join("Cargo.toml"), None).unwrap();
+        (ws, build)
+    };
+    let (_ws2, v2) = build("2");
+    assert_eq!(names(&v2), ["node", "net"]);
+    let (_ws1, v1) = build("1");
+    assert_eq!(names(&v1), ["node", "net", "mock-rpc"]);
+    let net = v1.features(member(&v1, "net"));
+    assert_eq!(net.get("mock").unwrap(), &[Enabler::Unified]);
+}

@@ -204,6 +204,10 @@ fn origins(
             Enabler::DependentFeature { dependent, feature } => {
                 out.push(format!("{dependent} (its feature `{feature}`)"))
             }
+            Enabler::Unified => out.push(
+                "cargo's feature unification (resolver 1 gives release builds the features dev-dependencies ask for; set resolver = \"2\")"
+                    .to_owned(),
+            ),
             Enabler::Feature { feature: parent } => {
                 for origin in origins(build, member, parent, seen) {
                     out.push(format!("{origin} via {name}'s feature `{parent}`"));
