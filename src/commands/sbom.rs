@@ -35,11 +35,15 @@ pub fn run(args: &SbomArgs) -> CommandResult {
     write_atomic(&args.output, &bytes).map_err(|e| {
         CommandError::config(anyhow!("cannot write {}: {e}", args.output.display()))
     })?;
+    let platform = if build.target == crate::release_build::HOST {
+        "the host platform".to_owned()
+    } else {
+        build.target.clone()
+    };
     print(&format!(
-        "wrote {}: CycloneDX 1.5 JSON, {} package(s) of the release build for {} (sha256 {})\n",
+        "wrote {}: CycloneDX 1.5 JSON, {} package(s) of the release build for {platform} (sha256 {})\n",
         args.output.display(),
         build.members.len(),
-        build.target,
         sha256_hex(&bytes)
     ))?;
     Ok(Exit::Success)

@@ -35,6 +35,23 @@ pub fn host_triple(dir: &Path) -> Result<String, String> {
         .ok_or_else(|| "`rustc -vV` printed no `host:` line".to_owned())
 }
 
+/// What `target` says when the build is for the host platform.
+pub const HOST: &str = "host";
+
+/// `cargo metadata` for the host platform, as `(metadata, target)`. Cargo 1.89+ takes
+/// `--filter-platform host-tuple`, which spares a `rustc -vV` of our own; older cargo
+/// gets the triple from `rustc -vV`.
+pub fn metadata_for_host(manifest: &Path, dir: &Path) -> Result<(Metadata, String), BuildError> {
+    match metadata(manifest, dir, "host-tuple") {
+        Ok(metadata) => Ok((metadata, HOST.to_owned())),
+        Err(BuildError::Failed(message)) if message.contains("host-tuple") => {
+            let triple = host_triple(dir).map_err(BuildError::Failed)?;
+            Ok((metadata(manifest, dir, &triple)?, triple))
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// `cargo metadata --locked --filter-platform TARGET` on `manifest`, run from `dir` so that
 /// the project's own `.cargo/config.toml` applies, as it does to the real build.
 pub fn metadata(manifest: &Path, dir: &Path, target: &str) -> Result<Metadata, BuildError> {

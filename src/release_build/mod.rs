@@ -11,7 +11,7 @@ mod resolver;
 #[cfg(test)]
 mod tests;
 
-pub use cargo::host_triple;
+pub use cargo::{HOST, host_triple};
 pub use features::Enabler;
 pub use lockfile::{LockPackage, Lockfile};
 
@@ -66,7 +66,7 @@ pub struct ReleaseBuild {
     /// The manifest `cargo metadata` was run on.
     pub manifest: PathBuf,
     pub workspace_root: PathBuf,
-    /// The target triple the build was filtered for.
+    /// The target triple the build was filtered for, or `host` for the host platform.
     pub target: String,
     pub metadata: Metadata,
     pub lockfile: Lockfile,
@@ -84,13 +84,11 @@ impl ReleaseBuild {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let started = std::time::Instant::now();
-        let target = match target {
-            Some(t) => t.to_owned(),
-            None => host_triple(dir).map_err(BuildError::Failed)?,
+        let (metadata, target) = match target {
+            Some(t) => (cargo::metadata(manifest, dir, t)?, t.to_owned()),
+            None => cargo::metadata_for_host(manifest, dir)?,
         };
-        let host_ms = started.elapsed().as_millis();
-        let metadata = cargo::metadata(manifest, dir, &target)?;
-        let metadata_ms = started.elapsed().as_millis() - host_ms;
+        let metadata_ms = started.elapsed().as_millis();
         let workspace_root = metadata.workspace_root.clone().into_std_path_buf();
         let lockfile =
             Lockfile::read(&workspace_root.join("Cargo.lock")).map_err(BuildError::Failed)?;
@@ -115,7 +113,6 @@ impl ReleaseBuild {
             manifest = %manifest.display(),
             %target,
             packages = members.len(),
-            host_ms,
             metadata_ms,
             total_ms = started.elapsed().as_millis(),
             "release build"

@@ -63,7 +63,8 @@ fn dev_dependencies_unused_members_and_dev_features_do_not_count() {
     // release build does not.
     let net = build.features(member(&build, "net"));
     assert_eq!(net.keys().collect::<Vec<_>>(), ["default"]);
-    assert_eq!(build.target, host_triple(Path::new(".")).unwrap());
+    assert_eq!(build.target, HOST);
+    assert!(host_triple(Path::new(".")).unwrap().contains('-'));
     assert_eq!(build.lockfile.packages.len(), 5);
     assert!(build.lockfile.contains("mock-tools", "0.1.0"));
 }

@@ -235,3 +235,33 @@ fn sbom_command_exit_codes() {
     ]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn cargo_without_host_tuple_falls_back_to_the_rustc_host_triple() {
+    // Cargo before 1.89 does not know `--filter-platform host-tuple`; imitate it.
+    let dir = tempfile::tempdir().unwrap();
+    let old_cargo = dir.path().join("old-cargo");
+    std::fs::write(
+        &old_cargo,
+        "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = host-tuple ]; then\n    echo 'error: failed to run `rustc` to learn about target-specific information' >&2\n    echo '  error: Error loading target specification: Could not find specification for target \"host-tuple\"' >&2\n    exit 101\n  fi\ndone\nexec cargo \"$@\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&old_cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = dir.path().join("x.cdx.json");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["sbom", "--manifest-path"])
+        .arg(testdata("real-deps/clean/Cargo.toml"))
+        .arg("-o")
+        .arg(&file)
+        .env("CARGO", &old_cargo)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("3 package(s)"), "{text}");
+    assert!(
+        !text.contains("host platform"),
+        "the triple is named: {text}"
+    );
+}
