@@ -196,6 +196,9 @@ pub fn markdown(verdict: &Verdict) -> String {
         verdict.expires_at
     )
     .ok();
+    if let Some(sbom) = &verdict.sbom {
+        writeln!(out, "SBOM `{}` (sha256 `{}`).", sbom.path, sbom.sha256).ok();
+    }
     out
 }
 

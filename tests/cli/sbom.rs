@@ -51,6 +51,32 @@ fn a_published_sbom_promotes_and_is_recorded_in_verdict_and_provenance() {
     assert_eq!(entry["digest"]["sha256"], sha256_hex(&sbom));
     // The verdict (with its sbom key) still verifies.
     assert_eq!(ws.verify(&[]).status.code(), Some(0));
+    // Both human reports name it.
+    let report = |format: &str| {
+        stdout(&tollgate(&[
+            "evaluate",
+            "--policy",
+            ws.policy_path().to_str().unwrap(),
+            "--release",
+            ws.release().to_str().unwrap(),
+            "--repo",
+            testdata("real-deps/clean").to_str().unwrap(),
+            "--out",
+            ws.out().to_str().unwrap(),
+            "--format",
+            format,
+        ]))
+    };
+    let text = report("text");
+    assert!(
+        text.contains(&format!("sbom: {}  chain-node.cdx.json", sha256_hex(&sbom))),
+        "{text}"
+    );
+    let markdown = report("markdown");
+    assert!(
+        markdown.contains("SBOM `chain-node.cdx.json`"),
+        "{markdown}"
+    );
 }
 
 #[test]
