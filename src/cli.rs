@@ -68,6 +68,9 @@ pub enum Command {
     /// Record and list operational drills (restore, key rotation, ...).
     #[command(subcommand)]
     Drill(DrillCommand),
+    /// Write a CycloneDX 1.5 JSON SBOM of the release build: the workspace's binaries and
+    /// every package they compile for the target (dev-dependencies excluded).
+    Sbom(SbomArgs),
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +230,22 @@ pub struct KeygenArgs {
     /// Do not encrypt the secret key (otherwise its password comes from TOLLGATE_KEY_PASSWORD).
     #[arg(long)]
     pub unencrypted: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    /// The workspace manifest; its Cargo.lock must be present and current.
+    #[arg(long, value_name = "PATH", default_value = "Cargo.toml")]
+    pub manifest_path: PathBuf,
+    /// Target triple of the release build (default: the host's).
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// Where to write the SBOM; `-` writes it to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Timestamp the SBOM with this time (RFC 3339) instead of now, for reproducible bytes.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod cyclonedx;
 pub mod digest;
 pub mod drills;
 pub mod engine;
@@ -18,6 +19,7 @@ pub mod output;
 pub mod policy;
 pub mod provenance;
 pub mod release;
+pub mod release_build;
 pub mod render;
 pub mod repo;
 pub mod report;

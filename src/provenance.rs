@@ -105,6 +105,13 @@ pub fn statement(p: &ProvenanceInputs<'_>) -> Vec<u8> {
             .iter()
             .map(|c| json!({"name": c.name, "digest": {"sha256": c.sha256}})),
     );
+    if let Some(sbom) = &p.verdict.sbom {
+        dependencies.push(json!({
+            "name": sbom.path,
+            "digest": {"sha256": sbom.sha256},
+            "annotations": {"role": "sbom", "format": "CycloneDX"},
+        }));
+    }
     let value = json!({
         "_type": STATEMENT_TYPE,
         "subject": subject_json(&p.verdict.subjects),

@@ -192,6 +192,9 @@ pub fn text_parts(verdict: &Verdict, p: Palette) -> (String, String) {
     for subject in &verdict.subjects {
         writeln!(out, "  {}  {}", subject.sha256, subject.name).ok();
     }
+    if let Some(sbom) = &verdict.sbom {
+        writeln!(out, "sbom: {}  {}", sbom.sha256, sbom.path).ok();
+    }
     match &verdict.commit {
         Some(c) => writeln!(
             out,

@@ -1,6 +1,7 @@
 //! Gate reports: outcomes, findings with stable codes, and the evidence a gate examined.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// What a gate concluded.
@@ -150,6 +151,9 @@ pub struct GateReport {
     pub error: Option<String>,
     pub findings: Vec<Finding>,
     pub evidence: Vec<Evidence>,
+    /// Named counts the gate recorded (e.g. `release_build_packages`); absent when none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub counts: BTreeMap<String, u64>,
     /// Wall-clock time the gate took, in milliseconds (an integer: verdicts hold no floats).
     pub duration_ms: u64,
 }
@@ -164,6 +168,7 @@ impl GateReport {
             error: None,
             findings,
             evidence,
+            counts: BTreeMap::new(),
             duration_ms: 0,
         };
         report.settle_outcome();
@@ -179,6 +184,7 @@ impl GateReport {
             error: Some(reason.into()),
             findings: Vec::new(),
             evidence: Vec::new(),
+            counts: BTreeMap::new(),
             duration_ms: 0,
         }
     }

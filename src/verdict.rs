@@ -16,6 +16,13 @@ pub struct PolicyRef {
     pub sha256: String,
 }
 
+/// A document the verdict is bound to by digest (the SBOM).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRef {
+    pub path: String,
+    pub sha256: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
@@ -70,6 +77,10 @@ pub struct Verdict {
     /// `null` when the repository is not a git repository.
     pub commit: Option<Commit>,
     pub policy: PolicyRef,
+    /// The SBOM the sbom gate examined or generated; absent when that gate did not run or
+    /// could not read one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sbom: Option<DocumentRef>,
     pub gates: Vec<GateReport>,
     pub waivers_applied: Vec<WaiverRecord>,
     pub waivers_expired: Vec<WaiverRecord>,
@@ -98,6 +109,10 @@ impl Verdict {
                 path: policy.path.to_string_lossy().into_owned(),
                 sha256: policy.sha256.clone(),
             },
+            sbom: evaluation.sbom.as_ref().map(|e| DocumentRef {
+                path: e.path.clone(),
+                sha256: e.sha256.clone(),
+            }),
             gates: evaluation.reports.clone(),
             waivers_applied: records(&evaluation.waivers.applied),
             waivers_expired: records(&evaluation.waivers.expired),

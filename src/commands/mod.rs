@@ -11,6 +11,7 @@ mod init;
 mod keygen;
 mod policy_check;
 mod progress;
+mod sbom;
 mod verify;
 
 use crate::cli::Command;
@@ -63,6 +64,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Man(args) => generate::man(&args),
         Command::Drill(crate::cli::DrillCommand::Record(args)) => drill::record(&args),
         Command::Drill(crate::cli::DrillCommand::List(args)) => drill::list(&args),
+        Command::Sbom(args) => sbom::run(&args),
     }
 }
 

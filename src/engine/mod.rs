@@ -11,7 +11,8 @@ use crate::digest::DigestCache;
 use crate::gates::{Gate, GateContext, GateResult};
 use crate::policy::Policy;
 use crate::release::ReleaseDir;
-use crate::report::{GateReport, Subject};
+use crate::release_build::ReleaseBuilds;
+use crate::report::{Evidence, GateReport, Subject};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Instant;
@@ -27,6 +28,8 @@ pub struct Evaluation {
     pub waivers: WaiverSummary,
     /// Problems met while identifying the subjects (they also block).
     pub subject_errors: Vec<String>,
+    /// The SBOM a gate examined or produced, if any.
+    pub sbom: Option<Evidence>,
 }
 
 /// Inputs of one evaluation.
@@ -50,15 +53,17 @@ pub fn evaluate_with(
     gates: &[Box<dyn Gate>],
     digests: &DigestCache,
 ) -> Evaluation {
+    let builds = ReleaseBuilds::new();
     let ctx = GateContext {
         policy: inputs.policy,
         release: inputs.release,
         repo: inputs.repo,
         out: inputs.out,
         digests,
+        builds: &builds,
         now: inputs.now,
     };
-    let results: Vec<(GateReport, Vec<Subject>)> = std::thread::scope(|scope| {
+    let results: Vec<(GateReport, Extras)> = std::thread::scope(|scope| {
         let handles: Vec<_> = gates
             .iter()
             .map(|gate| scope.spawn(|| run_one(gate.as_ref(), &ctx)))
@@ -70,7 +75,7 @@ pub fn evaluate_with(
                 handle.join().unwrap_or_else(|_| {
                     (
                         panicked(gate.as_ref(), "the gate's thread panicked"),
-                        Vec::new(),
+                        Extras::default(),
                     )
                 })
             })
@@ -78,9 +83,11 @@ pub fn evaluate_with(
     });
     let mut reports = Vec::with_capacity(results.len());
     let mut reported_subjects: Vec<Subject> = Vec::new();
-    for (report, subjects) in results {
+    let mut sbom = None;
+    for (report, extras) in results {
         reports.push(report);
-        reported_subjects.extend(subjects);
+        reported_subjects.extend(extras.subjects);
+        sbom = sbom.or(extras.sbom);
     }
     let (subjects, subject_errors) = if reported_subjects.is_empty() {
         subjects_from_listing(inputs.release, digests)
@@ -107,26 +114,37 @@ pub fn evaluate_with(
         subjects,
         waivers,
         subject_errors,
+        sbom,
     }
 }
 
+/// What a gate reports beside its findings and evidence.
+#[derive(Default)]
+struct Extras {
+    subjects: Vec<Subject>,
+    sbom: Option<Evidence>,
+}
+
 /// Run one gate, turning an error or a panic into an `Error` report (which blocks).
-fn run_one(gate: &dyn Gate, ctx: &GateContext<'_>) -> (GateReport, Vec<Subject>) {
+fn run_one(gate: &dyn Gate, ctx: &GateContext<'_>) -> (GateReport, Extras) {
     let started = Instant::now();
     let _span = tracing::info_span!("gate", name = gate.name()).entered();
     let outcome = catch_unwind(AssertUnwindSafe(|| gate.evaluate(ctx)));
-    let (mut report, subjects) = match outcome {
+    let (mut report, extras) = match outcome {
         Ok(Ok(GateResult {
             findings,
             evidence,
             subjects,
-        })) => (
-            GateReport::from_findings(gate.name(), findings, evidence),
-            subjects,
-        ),
+            counts,
+            sbom,
+        })) => {
+            let mut report = GateReport::from_findings(gate.name(), findings, evidence);
+            report.counts = counts;
+            (report, Extras { subjects, sbom })
+        }
         Ok(Err(reason)) => {
             tracing::warn!(gate = gate.name(), %reason, "gate could not evaluate");
-            (GateReport::errored(gate.name(), reason), Vec::new())
+            (GateReport::errored(gate.name(), reason), Extras::default())
         }
         Err(payload) => {
             let message = payload
@@ -134,7 +152,7 @@ fn run_one(gate: &dyn Gate, ctx: &GateContext<'_>) -> (GateReport, Vec<Subject>)
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            (panicked(gate, &message), Vec::new())
+            (panicked(gate, &message), Extras::default())
         }
     };
     report.required = gate.required();
@@ -145,7 +163,7 @@ fn run_one(gate: &dyn Gate, ctx: &GateContext<'_>) -> (GateReport, Vec<Subject>)
         ms = report.duration_ms,
         "gate done"
     );
-    (report, subjects)
+    (report, extras)
 }
 
 fn panicked(gate: &dyn Gate, message: &str) -> GateReport {

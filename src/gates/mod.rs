@@ -9,7 +9,9 @@ pub mod signatures;
 
 use crate::digest::DigestCache;
 use crate::policy::Policy;
+use crate::release_build::ReleaseBuilds;
 use crate::report::{Evidence, Finding, Subject};
+use std::collections::BTreeMap;
 use std::path::Path;
 use time::OffsetDateTime;
 
@@ -24,6 +26,8 @@ pub struct GateContext<'a> {
     pub out: &'a Path,
     /// Digests shared across gates, so each file is read once.
     pub digests: &'a DigestCache,
+    /// Release builds shared across gates, so `cargo metadata` runs once per manifest.
+    pub builds: &'a ReleaseBuilds,
     /// The evaluation's clock reading.
     pub now: OffsetDateTime,
 }
@@ -35,6 +39,11 @@ pub struct GateResult {
     pub evidence: Vec<Evidence>,
     /// Artifacts this gate identified, with the digests it computed (the verdict's subjects).
     pub subjects: Vec<Subject>,
+    /// Named counts worth recording in the report (e.g. packages in the release build).
+    pub counts: BTreeMap<String, u64>,
+    /// The SBOM this gate examined or produced; its digest goes into the verdict and the
+    /// provenance record.
+    pub sbom: Option<Evidence>,
 }
 
 /// One kind of evidence check. `Err` means the gate could not evaluate, which blocks.
@@ -59,6 +68,14 @@ pub const BUILT_IN: &[GateInfo] = &[
     GateInfo {
         name: drills::NAME,
         summary: "the newest passing restore / key-rotation / ... drill is recent enough and met its RTO",
+    },
+    GateInfo {
+        name: real_deps::NAME,
+        summary: "the release build (cargo metadata --locked) has no denied crates or features, path/git deps or overrides the policy does not allow, and a current Cargo.lock with checksums",
+    },
+    GateInfo {
+        name: sbom::NAME,
+        summary: "a CycloneDX SBOM (given or generated) is valid, recent enough and lists exactly the release build's packages; its digest is recorded",
     },
 ];
 

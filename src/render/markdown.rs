@@ -172,6 +172,15 @@ pub fn markdown(verdict: &Verdict) -> String {
         verdict.expires_at
     )
     .ok();
+    if let Some(sbom) = &verdict.sbom {
+        writeln!(
+            out,
+            "SBOM {} (sha256 {}).",
+            code(&sbom.path),
+            code(&sbom.sha256)
+        )
+        .ok();
+    }
     out
 }
 

@@ -124,6 +124,35 @@ impl Workspace {
         (output.status.code().unwrap(), verdict)
     }
 
+    /// Evaluate with `--repo REPO` and extra environment variables for the child; returns
+    /// the exit code and the verdict.
+    pub fn evaluate_repo(&self, repo: &Path, envs: &[(&str, &Path)]) -> (i32, Value) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args(["evaluate", "--policy"])
+            .arg(self.policy_path())
+            .arg("--release")
+            .arg(self.release())
+            .arg("--repo")
+            .arg(repo)
+            .arg("--out")
+            .arg(self.out())
+            .arg("--key")
+            .arg(self.verdict_key())
+            .envs(envs.iter().map(|(k, v)| (k, v)))
+            .env_remove("RUST_LOG")
+            .env_remove("TOLLGATE_KEY_PASSWORD")
+            .output()
+            .expect("run tollgate");
+        let code = output.status.code().unwrap();
+        assert!(
+            code == 0 || code == 1,
+            "exit {code}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+        (code, read_json(&self.out().join("verdict.json")))
+    }
+
     pub fn verify(&self, extra: &[&str]) -> Output {
         let verdict = self.out().join("verdict.json");
         let mut args = vec![
@@ -188,4 +217,31 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The report of gate `name` in a verdict.
+pub fn gate<'v>(verdict: &'v Value, name: &str) -> &'v Value {
+    verdict["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["gate"] == name)
+        .unwrap_or_else(|| panic!("no {name} gate in {verdict:#}"))
+}
+
+/// The finding codes of gate `name`.
+pub fn gate_codes(verdict: &Value, name: &str) -> Vec<String> {
+    gate(verdict, name)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A committed fixture directory under testdata/.
+pub fn testdata(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(path)
 }

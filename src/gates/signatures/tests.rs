@@ -94,6 +94,7 @@ impl Fixture {
             repo: self.dir.path(),
             out: self.dir.path(),
             digests: &digests,
+            builds: &crate::release_build::ReleaseBuilds::new(),
             now: time::OffsetDateTime::now_utc(),
         };
         SignaturesGate::new(policy.gates.signatures.clone().unwrap()).evaluate(&ctx)
@@ -315,6 +316,7 @@ fn artifact_hashed_once_even_when_already_cached() {
         repo: f.dir.path(),
         out: f.dir.path(),
         digests: &digests,
+        builds: &crate::release_build::ReleaseBuilds::new(),
         now: time::OffsetDateTime::now_utc(),
     };
     let result = SignaturesGate::new(policy.gates.signatures.clone().unwrap())
