@@ -1,0 +1,1 @@
+//! The audit gate end to end at library level.
