@@ -50,10 +50,16 @@ pub struct GateInfo {
 }
 
 /// Every gate built into this version.
-pub const BUILT_IN: &[GateInfo] = &[GateInfo {
-    name: signatures::NAME,
-    summary: "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys",
-}];
+pub const BUILT_IN: &[GateInfo] = &[
+    GateInfo {
+        name: signatures::NAME,
+        summary: "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys",
+    },
+    GateInfo {
+        name: audit::NAME,
+        summary: "cargo-audit, cargo-deny and osv-scanner reports (or a cargo audit run): no advisory at or above the threshold without a waiver; reports fresh and for the release's Cargo.lock",
+    },
+];
 
 /// The gates a policy configures, ready to run.
 pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {
