@@ -7,6 +7,7 @@ mod checks;
 pub mod config;
 mod findings;
 mod formats;
+mod rating;
 mod run;
 mod sources;
 
