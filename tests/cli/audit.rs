@@ -222,16 +222,21 @@ fn a_missing_report_is_an_error_naming_it() {
     );
 }
 
-/// `tollgate evaluate` with `run = true` and the given PATH.
+/// `tollgate evaluate` with `run = true` and the given PATH, from the repository's parent
+/// with a relative `--repo` (cargo-audit runs inside the repository: paths handed to it must
+/// not be relative to tollgate's own directory).
 fn evaluate_run(ws: &Workspace, path_env: &std::ffi::OsStr) -> std::process::Output {
+    let parent = ws.path().parent().unwrap();
+    let repo = ws.path().file_name().unwrap();
     std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .current_dir(parent)
         .arg("evaluate")
         .arg("--policy")
         .arg(ws.policy_path())
         .arg("--release")
         .arg(ws.release())
         .arg("--repo")
-        .arg(ws.path())
+        .arg(repo)
         .arg("--out")
         .arg(ws.out())
         .env("PATH", path_env)

@@ -26,18 +26,25 @@ pub fn cargo_audit(
     lockfile: &Path,
     out: &Path,
 ) -> Result<(PathBuf, Vec<u8>), String> {
+    // cargo-audit runs inside the repository, so every path it is given must be absolute.
+    let absolute = |path: &Path| {
+        std::path::absolute(path).map_err(|e| format!("cannot resolve {}: {e}", path.display()))
+    };
+    let repo = absolute(repo)?;
+    let lockfile = repo.join(lockfile);
+    let db = run.db.as_deref().map(absolute).transpose()?;
     let report_path = out.join(REPORT_NAME);
     let report = File::create(&report_path)
         .map_err(|e| format!("cannot create {}: {e}", report_path.display()))?;
     let mut command = Command::new(PROGRAM);
     command
         .args(["audit", "--json", "--file"])
-        .arg(repo.join(lockfile))
-        .current_dir(repo)
+        .arg(&lockfile)
+        .current_dir(&repo)
         .stdin(Stdio::null())
         .stdout(report)
         .stderr(Stdio::piped());
-    if let Some(db) = &run.db {
+    if let Some(db) = &db {
         command.arg("--db").arg(db);
     }
     if run.no_fetch {
