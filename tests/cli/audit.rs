@@ -302,3 +302,36 @@ fn run_true_audits_the_repository_with_real_cargo_audit() {
     assert_eq!(blocking, ["RUSTSEC-2021-0003", "RUSTSEC-2020-0071"]);
     assert!(ws.out().join("cargo-audit.json").is_file());
 }
+
+#[test]
+fn a_hanging_cargo_audit_is_stopped_and_errors() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = scene("clean", &[], "", "");
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        "[gates.audit]\nrun = true\ntimeout = \"1s\"\n",
+    );
+    // A stand-in that never answers: `exec` so that stopping it leaves no child behind.
+    let bin = tempfile::tempdir().unwrap();
+    let fake = bin.path().join("cargo-audit");
+    std::fs::write(&fake, "#!/bin/sh\nexec /bin/sleep 30\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let started = std::time::Instant::now();
+    let output = evaluate_run(&ws, bin.path().as_os_str());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the timeout did not stop it"
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let verdict = read_json(&ws.out().join("verdict.json"));
+    let audit = audit_report(&verdict);
+    assert_eq!(audit["outcome"], "error");
+    assert!(
+        audit["error"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish within 1s"),
+        "{audit}"
+    );
+}
