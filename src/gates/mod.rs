@@ -77,6 +77,10 @@ pub const BUILT_IN: &[GateInfo] = &[
         name: sbom::NAME,
         summary: "a CycloneDX SBOM (given or generated) is valid, recent enough and lists exactly the release build's packages; its digest is recorded",
     },
+    GateInfo {
+        name: audit::NAME,
+        summary: "cargo-audit, cargo-deny and osv-scanner reports (or a cargo audit run): no advisory at or above the threshold without a waiver; reports fresh and for the release's Cargo.lock",
+    },
 ];
 
 /// The gates a policy configures, ready to run.

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `tollgate` binary, one module per area.
 
+mod audit;
 mod drills;
 mod evaluate;
 mod explain;

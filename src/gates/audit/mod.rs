@@ -1,10 +1,22 @@
-//! The `audit` gate (under construction).
+//! The audit gate: reads cargo-audit, cargo-deny and osv-scanner reports (or runs
+//! `cargo audit` itself), normalises every advisory, and blocks on those the policy does not
+//! accept. Reports must be fresh and, for cargo-audit, about the release's own lockfile.
 
+mod advisory;
+mod checks;
 pub mod config;
+mod findings;
+mod formats;
+mod rating;
+mod run;
+mod sources;
 
 pub use config::Config;
 
 use super::{Gate, GateContext, GateResult};
+use crate::digest::sha256_hex;
+use crate::report::Evidence;
+use formats::{Format, Unreadable};
 
 pub const NAME: &str = "audit";
 
@@ -27,7 +39,70 @@ impl Gate for AuditGate {
         self.config.required
     }
 
-    fn evaluate(&self, _ctx: &GateContext<'_>) -> Result<GateResult, String> {
-        Err("the audit gate is under construction".to_owned())
+    fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
+        let config = &self.config;
+        let mut out = GateResult::default();
+        let mut advisories = Vec::new();
+        let mut lock_count: Option<usize> = None;
+        for source in sources::gather(config, ctx)? {
+            out.evidence.push(Evidence {
+                path: source.name.clone(),
+                sha256: sha256_hex(&source.bytes),
+                size: source.bytes.len() as u64,
+            });
+            let (format, parsed) = formats::parse(&source.bytes).map_err(|e| match e {
+                Unreadable::Empty => format!(
+                    "audit report `{}` is empty; an audit that produced nothing proves nothing: re-run it and publish its JSON output",
+                    source.name
+                ),
+                Unreadable::Unrecognised(why) => format!(
+                    "audit report `{}` is not a report tollgate can read: {why}; expected cargo-audit JSON \
+                     (`cargo audit --json`), cargo-deny JSON lines (`cargo deny --format json check advisories`) \
+                     or osv-scanner JSON (`osv-scanner --format json`)",
+                    source.name
+                ),
+            })?;
+            tracing::debug!(report = %source.name, %format, advisories = parsed.advisories.len(), "read audit report");
+            out.findings.extend(checks::freshness(
+                &source,
+                format,
+                &parsed,
+                ctx.now,
+                config.max_age,
+            )?);
+            if format == Format::CargoAudit {
+                let count = match lock_count {
+                    Some(count) => count,
+                    None => {
+                        let path = ctx.repo.join(&config.lockfile);
+                        let (count, bytes) = checks::count_packages(&path)?;
+                        out.evidence.push(Evidence {
+                            path: path.display().to_string(),
+                            sha256: sha256_hex(&bytes),
+                            size: bytes.len() as u64,
+                        });
+                        *lock_count.insert(count)
+                    }
+                };
+                let lock_name = config.lockfile.display().to_string();
+                out.findings
+                    .extend(checks::lockfile(&source, &parsed, count, &lock_name));
+            }
+            out.findings.extend(checks::tool_findings(&source, &parsed));
+            advisories.extend(
+                parsed
+                    .advisories
+                    .into_iter()
+                    .map(|a| (a, source.name.clone())),
+            );
+        }
+        for reported in findings::merge(advisories) {
+            out.findings.push(findings::finding(&reported, config));
+        }
+        out.evidence.sort();
+        Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests;
