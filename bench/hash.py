@@ -23,6 +23,7 @@ import ctypes
 import ctypes.util
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,6 +59,30 @@ class BenchError(Exception):
 
 # ---------------------------------------------------------------------------------------
 # Machine and tool facts
+
+
+def load_average() -> str:
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def cpu_busy_seconds() -> float | None:
+    """CPU time (all CPUs, seconds) the whole machine has spent not idle since boot."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_info() -> tuple[str, bool]:
@@ -451,15 +476,21 @@ def run(args, binary: Path, size: int, work: Path) -> int:
     floor = Series("true", ["true"])
     everything = [s for _, ss in cases for s in ss] + [fixed, floor]
 
+    load_before = load_average()
+    ncpus = os.cpu_count() or 1
     print(f"\nruns:      {args.warmup_runs} warm-up + {args.runs} timed per command, "
           "interleaved; wall time from fork to wait4", flush=True)
     logs = work / "logs"
     for _ in range(args.warmup_runs):
         for series in everything:
             run_once(series, logs)
+    busy_before, own_before = cpu_busy_seconds(), own_cpu_seconds()
+    timed_start = time.perf_counter()
     for _ in range(args.runs):
         for series in everything:
             series.samples.append(run_once(series, logs))
+    timed_wall = time.perf_counter() - timed_start
+    busy_after, own_after = cpu_busy_seconds(), own_cpu_seconds()
     resident = resident_fraction(one + many)
     if resident is not None and resident < 0.99:
         print(f"warning: only {resident:.1%} of the test data is still in the page cache",
@@ -482,10 +513,12 @@ def run(args, binary: Path, size: int, work: Path) -> int:
         for s in series_list:
             row(name, s, size / MIB)
     row("1 x 1 byte", fixed, None)
-    print("MiB/s from the median; CPU s = user+sys (median); maxRSS = max ru_maxrss from "
-          "wait4;\nVmHWM = the child's own peak RSS sampled from /proc every 5 ms; "
-          "1 x 1 byte = tollgate's\nfixed cost per evaluation (included in its rows above). "
-          f"ru_maxrss floor from forking\nthis script (`true`): {floor.maxrss_mib:.1f} MiB.")
+    print("MiB/s from the median; CPU s = user+sys (median). maxRSS = max ru_maxrss from "
+          "wait4, which on\nLinux also covers the child's own children (tollgate runs "
+          "`rustc -vV` and `cargo -V`\nfor provenance) and what it inherits from forking "
+          f"this script (floor, via `true`: {floor.maxrss_mib:.1f} MiB).\n"
+          "VmHWM = the child's own peak RSS, sampled from /proc every 5 ms. 1 x 1 byte = "
+          "tollgate's\nfixed cost per evaluation, included in its rows above.")
 
     # Ratios and targets.
     print("\nspeed ratio = reference time / tollgate time (> 1: tollgate faster); "
@@ -508,7 +541,23 @@ def run(args, binary: Path, size: int, work: Path) -> int:
     print(f"  tollgate peak RSS {rss:.1f} MiB{'':>17}target <  {TARGET_RSS_MIB} MiB   "
           f"{verdict(ok)}")
 
-    print("\nresult: " + ("some targets MISSED" if missed else "all targets PASS"))
+    # Anything else running skews the figures, parallel tollgate most of all: the CPU time
+    # the machine spent during the timed runs, less that of the commands and of this script,
+    # is what other processes took.
+    ours = sum(x.cpu for s in everything for x in s.samples) + (own_after - own_before)
+    if busy_before is not None and busy_after is not None and timed_wall > 0:
+        others = max(0.0, (busy_after - busy_before) - ours) / (timed_wall * ncpus)
+        busy = others > 0.05
+        print(f"\nother processes used {others:.0%} of the {ncpus} CPUs during the timed runs "
+              f"(load average {load_before} before, {load_average()} after)")
+    else:
+        busy = False
+        print(f"\nload average {load_before} before, {load_average()} after")
+    if busy:
+        print("warning: the machine was busy (other processes competed for the CPUs); "
+              "these figures are unreliable, run again when it is idle")
+    print("\nresult: " + ("some targets MISSED" if missed else "all targets PASS")
+          + (" (UNRELIABLE: machine busy)" if busy else ""))
     return 1 if (missed and args.strict) else 0
 
 

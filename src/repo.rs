@@ -67,6 +67,16 @@ pub struct Toolchain {
     pub cargo: String,
 }
 
+impl Toolchain {
+    /// A toolchain record saying why the versions could not be read.
+    pub fn unavailable(why: &str) -> Toolchain {
+        Toolchain {
+            rustc: format!("unavailable: {why}"),
+            cargo: format!("unavailable: {why}"),
+        }
+    }
+}
+
 pub fn toolchain(repo: &Path) -> Toolchain {
     Toolchain {
         rustc: command_output(repo, "rustc", &["-vV"]),

@@ -59,13 +59,18 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         now,
     };
     let (digests, progress) = super::progress::hashing();
-    let evaluation = engine::evaluate_with(&inputs, &gates, &digests);
+    // Asking the toolchain for its versions takes two process runs: do it while gates run.
+    let (toolchain, evaluation) = std::thread::scope(|scope| {
+        let toolchain = scope.spawn(|| crate::repo::toolchain(&args.repo));
+        let evaluation = engine::evaluate_with(&inputs, &gates, &digests);
+        (toolchain.join(), evaluation)
+    });
     drop(progress);
+    let toolchain = toolchain.unwrap_or_else(|_| crate::repo::Toolchain::unavailable("panicked"));
     let verdict = Verdict::new(&evaluation, &policy, commit, now);
     let verdict_bytes = verdict.canonical_bytes();
     let verdict_sha = sha256_hex(&verdict_bytes);
 
-    let toolchain = crate::repo::toolchain(&args.repo);
     let host = crate::repo::host();
     let config_files = config_files(&policy).map_err(CommandError::config)?;
     let ci = provenance::ci_from_env();

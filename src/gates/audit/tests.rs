@@ -75,6 +75,7 @@ impl Scene {
             repo: &self.repo(),
             out: &self.dir.path().join("out"),
             digests: &digests,
+            builds: &crate::release_build::ReleaseBuilds::new(),
             now,
         };
         let config = policy.gates.audit.clone().unwrap();

@@ -53,6 +53,7 @@ impl Fixture {
             repo: self.dir.path(),
             out: self.dir.path(),
             digests: &digests,
+            builds: &crate::release_build::ReleaseBuilds::new(),
             now: NOW,
         };
         DrillsGate::new(policy.gates.drills.clone().unwrap()).evaluate(&ctx)
