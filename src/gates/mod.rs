@@ -12,7 +12,7 @@ use crate::policy::Policy;
 use crate::release_build::ReleaseBuilds;
 use crate::report::{Evidence, Finding, Subject};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 /// What every gate may look at.
@@ -30,6 +30,22 @@ pub struct GateContext<'a> {
     pub builds: &'a ReleaseBuilds,
     /// The evaluation's clock reading.
     pub now: OffsetDateTime,
+}
+
+impl GateContext<'_> {
+    /// The absolute repository path and the Cargo manifest a gate's `manifest` key names
+    /// (relative to --repo); `Err` names the gate's table when there is no such file.
+    pub fn manifest(&self, relative: &Path, table: &str) -> Result<(PathBuf, PathBuf), String> {
+        let repo = std::path::absolute(self.repo).unwrap_or_else(|_| self.repo.to_path_buf());
+        let manifest = repo.join(relative);
+        if !manifest.is_file() {
+            return Err(format!(
+                "no Cargo manifest at {}: set `manifest` in [gates.{table}] (relative to --repo)",
+                manifest.display()
+            ));
+        }
+        Ok((repo, manifest))
+    }
 }
 
 /// A gate's findings and the inputs it examined.

@@ -36,14 +36,7 @@ impl Gate for RealDepsGate {
     }
 
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
-        let repo = std::path::absolute(ctx.repo).unwrap_or_else(|_| ctx.repo.to_path_buf());
-        let manifest = repo.join(&self.config.manifest);
-        if !manifest.is_file() {
-            return Err(format!(
-                "no Cargo manifest at {}: set `manifest` in [gates.real_deps] (relative to --repo)",
-                manifest.display()
-            ));
-        }
+        let (repo, manifest) = ctx.manifest(&self.config.manifest, "real_deps")?;
         let mut out = GateResult::default();
         let shown = |path: &Path| display_path(path, &repo);
         let build = match ctx.builds.get(&manifest, self.config.target.as_deref()) {

@@ -43,14 +43,7 @@ impl Gate for SbomGate {
     }
 
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
-        let repo = std::path::absolute(ctx.repo).unwrap_or_else(|_| ctx.repo.to_path_buf());
-        let manifest = repo.join(&self.config.manifest);
-        if !manifest.is_file() {
-            return Err(format!(
-                "no Cargo manifest at {}: the SBOM is checked against its release build; set `manifest` in [gates.sbom] (relative to --repo)",
-                manifest.display()
-            ));
-        }
+        let (_, manifest) = ctx.manifest(&self.config.manifest, "sbom")?;
         let build = ctx
             .builds
             .get(&manifest, self.config.target.as_deref())
