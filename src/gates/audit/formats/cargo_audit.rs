@@ -2,6 +2,7 @@
 //! dependency count, the settings it ran with). It carries no timestamp of its own.
 
 use super::Parsed;
+use super::RustsecMetadata as Metadata;
 use crate::gates::audit::advisory::{Advisory, Kind, Rating};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -44,17 +45,6 @@ struct Warning {
 struct Package {
     name: String,
     version: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Metadata {
-    id: String,
-    title: Option<String>,
-    #[serde(default)]
-    aliases: Vec<String>,
-    cvss: Option<String>,
-    informational: Option<String>,
-    withdrawn: Option<String>,
 }
 
 /// Settings that hide advisories from the report (platform filters do not count: they

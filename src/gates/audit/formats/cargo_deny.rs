@@ -5,6 +5,7 @@
 //! timestamps; the report's time is that of its last log line.
 
 use super::Parsed;
+use super::RustsecMetadata as Metadata;
 use crate::gates::audit::advisory::{Advisory, Kind, Rating};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -25,17 +26,6 @@ struct Diagnostic {
     advisory: Option<Metadata>,
     #[serde(default)]
     graphs: Vec<Graph>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Metadata {
-    id: String,
-    title: Option<String>,
-    #[serde(default)]
-    aliases: Vec<String>,
-    cvss: Option<String>,
-    informational: Option<String>,
-    withdrawn: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

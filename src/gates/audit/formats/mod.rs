@@ -6,8 +6,21 @@ mod cargo_deny;
 mod osv_scanner;
 
 use super::advisory::Advisory;
+use serde::Deserialize;
 use std::fmt;
 use time::OffsetDateTime;
+
+/// A RustSec advisory's metadata, as cargo-audit and cargo-deny both embed it.
+#[derive(Debug, Deserialize)]
+struct RustsecMetadata {
+    id: String,
+    title: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    cvss: Option<String>,
+    informational: Option<String>,
+    withdrawn: Option<String>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
