@@ -7,7 +7,7 @@
 
 use super::BuildPackage;
 use cargo_metadata::{DependencyKind, Metadata, NodeDep, PackageId};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 /// Whether an edge of the resolve graph is part of a release build.
 pub fn builds_into_release(dep: &NodeDep) -> bool {
@@ -55,46 +55,17 @@ pub fn walk(metadata: &Metadata) -> Result<Vec<BuildPackage>, String> {
     }
     roots.sort_by(|a, b| metadata.packages[*a].name.cmp(&metadata.packages[*b].name));
 
-    let mut members: Vec<BuildPackage> = Vec::new();
-    let mut member_of: HashMap<usize, usize> = HashMap::new();
-    let mut queue = VecDeque::new();
-    for package in roots {
-        member_of.insert(package, members.len());
-        queue.push_back(members.len());
-        members.push(BuildPackage {
-            package,
-            parent: None,
-            deps: Vec::new(),
-        });
-    }
-    while let Some(at) = queue.pop_front() {
-        let id = &metadata.packages[members[at].package].id;
+    let (members, _) = breadth_first(roots, |package| {
+        let id = &metadata.packages[package].id;
         let node = nodes
             .get(id)
             .ok_or_else(|| format!("`cargo metadata` has no graph node for {id}"))?;
-        let mut deps = Vec::new();
-        for dep in node.deps.iter().filter(|d| builds_into_release(d)) {
-            let package = lookup(&dep.pkg)?;
-            let member = match member_of.get(&package) {
-                Some(&member) => member,
-                None => {
-                    let member = members.len();
-                    member_of.insert(package, member);
-                    members.push(BuildPackage {
-                        package,
-                        parent: Some(at),
-                        deps: Vec::new(),
-                    });
-                    queue.push_back(member);
-                    member
-                }
-            };
-            deps.push(member);
-        }
-        deps.sort_unstable();
-        deps.dedup();
-        members[at].deps = deps;
-    }
+        node.deps
+            .iter()
+            .filter(|d| builds_into_release(d))
+            .map(|d| lookup(&d.pkg))
+            .collect()
+    })?;
     Ok(members)
 }
 
@@ -104,45 +75,53 @@ pub fn prune(
     candidates: &[BuildPackage],
     active_deps: &[Vec<usize>],
 ) -> (Vec<BuildPackage>, Vec<usize>) {
-    let mut members: Vec<BuildPackage> = Vec::new();
-    let mut origin: Vec<usize> = Vec::new();
-    let mut member_of: HashMap<usize, usize> = HashMap::new();
-    let mut queue = VecDeque::new();
-    for (i, candidate) in candidates.iter().enumerate() {
-        if candidate.parent.is_none() {
-            member_of.insert(i, members.len());
-            queue.push_back(members.len());
-            origin.push(i);
-            members.push(BuildPackage {
-                package: candidate.package,
-                parent: None,
-                deps: Vec::new(),
-            });
-        }
+    let roots = (0..candidates.len()).filter(|&i| candidates[i].parent.is_none());
+    let walked: Result<_, std::convert::Infallible> =
+        breadth_first(roots, |i| Ok(active_deps[i].clone()));
+    let Ok((mut members, origin)) = walked;
+    for member in &mut members {
+        member.package = candidates[member.package].package;
     }
-    while let Some(at) = queue.pop_front() {
+    (members, origin)
+}
+
+/// A breadth-first walk from `roots` over `children`, visiting each key once. Returns the
+/// members (with `package` set to the key, parents on a shortest path, deduplicated sorted
+/// deps) and the key of each member.
+fn breadth_first<E>(
+    roots: impl IntoIterator<Item = usize>,
+    mut children: impl FnMut(usize) -> Result<Vec<usize>, E>,
+) -> Result<(Vec<BuildPackage>, Vec<usize>), E> {
+    let mut members: Vec<BuildPackage> = Vec::new();
+    let mut member_of: HashMap<usize, usize> = HashMap::new();
+    let mut visit = |key: usize, parent: Option<usize>, members: &mut Vec<BuildPackage>| {
+        if let Some(&member) = member_of.get(&key) {
+            return member;
+        }
+        let member = members.len();
+        member_of.insert(key, member);
+        members.push(BuildPackage {
+            package: key,
+            parent,
+            deps: Vec::new(),
+        });
+        member
+    };
+    for key in roots {
+        visit(key, None, &mut members);
+    }
+    // Members are appended in visiting order, so walking them by index is the queue.
+    let mut at = 0;
+    while at < members.len() {
         let mut deps = Vec::new();
-        for &child in &active_deps[origin[at]] {
-            let member = match member_of.get(&child) {
-                Some(&member) => member,
-                None => {
-                    let member = members.len();
-                    member_of.insert(child, member);
-                    origin.push(child);
-                    members.push(BuildPackage {
-                        package: candidates[child].package,
-                        parent: Some(at),
-                        deps: Vec::new(),
-                    });
-                    queue.push_back(member);
-                    member
-                }
-            };
-            deps.push(member);
+        for child in children(members[at].package)? {
+            deps.push(visit(child, Some(at), &mut members));
         }
         deps.sort_unstable();
         deps.dedup();
         members[at].deps = deps;
+        at += 1;
     }
-    (members, origin)
+    let keys = members.iter().map(|m| m.package).collect();
+    Ok((members, keys))
 }
