@@ -13,6 +13,7 @@ pub mod gates;
 pub mod github;
 pub mod init;
 pub mod keys;
+pub mod ledger;
 pub mod logging;
 pub mod minisig;
 pub mod output;

@@ -1,0 +1,4 @@
+//! The auditors' ledger: an append-only, tamper-evident record of every verdict, kept in a
+//! [`store::Store`] (a local directory or S3-compatible object storage).
+
+pub mod store;
