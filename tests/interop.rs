@@ -39,6 +39,8 @@ struct GateReport {
     gate: String,
     outcome: String,
     findings: Vec<Finding>,
+    #[serde(default)]
+    error: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -699,7 +701,6 @@ fn shipped_policies_check_and_promote_the_demo_release() {
         ("demo.toml", "regtest"),
         ("regtest.toml", "regtest"),
         ("testnet.toml", "testnet"),
-        ("mainnet.toml", "mainnet"),
     ] {
         let policy = gates.join(file);
         tollgate()
@@ -716,6 +717,60 @@ fn shipped_policies_check_and_promote_the_demo_release() {
         assert_promotes(code, &verdict);
         assert_eq!(verdict.environment, environment, "{file}");
     }
+}
+
+// The mainnet policy wants more evidence than the demo release carries: signatures and a
+// clean release build pass, while the missing SBOM, audit report and drill log each block.
+#[test]
+fn shipped_mainnet_policy_blocks_the_demo_release_for_want_of_evidence() {
+    let policy = testdata().join("../gates/mainnet.toml");
+    tollgate()
+        .args(["policy", "check", s(&policy)])
+        .assert()
+        .success();
+    let scratch = Scratch::new();
+    let (code, verdict) = evaluate_in(
+        &policy,
+        &testdata().join("demo-release"),
+        &scratch.out(),
+        None,
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    assert_eq!((code, verdict.decision.as_str()), (1, "block"));
+    assert_eq!(verdict.environment, "mainnet");
+    let outcomes: Vec<(&str, &str)> = verdict
+        .gates
+        .iter()
+        .map(|g| (g.gate.as_str(), g.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("signatures", "pass"),
+            ("real_deps", "pass"),
+            ("sbom", "fail"),
+            ("audit", "error"),
+            ("drills", "error"),
+        ]
+    );
+    assert_eq!(
+        verdict.findings(),
+        [("sbom.missing", Some("sbom.cdx.json"))]
+    );
+    let error = |gate: &str| {
+        let report = verdict.gates.iter().find(|g| g.gate == gate).unwrap();
+        report.error.clone().unwrap_or_default()
+    };
+    assert!(
+        error("audit").contains("cargo-audit.json"),
+        "{}",
+        error("audit")
+    );
+    assert!(
+        error("drills").contains("drills.jsonl"),
+        "{}",
+        error("drills")
+    );
 }
 
 #[test]

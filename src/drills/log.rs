@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    #[error("cannot read drill log {path}: {source}")]
+    #[error("cannot read drill log {path}: {source}{hint}", hint = read_hint(source))]
     Read { path: PathBuf, source: io::Error },
     #[error(
         "{path} line {line}: {reason}; fix or remove that line (the log is never read past a bad line)"
@@ -19,6 +19,14 @@ pub enum LogError {
     },
     #[error("cannot write drill log {path}: {source}")]
     Write { path: PathBuf, source: io::Error },
+}
+
+fn read_hint(error: &io::Error) -> &'static str {
+    if error.kind() == io::ErrorKind::NotFound {
+        "; no drill was ever recorded there: record one with `tollgate drill record --log FILE`, or fix `log` in [gates.drills]"
+    } else {
+        ""
+    }
 }
 
 /// Every entry of the log at `path`, in file order. A single bad line fails the whole read:

@@ -173,3 +173,67 @@ fn signed_drills_with_operator_keys() {
     let verdict = read_json(&ws.out().join("verdict.json"));
     assert_eq!(codes(&verdict), ["drill.bad-signature", "drill.missing"]);
 }
+
+/// The `[gates.drills]` table of the shipped mainnet policy, reading `log`.
+fn mainnet_drills_table(log: &str) -> String {
+    let text = std::fs::read_to_string(testdata("../gates/mainnet.toml")).unwrap();
+    let policy: toml::Table = text.parse().unwrap();
+    let mut drills = policy["gates"]["drills"].as_table().unwrap().clone();
+    drills.insert("log".into(), log.into());
+    let mut gates = toml::Table::new();
+    gates.insert("drills".into(), drills.into());
+    let mut wrapper = toml::Table::new();
+    wrapper.insert("gates".into(), gates.into());
+    toml::to_string(&wrapper).unwrap()
+}
+
+// The runbook: restore quarterly within 2h, key rotation quarterly, incident simulation
+// semi-annually. Pinned through the shipped file, end to end.
+#[test]
+fn mainnet_policy_ships_the_runbook_cadence() {
+    let ws = Workspace::new();
+    ws.policy_with("mainnet", "", &mainnet_drills_table("ops/drills.jsonl"));
+    let log = ws.path().join("ops/drills.jsonl");
+    for (kind, rto, at) in [
+        ("restore", "1h 50m", "2026-09-01T12:00:00Z"),
+        ("key-rotation", "20m", "2026-10-01T12:00:00Z"),
+        ("incident-simulation", "3h", "2026-06-01T12:00:00Z"),
+    ] {
+        let out = record(
+            &log,
+            &["--kind", kind, "--result", "pass", "--rto", rto, "--at", at],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let drills_codes = |now: &str| {
+        let out = ws.evaluate(&["--now", now]);
+        let verdict = read_json(&ws.out().join("verdict.json"));
+        (out.status.code().unwrap(), gate_codes(&verdict, "drills"))
+    };
+    // 81 days after the restore, 173 after the incident simulation: all within cadence.
+    assert_eq!(drills_codes("2026-11-21T12:00:00Z"), (0, vec![]));
+    // Two weeks later the restore is 96 days old and the simulation 188: both stale.
+    assert_eq!(
+        drills_codes("2026-12-06T12:00:00Z"),
+        (1, vec!["drill.stale".to_owned(), "drill.stale".to_owned()])
+    );
+    // A newer restore that took longer than two hours is not a passing quarter.
+    let out = record(
+        &log,
+        &[
+            "--kind",
+            "restore",
+            "--result",
+            "pass",
+            "--rto",
+            "2h 1m",
+            "--at",
+            "2026-11-20T12:00:00Z",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        drills_codes("2026-11-21T12:00:00Z"),
+        (1, vec!["drill.rto-exceeded".to_owned()])
+    );
+}
