@@ -330,3 +330,20 @@ fn invalid_verdict_is_annotated_by_verify() {
     );
     assert!(stderr(&out).contains("the verdict is for mainnet, not testnet"));
 }
+
+// Regression: the tracing log on stderr quoted a policy-chosen file name verbatim, so a name
+// holding "\n::error::" started a workflow command outside the report's stop-commands fence.
+#[test]
+fn log_lines_on_stderr_never_start_a_workflow_command() {
+    let ws = Workspace::new();
+    ws.policy_with(
+        "mainnet",
+        "",
+        "[gates.audit]\nreports = [\"a\\n::error::forged.json\"]\n",
+    );
+    let out = ws.evaluate(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(log.contains("forged.json"), "{log}");
+    assert!(!log.lines().any(|line| line.starts_with("::")), "{log}");
+}
