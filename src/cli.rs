@@ -37,11 +37,19 @@ pub enum LogFormat {
     Json,
 }
 
+/// Formats of a verdict report (`evaluate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     Text,
     Json,
     Markdown,
+}
+
+/// Formats of commands whose output is a list or a check result, for people or machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,8 +175,8 @@ pub struct DrillRecordArgs {
 pub struct DrillListArgs {
     #[arg(long, value_name = "FILE", default_value = "ops/drills.jsonl")]
     pub log: PathBuf,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -218,8 +226,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]

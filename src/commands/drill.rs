@@ -1,7 +1,7 @@
 //! `tollgate drill record` and `tollgate drill list`: the operators' side of the drill log.
 
 use super::{CommandError, CommandResult, Exit, clock, print};
-use crate::cli::{DrillListArgs, DrillRecordArgs, ReportFormat};
+use crate::cli::{DrillListArgs, DrillRecordArgs, OutputFormat};
 use crate::drills::{DrillEntry, DrillResult, append, read, signed_bytes};
 use crate::signing::{Signer, password_from_env};
 use crate::verdict::rfc3339;
@@ -75,11 +75,11 @@ pub fn record(args: &DrillRecordArgs) -> CommandResult {
 pub fn list(args: &DrillListArgs) -> CommandResult {
     let (entries, _) = read(&args.log).map_err(CommandError::config)?;
     let text = match args.format {
-        ReportFormat::Json => {
+        OutputFormat::Json => {
             let all: Vec<&DrillEntry> = entries.iter().map(|e| &e.entry).collect();
             serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
         }
-        _ => {
+        OutputFormat::Text => {
             let mut text = String::new();
             for e in &entries {
                 let d = &e.entry;

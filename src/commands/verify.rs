@@ -2,7 +2,7 @@
 //! and about these artifacts?
 
 use super::{CommandError, CommandResult, Exit, clock, print, print_stderr};
-use crate::cli::{ReportFormat, VerifyArgs};
+use crate::cli::{OutputFormat, VerifyArgs};
 use crate::github::{Annotation, Level};
 use crate::keys::TrustedKey;
 use crate::term::Role;
@@ -32,18 +32,18 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
     drop(progress);
     let palette = crate::term::Palette::for_stdout();
     let (text, exit) = match (&result, args.format) {
-        (Ok(ok), ReportFormat::Json) => (
+        (Ok(ok), OutputFormat::Json) => (
             json!({"valid": true, "verdict": args.verdict, "sha256": ok.sha256, "environment": ok.verdict.environment,
                    "decision": ok.verdict.decision, "expires_at": ok.verdict.expires_at, "subjects": ok.verdict.subjects.len(),
                    "key_id": key.key_id.to_string()})
             .to_string() + "\n",
             Exit::Success,
         ),
-        (Err(bad), ReportFormat::Json) => (
+        (Err(bad), OutputFormat::Json) => (
             json!({"valid": false, "verdict": args.verdict, "problems": bad.problems}).to_string() + "\n",
             Exit::Failure,
         ),
-        (Ok(ok), _) => (
+        (Ok(ok), OutputFormat::Text) => (
             format!(
                 "{} {} promotes to {} (signed by key {}, sha256 {}, {} subject(s), expires {})\n",
                 palette.paint(Role::Good, "valid:"),
@@ -56,7 +56,7 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
             ),
             Exit::Success,
         ),
-        (Err(bad), _) => {
+        (Err(bad), OutputFormat::Text) => {
             let mut text = format!(
                 "{} {}\n",
                 palette.paint(Role::Bad, "INVALID:"),

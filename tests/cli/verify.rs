@@ -139,3 +139,16 @@ fn missing_signature_and_bad_pubkey() {
     let out = tollgate(&["verify", "x.json", "--pubkey", "k", "--now", "yesterday"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+// `verify --format markdown` used to be accepted and print text; it has no Markdown form.
+#[test]
+fn verify_offers_only_text_and_json() {
+    let ws = Workspace::new();
+    let out = ws.verify(&["--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("possible values: text, json"),
+        "{}",
+        stderr(&out)
+    );
+}
