@@ -42,7 +42,7 @@ impl Gate for PluginGate {
         let valid = response::parse(&ran.stdout, &self.config.name)
             .map_err(|e| format!("{}: {e}{}", self.describe(), ran.stderr_note))?;
         out.evidence
-            .extend(run::evidence(&valid.evidence, ctx, &self.config.name)?);
+            .extend(run::evidence(&valid.evidence, ctx, &self.config)?);
         out.findings = valid.findings;
         if ran.left_processes {
             out.findings.push(

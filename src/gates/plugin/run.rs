@@ -96,9 +96,11 @@ pub fn run(
             "stderr.log",
             done.stderr.text_with_marker(Keep::Tail).as_bytes(),
         )?;
+        // An erroring gate's report holds no evidence, so the message carries the digest.
         stderr_note = format!(
-            "\n  stderr (end; all kept in {}):\n  {}",
+            "\n  stderr (end; all kept in {}, sha256 {}):\n  {}",
             kept.path,
+            kept.sha256,
             done.stderr.tail(STDERR_QUOTE).replace('\n', "\n  ")
         );
         evidence.push(kept);
@@ -196,12 +198,13 @@ fn keep(out: &Path, gate: &str, suffix: &str, bytes: &[u8]) -> Result<Evidence, 
 pub fn evidence(
     declared: &[protocol::Evidence],
     ctx: &GateContext<'_>,
-    gate: &str,
+    config: &Config,
 ) -> Result<Vec<Evidence>, String> {
+    let who = describe(config);
     let (release, repo) = roots(ctx)?;
     let mut out = Vec::with_capacity(declared.len());
     for (index, item) in declared.iter().enumerate() {
-        let field = format!("plugin `{gate}`: `evidence[{index}]` {:?}", item.path);
+        let field = format!("{who}: `evidence[{index}]` {:?}", item.path);
         let path = Path::new(&item.path);
         let candidate = if path.is_absolute() {
             path.to_path_buf()
