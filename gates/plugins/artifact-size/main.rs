@@ -4,47 +4,25 @@
 //! `--max-kb N`, else 200. Reads the request on stdin, prints the report on stdout; a bad
 //! request or bad arguments exit 2 with the reason on stderr.
 
-use std::io::Read;
+#[path = "../common.rs"]
+mod common;
+
+use common::finish;
 use std::process::ExitCode;
 use tollgate::gates::plugin::protocol::{
-    Evidence, Finding, Location, Outcome, PROTOCOL, Request, Response,
+    Evidence, Finding, Location, Outcome, PROTOCOL, Request, Response, read_request,
 };
 use tollgate::report::Severity;
 
 const DEFAULT_MAX_KB: u64 = 200;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(response) => match serde_json::to_string_pretty(&response) {
-            Ok(text) => {
-                println!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&format!("cannot encode the report: {e}")),
-        },
-        Err(message) => fail(&message),
-    }
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("tollgate-plugin-artifact-size: {message}");
-    ExitCode::from(2)
+    finish("tollgate-plugin-artifact-size", run())
 }
 
 fn run() -> Result<Response, String> {
     let flag = max_kb_flag(std::env::args().skip(1))?;
-    let mut input = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut input)
-        .map_err(|e| format!("cannot read the request on stdin: {e}"))?;
-    let request: Request = serde_json::from_slice(&input)
-        .map_err(|e| format!("the request on stdin is not a tollgate request: {e}"))?;
-    if request.protocol != PROTOCOL {
-        return Err(format!(
-            "the request is protocol {}, this plugin speaks {PROTOCOL}",
-            request.protocol
-        ));
-    }
+    let request = read_request(std::io::stdin())?;
     let configured = match request.config.get("max_kb") {
         None => None,
         Some(value) => Some(value.as_u64().filter(|&kb| kb > 0).ok_or_else(|| {

@@ -8,26 +8,18 @@
 
 mod github;
 
-use std::io::Read;
+#[path = "../common.rs"]
+mod common;
+
+use common::finish;
 use std::process::ExitCode;
-use tollgate::gates::plugin::protocol::{Finding, Outcome, PROTOCOL, Request, Response};
+use tollgate::gates::plugin::protocol::{
+    Finding, Outcome, PROTOCOL, Request, Response, read_request,
+};
 use tollgate::report::Severity;
 
 fn main() -> ExitCode {
-    let report = run().and_then(|response| {
-        serde_json::to_string_pretty(&response)
-            .map_err(|e| format!("cannot encode the report: {e}"))
-    });
-    match report {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("tollgate-plugin-ci-status: {message}");
-            ExitCode::from(2)
-        }
-    }
+    finish("tollgate-plugin-ci-status", run())
 }
 
 /// What to ask GitHub about.
@@ -41,18 +33,7 @@ struct Settings {
 }
 
 fn run() -> Result<Response, String> {
-    let mut input = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut input)
-        .map_err(|e| format!("cannot read the request on stdin: {e}"))?;
-    let request: Request = serde_json::from_slice(&input)
-        .map_err(|e| format!("the request on stdin is not a tollgate request: {e}"))?;
-    if request.protocol != PROTOCOL {
-        return Err(format!(
-            "the request is protocol {}, this plugin speaks {PROTOCOL}",
-            request.protocol
-        ));
-    }
+    let request = read_request(std::io::stdin())?;
     let settings = settings(&request)?;
     let api = github::Api::new(&settings.api, settings.token.clone())?;
     let runs = api.check_runs(&settings.repository, &settings.sha)?;

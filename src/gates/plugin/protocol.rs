@@ -112,3 +112,20 @@ pub fn is_valid_code(code: &str) -> bool {
                 })
         })
 }
+
+/// For plugins written against this crate: read and check the request on stdin.
+pub fn read_request(mut input: impl std::io::Read) -> Result<Request, String> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the request on stdin: {e}"))?;
+    let request: Request = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("the request on stdin is not a tollgate request: {e}"))?;
+    if request.protocol != PROTOCOL {
+        return Err(format!(
+            "the request is protocol {}, this plugin speaks {PROTOCOL}",
+            request.protocol
+        ));
+    }
+    Ok(request)
+}
