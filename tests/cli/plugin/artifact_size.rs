@@ -126,3 +126,35 @@ fn the_limit_comes_from_config_and_must_not_contradict_the_flag() {
     );
     assert!(error.contains("policy.toml:"), "{error}");
 }
+
+/// gates/plugins/demo.toml promotes the demo release. Evaluated from a copy whose relative
+/// paths are made absolute: the shipped command assumes the default target directory.
+#[test]
+fn the_shipped_plugin_demo_policy_promotes_the_demo_release() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = std::fs::read_to_string(root.join("gates/plugins/demo.toml")).unwrap();
+    let (command, key) = (
+        "\"../../target/debug/tollgate-plugin-artifact-size\"",
+        "\"../../testdata/keys/demo-release.pub\"",
+    );
+    assert!(shipped.contains(command) && shipped.contains(key));
+    let copy = shipped
+        .replace(command, &format!("{ARTIFACT_SIZE:?}"))
+        .replace(key, &format!("{:?}", testdata("keys/demo-release.pub")));
+    let scratch = tempfile::tempdir().unwrap();
+    let policy = scratch.path().join("demo.toml");
+    std::fs::write(&policy, copy).unwrap();
+    let out = scratch.path().join("out");
+    let output = tollgate(&[
+        "evaluate",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--release",
+        testdata("demo-release").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let verdict = read_json(&out.join("verdict.json"));
+    assert_eq!(gate(&verdict, "artifact-size")["outcome"], "pass");
+}
