@@ -77,6 +77,11 @@ pub fn run(
         stderr_cap: STDERR_CAP,
     };
     let done = process::run(command, bytes, &limits).map_err(|e| match e.kind() {
+        // The file is there, so what is missing is the interpreter its `#!` line names.
+        ErrorKind::NotFound if config.program.is_file() => format!(
+            "cannot start {who}: {} exists but its interpreter (the `#!` line) does not",
+            config.program.display()
+        ),
         ErrorKind::NotFound => format!(
             "cannot start {who}: {} does not exist (fix `command`: a path is relative to the policy file, a bare name is looked up on PATH)",
             config.program.display()

@@ -93,8 +93,20 @@ fn a_missing_or_non_executable_program_blocks() {
         .unwrap()
         .to_owned();
     assert!(error.contains("plugins/check.sh does not exist"), "{error}");
-    shell_plugin(&ws, "check", "true");
     let script = ws.path().join("plugins/check.sh");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(&script, "#!/no/such/shell\ntrue\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (_, verdict, _) = evaluate(&ws, &[]);
+    let error = gate(&verdict, "check")["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        error.contains("exists but its interpreter (the `#!` line) does not"),
+        "{error}"
+    );
+    shell_plugin(&ws, "check", "true");
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
     let (_, verdict, _) = evaluate(&ws, &[]);
     let error = gate(&verdict, "check")["error"]
