@@ -10,7 +10,7 @@ mod common;
 use common::finish;
 use std::process::ExitCode;
 use tollgate::gates::plugin::protocol::{
-    Evidence, Finding, Location, Outcome, PROTOCOL, Request, Response, read_request,
+    Evidence, Finding, Location, Request, Response, read_request,
 };
 use tollgate::report::Severity;
 
@@ -97,14 +97,5 @@ fn check(request: &Request, max_kb: u64) -> Response {
             size: Some(a.size),
         })
         .collect();
-    Response {
-        protocol: PROTOCOL,
-        outcome: if findings.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
-        },
-        findings,
-        evidence,
-    }
+    Response::from_findings(findings, evidence)
 }

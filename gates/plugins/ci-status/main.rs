@@ -13,9 +13,7 @@ mod common;
 
 use common::finish;
 use std::process::ExitCode;
-use tollgate::gates::plugin::protocol::{
-    Finding, Outcome, PROTOCOL, Request, Response, read_request,
-};
+use tollgate::gates::plugin::protocol::{Finding, Request, Response, read_request};
 use tollgate::report::Severity;
 
 fn main() -> ExitCode {
@@ -157,16 +155,7 @@ fn judge(settings: &Settings, runs: &[github::CheckRun]) -> Response {
             )),
         }
     }
-    Response {
-        protocol: PROTOCOL,
-        outcome: if findings.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
-        },
-        findings,
-        evidence: Vec::new(),
-    }
+    Response::from_findings(findings, Vec::new())
 }
 
 fn finding(code: &str, message: String, subject: Option<&str>, hint: &str) -> Finding {

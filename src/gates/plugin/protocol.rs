@@ -59,6 +59,20 @@ pub struct Response {
     pub evidence: Vec<Evidence>,
 }
 
+impl Response {
+    /// A report whose outcome follows from its findings: "fail" exactly when one has
+    /// severity "error" (the rule tollgate checks a report against).
+    pub fn from_findings(findings: Vec<Finding>, evidence: Vec<Evidence>) -> Response {
+        let fails = findings.iter().any(|f| f.severity == Severity::Error);
+        Response {
+            protocol: PROTOCOL,
+            outcome: if fails { Outcome::Fail } else { Outcome::Pass },
+            findings,
+            evidence,
+        }
+    }
+}
+
 /// One finding, with the plugin's own code (tollgate reports it as `plugin.GATE.CODE`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
