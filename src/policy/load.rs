@@ -42,7 +42,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_owned();
-        let hint = unknown_field_hint(&message);
+        let hint = unknown_field_hint(&message).or_else(|| {
+            // `[gates.plugin]` where an array of tables, one per plugin, is meant.
+            text.get(span.clone())
+                .is_some_and(|t| t.trim_start().starts_with("[gates.plugin]"))
+                .then(|| {
+                    "write [[gates.plugin]] (double brackets): one table per plugin".to_owned()
+                })
+        });
         let mut error = PolicyError::at(path, text, span, message);
         error.hint = hint;
         error

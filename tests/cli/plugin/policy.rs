@@ -19,6 +19,10 @@ fn bad_plugin_tables_are_configuration_errors_with_their_line() {
             ":12:11: `timeout`: invalid duration \"forever\"",
         ),
         (
+            "[gates.plugin]\nname = \"a\"\ncommand = [\"x\"]\n",
+            ":9:1: invalid type: map, expected a sequence\n  hint: write [[gates.plugin]] (double brackets)",
+        ),
+        (
             "[[gates.plugin]]\nname = \"audit\"\ncommand = [\"x\"]\n",
             ":10:8: plugin gate name `audit` is taken by a built-in gate",
         ),
