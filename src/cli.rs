@@ -63,8 +63,8 @@ pub enum Command {
     /// Policy file commands.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// List the gates built into this version.
-    Gates,
+    /// List the gates built into this version (and a policy's plugin gates).
+    Gates(GatesArgs),
     /// Explain a finding code: what it means and what to do (no CODE: list every code).
     Explain(ExplainArgs),
     /// Write a starter policy for a repository, from what its repository and release hold.
@@ -79,6 +79,13 @@ pub enum Command {
     /// Write a CycloneDX 1.5 JSON SBOM of the release build: the workspace's binaries and
     /// every package they compile for the target (dev-dependencies excluded).
     Sbom(SbomArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GatesArgs {
+    /// Also list this policy's plugin gates (name, command, required).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

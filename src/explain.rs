@@ -33,6 +33,45 @@ pub fn lookup(code: &str) -> Option<CodeDoc> {
         .find(|doc| doc.code.eq_ignore_ascii_case(code.trim()))
 }
 
+/// A plugin gate's code (`plugin.GATE.CODE`) that no page documents: the plugin defines its
+/// meaning, so say where it comes from and how to waive it rather than "unknown".
+pub fn plugin_code(code: &str) -> Option<CodeDoc> {
+    let code = code.trim().to_ascii_lowercase();
+    let (gate, own) = code.strip_prefix("plugin.")?.split_once('.')?;
+    if gate.is_empty() || own.is_empty() {
+        return None;
+    }
+    let field = |name: &str, value: String| (name.to_owned(), value);
+    Some(CodeDoc {
+        page: "docs/plugins.md".to_owned(),
+        title: format!("A finding of the plugin gate `{gate}`"),
+        fields: vec![
+            field(
+                "gate",
+                format!("`{gate}`, a [[gates.plugin]] of the policy"),
+            ),
+            field(
+                "blocks",
+                "when the plugin gave it severity \"error\" and no live waiver covers it"
+                    .to_owned(),
+            ),
+            field(
+                "meaning",
+                format!(
+                    "defined by the plugin (its own code `{own}`): see the plugin's documentation; the finding's message and hint say what it found"
+                ),
+            ),
+            field(
+                "to waive",
+                format!(
+                    "[[waivers]] gate = \"{gate}\", code = \"{code}\" (or id = the finding's subject)"
+                ),
+            ),
+        ],
+        code,
+    })
+}
+
 /// Documented codes closest to a misspelt one, best first.
 pub fn suggestions(code: &str) -> Vec<String> {
     let wanted = code.trim().to_ascii_lowercase();

@@ -18,6 +18,7 @@ pub mod logging;
 pub mod minisig;
 pub mod output;
 pub mod policy;
+pub mod process;
 pub mod provenance;
 pub mod release;
 pub mod release_build;

@@ -20,7 +20,7 @@ pub fn run(args: &ExplainArgs) -> CommandResult {
         print(&text)?;
         return Ok(Exit::Success);
     };
-    match explain::lookup(code) {
+    match explain::lookup(code).or_else(|| explain::plugin_code(code)) {
         Some(doc) => {
             print(&explain::render(&doc))?;
             Ok(Exit::Success)

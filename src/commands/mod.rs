@@ -57,7 +57,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Verify(args) => verify::run(&args),
         Command::Keygen(args) => keygen::run(&args),
         Command::Policy(crate::cli::PolicyCommand::Check { file }) => policy_check::run(&file),
-        Command::Gates => gates_list::run(),
+        Command::Gates(args) => gates_list::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => generate::completions(&args),

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod drills;
+pub mod plugin;
 pub mod real_deps;
 pub mod sbom;
 pub mod signatures;
@@ -64,7 +65,8 @@ pub struct GateResult {
 
 /// One kind of evidence check. `Err` means the gate could not evaluate, which blocks.
 pub trait Gate: Send + Sync {
-    fn name(&self) -> &'static str;
+    /// The gate's name in reports (a plugin gate's is its policy `name`).
+    fn name(&self) -> &str;
     fn required(&self) -> bool;
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String>;
 }
@@ -97,6 +99,10 @@ pub const BUILT_IN: &[GateInfo] = &[
         name: audit::NAME,
         summary: "cargo-audit, cargo-deny and osv-scanner reports (or a cargo audit run): no advisory at or above the threshold without a waiver; reports fresh and for the release's Cargo.lock",
     },
+    GateInfo {
+        name: plugin::NAME,
+        summary: "[[gates.plugin]]: any executable, JSON request on stdin, JSON report on stdout (docs/plugins.md); each runs as a gate of its own name",
+    },
 ];
 
 /// The gates a policy configures, ready to run.
@@ -116,6 +122,9 @@ pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {
     }
     if let Some(config) = &policy.gates.drills {
         gates.push(Box::new(drills::DrillsGate::new(config.clone())));
+    }
+    for config in &policy.gates.plugins {
+        gates.push(Box::new(plugin::PluginGate::new(config.clone())));
     }
     gates
 }

@@ -12,10 +12,17 @@ use time::{Date, OffsetDateTime, Time, format_description::well_known::Rfc3339};
 use toml::Spanned;
 
 /// Gates built into this version, in evaluation order.
-pub const KNOWN_GATES: &[&str] = &["signatures", "real_deps", "sbom", "audit", "drills"];
+pub const KNOWN_GATES: &[&str] = &[
+    "signatures",
+    "real_deps",
+    "sbom",
+    "audit",
+    "drills",
+    "plugin",
+];
 
 /// Gates the design reserves that this version does not build in yet.
-const PLANNED_GATES: &[&str] = &["smoke", "git", "plugin"];
+const PLANNED_GATES: &[&str] = &["smoke", "git"];
 
 const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -35,7 +42,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_owned();
-        let hint = unknown_field_hint(&message);
+        let hint = unknown_field_hint(&message).or_else(|| {
+            // `[gates.plugin]` where an array of tables, one per plugin, is meant.
+            text.get(span.clone())
+                .is_some_and(|t| t.trim_start().starts_with("[gates.plugin]"))
+                .then(|| {
+                    "write [[gates.plugin]] (double brackets): one table per plugin".to_owned()
+                })
+        });
         let mut error = PolicyError::at(path, text, span, message);
         error.hint = hint;
         error
@@ -71,6 +85,16 @@ impl ConfigContext<'_> {
         PolicyError::at(self.path, self.text, span, message)
     }
 
+    /// The 1-based line of a byte offset range's start.
+    pub fn line(&self, span: std::ops::Range<usize>) -> usize {
+        super::line_col(self.text, span.start).0
+    }
+
+    /// The policy file, as given.
+    pub fn path(&self) -> &Path {
+        self.path
+    }
+
     /// The directory relative paths in the policy resolve against.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -98,7 +122,7 @@ impl ConfigContext<'_> {
             .waivers
             .unwrap_or_default()
             .iter()
-            .map(|w| self.waiver(w))
+            .map(|w| self.waiver(w, &gates.plugins))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Policy {
             path: self.path.to_path_buf(),
@@ -153,7 +177,7 @@ impl ConfigContext<'_> {
     }
 
     fn gates(&self, raw: RawGates, trust: &Trust) -> Result<Gates, PolicyError> {
-        let planned = [&raw.smoke, &raw.git, &raw.plugin];
+        let planned = [&raw.smoke, &raw.git];
         for (name, table) in PLANNED_GATES.iter().zip(planned) {
             if let Some(table) = table {
                 return Err(self
@@ -191,10 +215,18 @@ impl ConfigContext<'_> {
                 .drills
                 .map(|r| crate::gates::drills::config::validate(r, self))
                 .transpose()?,
+            plugins: crate::gates::plugin::config::validate_all(
+                raw.plugin.unwrap_or_default(),
+                self,
+            )?,
         })
     }
 
-    fn waiver(&self, raw: &Spanned<RawWaiver>) -> Result<Waiver, PolicyError> {
+    fn waiver(
+        &self,
+        raw: &Spanned<RawWaiver>,
+        plugins: &[crate::gates::plugin::Config],
+    ) -> Result<Waiver, PolicyError> {
         let w = raw.get_ref();
         let (line, _) = super::line_col(self.text, raw.span().start);
         let non_empty = |field: &Spanned<String>, name: &str| {
@@ -205,9 +237,28 @@ impl ConfigContext<'_> {
             }
         };
         let gate = non_empty(&w.gate, "gate")?;
-        if !KNOWN_GATES.contains(&gate.as_str()) && !PLANNED_GATES.contains(&gate.as_str()) {
+        // A plugin gate reports under its own name, never as `plugin`.
+        if gate == crate::gates::plugin::NAME {
+            let names: Vec<&str> = plugins.iter().map(|p| p.name.as_str()).collect();
+            return Err(self
+                .error(
+                    &w.gate,
+                    "a waiver names a plugin gate by its `name`, not `plugin`",
+                )
+                .with_hint(if names.is_empty() {
+                    "this policy has no [[gates.plugin]]".to_owned()
+                } else {
+                    format!("plugin gates here: {}", names.join(", "))
+                }));
+        }
+        let is_plugin = plugins.iter().any(|p| p.name == gate);
+        if !is_plugin
+            && !KNOWN_GATES.contains(&gate.as_str())
+            && !PLANNED_GATES.contains(&gate.as_str())
+        {
             let mut all: Vec<&str> = KNOWN_GATES.to_vec();
             all.extend_from_slice(PLANNED_GATES);
+            all.extend(plugins.iter().map(|p| p.name.as_str()));
             let mut error = self.error(&w.gate, format!("waiver names unknown gate `{gate}`"));
             if let Some(best) = super::nearest(&gate, &all) {
                 error = error.with_hint(format!("did you mean `{best}`?"));

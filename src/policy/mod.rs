@@ -93,6 +93,8 @@ pub struct Gates {
     pub sbom: Option<crate::gates::sbom::Config>,
     pub audit: Option<crate::gates::audit::Config>,
     pub drills: Option<crate::gates::drills::Config>,
+    /// `[[gates.plugin]]` tables, in policy order; each is a gate of its own name.
+    pub plugins: Vec<crate::gates::plugin::Config>,
 }
 
 impl Gates {
@@ -113,6 +115,9 @@ impl Gates {
         }
         if self.drills.is_some() {
             names.push("drills");
+        }
+        if !self.plugins.is_empty() {
+            names.push("plugin");
         }
         names
     }

@@ -33,7 +33,7 @@ pub struct RawGates {
     pub smoke: Option<Spanned<toml::Value>>,
     pub drills: Option<Spanned<crate::gates::drills::config::Raw>>,
     pub git: Option<Spanned<toml::Value>>,
-    pub plugin: Option<Spanned<toml::Value>>,
+    pub plugin: Option<Vec<Spanned<crate::gates::plugin::config::Raw>>>,
 }
 
 #[derive(Debug, Deserialize)]
