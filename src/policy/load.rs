@@ -12,10 +12,17 @@ use time::{Date, OffsetDateTime, Time, format_description::well_known::Rfc3339};
 use toml::Spanned;
 
 /// Gates built into this version, in evaluation order.
-pub const KNOWN_GATES: &[&str] = &["signatures", "real_deps", "sbom", "audit", "drills"];
+pub const KNOWN_GATES: &[&str] = &[
+    "signatures",
+    "real_deps",
+    "sbom",
+    "audit",
+    "drills",
+    "smoke",
+];
 
 /// Gates the design reserves that this version does not build in yet.
-const PLANNED_GATES: &[&str] = &["smoke", "git", "plugin"];
+const PLANNED_GATES: &[&str] = &["git", "plugin"];
 
 const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -153,7 +160,7 @@ impl ConfigContext<'_> {
     }
 
     fn gates(&self, raw: RawGates, trust: &Trust) -> Result<Gates, PolicyError> {
-        let planned = [&raw.smoke, &raw.git, &raw.plugin];
+        let planned = [&raw.git, &raw.plugin];
         for (name, table) in PLANNED_GATES.iter().zip(planned) {
             if let Some(table) = table {
                 return Err(self
@@ -190,6 +197,10 @@ impl ConfigContext<'_> {
             drills: raw
                 .drills
                 .map(|r| crate::gates::drills::config::validate(r, self))
+                .transpose()?,
+            smoke: raw
+                .smoke
+                .map(|r| crate::gates::smoke::config::validate(r, self))
                 .transpose()?,
         })
     }

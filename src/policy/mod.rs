@@ -9,6 +9,7 @@ mod waiver;
 #[cfg(test)]
 mod tests;
 
+pub use error::unknown_field_hint;
 pub use error::{PolicyError, line_col, nearest};
 pub use load::{ConfigContext, KNOWN_GATES, load, parse};
 pub use waiver::{Waiver, WaiverExpiry, WaiverMatch};
@@ -93,6 +94,7 @@ pub struct Gates {
     pub sbom: Option<crate::gates::sbom::Config>,
     pub audit: Option<crate::gates::audit::Config>,
     pub drills: Option<crate::gates::drills::Config>,
+    pub smoke: Option<crate::gates::smoke::Config>,
 }
 
 impl Gates {
@@ -113,6 +115,9 @@ impl Gates {
         }
         if self.drills.is_some() {
             names.push("drills");
+        }
+        if self.smoke.is_some() {
+            names.push("smoke");
         }
         names
     }

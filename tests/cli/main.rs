@@ -12,6 +12,7 @@ mod policy;
 mod real_deps;
 mod report;
 mod sbom;
+mod smoke;
 mod terminal;
 mod util;
 mod verify;
