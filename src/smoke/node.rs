@@ -74,6 +74,8 @@ pub struct Node {
     pub log: PathBuf,
     grace: Duration,
     exit: Option<NodeExit>,
+    /// Set once the run has reported this node's unrequested exit, so it is reported once.
+    pub exit_reported: bool,
 }
 
 /// How long the keeper has to report the node started.
@@ -125,6 +127,7 @@ impl Node {
             log: launch.log.to_path_buf(),
             grace: launch.grace,
             exit: None,
+            exit_reported: false,
         };
         match node.reports.recv_timeout(START_REPORT) {
             Ok(r) if r.event == "started" && r.pid.is_some() => {

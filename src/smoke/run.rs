@@ -192,6 +192,9 @@ impl Runner<'_> {
         let Some(exit) = node.wait_exit(within) else {
             return false;
         };
+        if std::mem::replace(&mut node.exit_reported, true) {
+            return true;
+        }
         self.report.problems.push(Problem::ExitedEarly {
             at: at(step, line),
             exit: exit.to_string(),

@@ -400,7 +400,7 @@ fn an_invalid_or_missing_spec_is_a_configuration_error_naming_the_line() {
     let out = tollgate(&["policy", "check", smoke.ws.policy_path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("policy.toml:11:") && stderr(&out).contains("no smoke spec at"),
+        stderr(&out).contains("policy.toml:10:") && stderr(&out).contains("no smoke spec at"),
         "{}",
         stderr(&out)
     );
