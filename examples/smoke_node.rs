@@ -110,7 +110,9 @@ fn main() {
         std::fs::write(pidfile, std::process::id().to_string()).expect("pidfile");
     }
     if flags.spawn_child {
-        let child = std::process::Command::new("sleep")
+        // A helper in the node's process group, like a node's own subprocesses: stopping
+        // the group must take it down too.
+        let mut child = std::process::Command::new("sleep")
             .arg("300")
             .spawn()
             .expect("spawn sleep");
@@ -118,6 +120,7 @@ fn main() {
             std::fs::write(pidfile.with_extension("child"), child.id().to_string())
                 .expect("child pidfile");
         }
+        std::thread::spawn(move || child.wait());
     }
     let chain = Chain::open(&flags);
     let node = Arc::new(Node {

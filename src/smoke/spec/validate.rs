@@ -15,6 +15,13 @@ use std::path::Path;
 use std::time::Duration;
 use toml::Spanned;
 
+/// A step's, probe's or stop's request keys as written: exactly one may be set.
+type RawRequest = (
+    Option<RawHttp>,
+    Option<RawCall>,
+    Option<Spanned<Vec<Spanned<String>>>>,
+);
+
 /// Placeholders every spec string may use.
 pub const BUILTIN_VARS: &[&str] = &["datadir", "rpc_port", "p2p_port", "release"];
 
@@ -253,11 +260,7 @@ impl Cx<'_> {
     fn request(
         &self,
         span: Range<usize>,
-        (http, rpc, command): (
-            Option<RawHttp>,
-            Option<RawCall>,
-            Option<Spanned<Vec<Spanned<String>>>>,
-        ),
+        (http, rpc, command): RawRequest,
         has_rpc: bool,
         known: &[String],
     ) -> Result<Request, PolicyError> {
