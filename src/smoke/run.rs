@@ -54,7 +54,12 @@ pub fn run(spec: &Spec, cx: &RunContext<'_>) -> Result<Report, String> {
         vars,
         report: Report::default(),
     };
-    runner.scenario()?;
+    let outcome = runner.scenario();
+    if super::signals::interrupted() {
+        super::signals::park();
+        return Err("interrupted by a signal while the node ran".into());
+    }
+    outcome?;
     Ok(runner.report)
 }
 

@@ -7,10 +7,12 @@ use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::unistd::Pid;
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 static KEEPERS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static INSTALL: Once = Once::new();
 
 /// How long tollgate waits for keepers after a signal: their grace plus the kill.
@@ -44,7 +46,23 @@ pub fn forget(keeper: u32) {
     }
 }
 
+/// Whether tollgate is shutting down on a signal.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Called by a smoke run that ends during a shutdown: its node died because of the signal,
+/// so its result means nothing. Wait for the signal thread to exit the process (with
+/// 128 + signal), so no verdict is written from an interrupted run; bounded all the same.
+pub fn park() {
+    let deadline = Instant::now() + WAIT + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn stop_all_and_exit(signal: i32) -> ! {
+    INTERRUPTED.store(true, Ordering::SeqCst);
     let keepers: Vec<u32> = KEEPERS
         .lock()
         .map(|k| k.iter().copied().collect())

@@ -408,11 +408,14 @@ fn an_invalid_or_missing_spec_is_a_configuration_error_naming_the_line() {
 
 /// Start an evaluation whose node (and its child) waits in a long step, send `signal` to
 /// tollgate, and check that neither the node nor its child survives.
-fn kill_tollgate_mid_run(signal: &str) -> Option<i32> {
+/// With `whole_group`, the signal goes to tollgate's process group, as a terminal's Ctrl-C
+/// does (the keepers get it too).
+fn kill_tollgate_mid_run(signal: &str, whole_group: bool) -> Option<i32> {
     let tail = "[[steps]]\nname = \"wait\"\nrpc = { method = \"getblockcount\" }\nuntil = [\"/result >= 1000\"]\ntimeout = \"120s\"\ninterval = \"200ms\"\n[stop]\ngrace = \"2s\"\n";
     let smoke = Smoke::new(&["--spawn-child"], tail);
-    let mut child = smoke
-        .command()
+    let mut command = smoke.command();
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -429,8 +432,13 @@ fn kill_tollgate_mid_run(signal: &str) -> Option<i32> {
         !gone_within(node, Duration::ZERO),
         "the node should be running"
     );
+    let target = if whole_group {
+        format!("-{}", child.id())
+    } else {
+        child.id().to_string()
+    };
     let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
+        .args([signal, "--", &target])
         .status()
         .unwrap();
     assert!(status.success());
@@ -448,10 +456,15 @@ fn kill_tollgate_mid_run(signal: &str) -> Option<i32> {
 
 #[test]
 fn sigterm_to_tollgate_stops_the_node_first() {
-    assert_eq!(kill_tollgate_mid_run("-TERM"), Some(143));
+    assert_eq!(kill_tollgate_mid_run("-TERM", false), Some(143));
+}
+
+#[test]
+fn ctrl_c_stops_the_node_and_tollgate_exits_130() {
+    assert_eq!(kill_tollgate_mid_run("-INT", true), Some(130));
 }
 
 #[test]
 fn sigkill_to_tollgate_leaves_no_node_behind() {
-    assert_eq!(kill_tollgate_mid_run("-KILL"), None);
+    assert_eq!(kill_tollgate_mid_run("-KILL", false), None);
 }
