@@ -251,6 +251,13 @@ fn a_healthy_node_promotes_and_keeps_its_tip_across_a_restart() {
         evidence[1].ends_with("smoke/node-1.log") && evidence[2].ends_with("smoke/node-2.log"),
         "{evidence:?}"
     );
+    let provenance = std::fs::read_to_string(smoke.ws.out().join("provenance.json")).unwrap();
+    let spec_sha =
+        tollgate::digest::sha256_hex(&std::fs::read(smoke.ws.path().join("smoke.toml")).unwrap());
+    assert!(
+        provenance.contains(&spec_sha),
+        "the provenance does not record the smoke spec"
+    );
     let second = std::fs::read_to_string(smoke.ws.out().join("smoke/node-2.log")).unwrap();
     assert!(second.contains("loaded chain at height 11"), "{second}");
     assert!(second.contains("-reindex-chainstate"), "{second}");
