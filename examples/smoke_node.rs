@@ -216,7 +216,13 @@ fn answer(
             json!({"status": if node.flags.never_ready { "loading" } else { "ok" }, "height": height}),
         );
     }
-    if let Some(auth) = &node.flags.auth {
+    // Credentials guard `/` (bitcoind's habit); `/json_rpc` is open (monerod's default).
+    if let Some(auth) = node
+        .flags
+        .auth
+        .as_ref()
+        .filter(|_| !request_line.starts_with("POST /json_rpc"))
+    {
         let want = format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(auth)

@@ -68,6 +68,11 @@ rpc = { method = "echo", params = { height = "{height}", tip = "{tip}" } }
 expect = ["/result/height == {height}", "/result/tip == \"{tip}\""]
 
 [[steps]]
+name = "plain HTTP POST"
+http = { method = "POST", url = "http://127.0.0.1:{rpc_port}/json_rpc", json = { jsonrpc = "2.0", id = 7, method = "getblockhash", params = ["{height}"] } }
+expect = ["/jsonrpc == \"2.0\"", "/id == 7", "/result == \"{tip}\""]
+
+[[steps]]
 name = "a command"
 command = ["sh", "-c", "echo '{\"ok\": true}'"]
 expect = ["/json/ok == true", "/exit == 0"]
@@ -239,7 +244,7 @@ fn a_healthy_node_promotes_and_keeps_its_tip_across_a_restart() {
     let report = gate(&verdict, "smoke");
     assert_eq!(report["outcome"], "pass", "{report:#}");
     assert_eq!(report["counts"]["smoke_node_starts"], 2);
-    assert_eq!(report["counts"]["smoke_steps_passed"], 7);
+    assert_eq!(report["counts"]["smoke_steps_passed"], 8);
     let evidence: Vec<&str> = report["evidence"]
         .as_array()
         .unwrap()
