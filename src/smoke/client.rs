@@ -232,3 +232,53 @@ pub fn command(argv: &[String], timeout: Duration) -> Result<Value, String> {
     }
     Ok(doc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_http_on_loopback() {
+        for ok in [
+            "http://127.0.0.1:18081/json_rpc",
+            "http://[::1]:1/",
+            "http://LOCALHOST/x",
+            "http://127.1/",
+        ] {
+            assert!(loopback_url(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("http://10.0.0.1/", "not loopback"),
+            ("http://127.0.0.2/", "not loopback"),
+            ("http://localhost.example.org/", "not loopback"),
+            ("https://127.0.0.1/", "scheme"),
+            ("ftp://127.0.0.1/", "scheme"),
+            ("not a url", "not a URL"),
+        ] {
+            let e = loopback_url(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn commands_report_exit_output_and_json() {
+        let ok = command(
+            &["sh".into(), "-c".into(), "echo '{\"a\": 1}'".into()],
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(ok["exit"], 0);
+        assert_eq!(ok["json"]["a"], 1);
+        let failed = command(
+            &["sh".into(), "-c".into(), "echo oops >&2; exit 4".into()],
+            Duration::from_secs(10),
+        )
+        .unwrap_err();
+        assert!(
+            failed.contains("exit status: 4") && failed.contains("oops"),
+            "{failed}"
+        );
+        let slow = command(&["sleep".into(), "30".into()], Duration::from_millis(200)).unwrap_err();
+        assert!(slow.contains("did not finish within 200ms"), "{slow}");
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod assertion;
 pub mod client;
+mod drive;
 pub mod keeper;
 mod logcap;
 pub mod node;

@@ -3,6 +3,7 @@
 //! runner only ever sees these validated types.
 
 mod raw;
+mod steps;
 mod validate;
 
 #[cfg(test)]
