@@ -51,7 +51,12 @@ pub enum Problem {
         tail: String,
     },
     /// The node did not exit within the stop deadline (it was then killed).
-    StopTimeout { at: At, waited: Duration },
+    StopTimeout {
+        at: At,
+        waited: Duration,
+        /// Why the stop request failed, when the stop method is a request.
+        request_error: Option<String>,
+    },
     /// The node exited with a failure status after a graceful stop.
     UncleanStop { at: At, exit: String, tail: String },
 }

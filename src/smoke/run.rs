@@ -3,13 +3,13 @@
 //! node is always stopped and reaped. `Err` means the run could not start at all.
 
 use super::client::Client;
-use super::node::{Launch, Node};
+use super::node::{Launch, Node, NodeExit};
 use super::problem::{At, Problem};
 use super::spec::{Spec, StopMethod, StopSignal};
 use super::template::{self, Vars};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where a run writes and what it may use.
 pub struct RunContext<'a> {
@@ -217,29 +217,36 @@ impl Runner<'_> {
             return false;
         }
         let stop = &self.spec.stop;
+        // One deadline for the stop request and the exit together.
+        let deadline = Instant::now() + stop.deadline;
         let mut request_error = None;
-        match &stop.method {
-            StopMethod::Signal(StopSignal::Term) => node.signal("term"),
-            StopMethod::Signal(StopSignal::Int) => node.signal("int"),
-            StopMethod::Request(request) => {
+        let signal = match &stop.method {
+            StopMethod::Signal(StopSignal::Term) => Some(("term", 15)),
+            StopMethod::Signal(StopSignal::Int) => Some(("int", 2)),
+            StopMethod::Request(_) => None,
+        };
+        match (&stop.method, signal) {
+            (_, Some((order, _))) => node.signal(order),
+            (StopMethod::Request(request), None) => {
                 // A node may drop the connection as it stops: what counts is that it exits.
                 if let Err(e) = self.request(request, &self.vars, stop.deadline) {
                     tracing::debug!("smoke: stop request: {e}");
                     request_error = Some(e);
                 }
             }
+            (StopMethod::Signal(_), None) => {}
         }
-        let ok = match node.wait_exit(stop.deadline) {
+        let ok = match node.wait_exit(deadline.saturating_duration_since(Instant::now())) {
             None => {
                 self.report.problems.push(Problem::StopTimeout {
                     at: at(phase, None),
                     waited: stop.deadline,
+                    request_error,
                 });
-                if let Some(e) = request_error {
-                    tracing::warn!("smoke: the stop request failed: {e}");
-                }
                 false
             }
+            // Ended by the very signal it was sent: a node without a handler does that.
+            Some(NodeExit::Signal(s)) if signal.is_some_and(|(_, sent)| sent == s) => true,
             Some(exit) if !exit.success() => {
                 self.report.problems.push(Problem::UncleanStop {
                     at: at(phase, None),

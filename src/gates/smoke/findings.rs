@@ -60,12 +60,25 @@ pub fn finding(problem: &Problem, spec: &str) -> Finding {
             spec,
         )
         .hint("the node crashed or refused to run: read its log"),
-        Problem::StopTimeout { at, waited } => located(
-            Finding::error("smoke.stop-timeout", format!("the node did not exit within {} of being stopped ({}); it was killed", secs(*waited), at.step)),
-            at,
-            spec,
-        )
-        .hint("a node that ignores its stop method risks a corrupt datadir on every upgrade"),
+        Problem::StopTimeout { at, waited, request_error } => {
+            let request = request_error
+                .as_ref()
+                .map(|e| format!(" (the stop request failed: {e})"))
+                .unwrap_or_default();
+            located(
+                Finding::error(
+                    "smoke.stop-timeout",
+                    format!(
+                        "the node did not exit within {} of being stopped ({}){request}; it was killed",
+                        secs(*waited),
+                        at.step
+                    ),
+                ),
+                at,
+                spec,
+            )
+            .hint("a node that ignores its stop method risks a corrupt datadir on every upgrade")
+        }
         Problem::UncleanStop { at, exit, tail } => located(
             Finding::error("smoke.unclean-stop", format!("the node exited with {exit} after a graceful stop ({}); last log lines:\n{tail}", at.step)),
             at,
