@@ -116,6 +116,16 @@ impl Client {
             request = request.basic_auth(template::render(user, vars)?, Some(password));
         }
         let (code, text) = send(request, &url)?;
+        if code == 401 || code == 403 {
+            let sent = if endpoint.auth.is_some() {
+                "refused the credentials"
+            } else {
+                "wants credentials"
+            };
+            return Err(format!(
+                "{method}: HTTP {code}: the node {sent} (set rpc.user and rpc.password or rpc.password_env)"
+            ));
+        }
         // bitcoind answers errors with HTTP 500 and a JSON body: read the body first.
         let Ok(reply) = serde_json::from_str::<Value>(&text) else {
             return Err(format!(

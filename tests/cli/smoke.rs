@@ -341,6 +341,11 @@ fn a_node_that_fails_on_stop_blocks() {
 fn failed_requests_assertions_and_waits_block_with_what_came_back() {
     let cases = [
         (
+            "[[steps]]\nname = \"wrong password\"\nrpc = { method = \"getblockcount\" }\n",
+            "smoke.step-failed",
+            "getblockcount: HTTP 401: the node refused the credentials",
+        ),
+        (
             "[[steps]]\nname = \"no such method\"\nrpc = { method = \"nosuch\" }\n",
             "smoke.step-failed",
             "nosuch: JSON-RPC error -32601: Method not found: nosuch",
@@ -364,6 +369,8 @@ fn failed_requests_assertions_and_waits_block_with_what_came_back() {
     for (tail, code, fragment) in cases {
         let flags: &[&str] = if tail.contains("slow") {
             &["--slow-ms", "1500"]
+        } else if tail.contains("wrong password") {
+            &["--rpc-password", "not-what-the-spec-sends"]
         } else {
             &[]
         };
