@@ -79,6 +79,27 @@ pub enum Command {
     /// Write a CycloneDX 1.5 JSON SBOM of the release build: the workspace's binaries and
     /// every package they compile for the target (dev-dependencies excluded).
     Sbom(SbomArgs),
+    /// Internal: supervises one smoke-test node for the smoke gate (stops it when tollgate
+    /// goes away). Not for direct use.
+    #[command(name = "__smoke-keeper", hide = true)]
+    SmokeKeeper(SmokeKeeperArgs),
+}
+
+/// The smoke gate's node keeper (see src/smoke/keeper.rs).
+#[derive(Debug, Args)]
+pub struct SmokeKeeperArgs {
+    /// The node's log (stdout and stderr).
+    #[arg(long)]
+    pub log: PathBuf,
+    /// Cut the log off after this many bytes.
+    #[arg(long)]
+    pub max_bytes: u64,
+    /// Between SIGTERM and SIGKILL when stopping the node on its own.
+    #[arg(long)]
+    pub grace_ms: u64,
+    /// The node command and its arguments.
+    #[arg(last = true, required = true)]
+    pub argv: Vec<String>,
 }
 
 #[derive(Debug, Args)]

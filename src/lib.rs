@@ -26,6 +26,7 @@ pub mod render;
 pub mod repo;
 pub mod report;
 pub mod signing;
+pub mod smoke;
 pub mod term;
 pub mod verdict;
 pub mod verify;

@@ -212,6 +212,13 @@ fn config_files(policy: &Policy) -> anyhow::Result<Vec<ConfigFile>> {
             sha256: sha256_hex(&bytes),
         });
     }
+    // The smoke spec shapes the decision as much as the policy does: record it too.
+    if let Some(smoke) = &policy.gates.smoke {
+        files.push(ConfigFile {
+            name: smoke.spec.path.to_string_lossy().into_owned(),
+            sha256: smoke.spec.sha256.clone(),
+        });
+    }
     Ok(files)
 }
 

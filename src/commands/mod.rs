@@ -12,6 +12,7 @@ mod keygen;
 mod policy_check;
 mod progress;
 mod sbom;
+mod smoke_keeper;
 mod verify;
 
 use crate::cli::Command;
@@ -65,6 +66,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Drill(crate::cli::DrillCommand::Record(args)) => drill::record(&args),
         Command::Drill(crate::cli::DrillCommand::List(args)) => drill::list(&args),
         Command::Sbom(args) => sbom::run(&args),
+        Command::SmokeKeeper(args) => smoke_keeper::run(&args),
     }
 }
 

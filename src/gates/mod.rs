@@ -7,6 +7,7 @@ pub mod plugin;
 pub mod real_deps;
 pub mod sbom;
 pub mod signatures;
+pub mod smoke;
 
 use crate::digest::DigestCache;
 use crate::policy::Policy;
@@ -100,6 +101,10 @@ pub const BUILT_IN: &[GateInfo] = &[
         summary: "cargo-audit, cargo-deny and osv-scanner reports (or a cargo audit run): no advisory at or above the threshold without a waiver; reports fresh and for the release's Cargo.lock",
     },
     GateInfo {
+        name: smoke::NAME,
+        summary: "the node starts on loopback from a smoke spec, becomes ready in time, answers every step, keeps its tip across a restart and stops cleanly; logs kept as evidence",
+    },
+    GateInfo {
         name: plugin::NAME,
         summary: "[[gates.plugin]]: any executable, JSON request on stdin, JSON report on stdout (docs/plugins.md); each runs as a gate of its own name",
     },
@@ -122,6 +127,9 @@ pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {
     }
     if let Some(config) = &policy.gates.drills {
         gates.push(Box::new(drills::DrillsGate::new(config.clone())));
+    }
+    if let Some(config) = &policy.gates.smoke {
+        gates.push(Box::new(smoke::SmokeGate::new(config.clone())));
     }
     for config in &policy.gates.plugins {
         gates.push(Box::new(plugin::PluginGate::new(config.clone())));

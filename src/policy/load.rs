@@ -18,11 +18,12 @@ pub const KNOWN_GATES: &[&str] = &[
     "sbom",
     "audit",
     "drills",
+    "smoke",
     "plugin",
 ];
 
 /// Gates the design reserves that this version does not build in yet.
-const PLANNED_GATES: &[&str] = &["smoke", "git"];
+const PLANNED_GATES: &[&str] = &["git"];
 
 const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -177,7 +178,7 @@ impl ConfigContext<'_> {
     }
 
     fn gates(&self, raw: RawGates, trust: &Trust) -> Result<Gates, PolicyError> {
-        let planned = [&raw.smoke, &raw.git];
+        let planned = [&raw.git];
         for (name, table) in PLANNED_GATES.iter().zip(planned) {
             if let Some(table) = table {
                 return Err(self
@@ -214,6 +215,10 @@ impl ConfigContext<'_> {
             drills: raw
                 .drills
                 .map(|r| crate::gates::drills::config::validate(r, self))
+                .transpose()?,
+            smoke: raw
+                .smoke
+                .map(|r| crate::gates::smoke::config::validate(r, self))
                 .transpose()?,
             plugins: crate::gates::plugin::config::validate_all(
                 raw.plugin.unwrap_or_default(),

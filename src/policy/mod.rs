@@ -9,6 +9,7 @@ mod waiver;
 #[cfg(test)]
 mod tests;
 
+pub use error::unknown_field_hint;
 pub use error::{PolicyError, line_col, nearest};
 pub use load::{ConfigContext, KNOWN_GATES, load, parse};
 pub use waiver::{Waiver, WaiverExpiry, WaiverMatch};
@@ -94,6 +95,7 @@ pub struct Gates {
     pub audit: Option<crate::gates::audit::Config>,
     pub drills: Option<crate::gates::drills::Config>,
     /// `[[gates.plugin]]` tables, in policy order; each is a gate of its own name.
+    pub smoke: Option<crate::gates::smoke::Config>,
     pub plugins: Vec<crate::gates::plugin::Config>,
 }
 
@@ -115,6 +117,9 @@ impl Gates {
         }
         if self.drills.is_some() {
             names.push("drills");
+        }
+        if self.smoke.is_some() {
+            names.push("smoke");
         }
         if !self.plugins.is_empty() {
             names.push("plugin");

@@ -30,7 +30,7 @@ pub struct RawGates {
     pub real_deps: Option<Spanned<crate::gates::real_deps::config::Raw>>,
     pub sbom: Option<Spanned<crate::gates::sbom::config::Raw>>,
     pub audit: Option<Spanned<crate::gates::audit::config::Raw>>,
-    pub smoke: Option<Spanned<toml::Value>>,
+    pub smoke: Option<Spanned<crate::gates::smoke::config::Raw>>,
     pub drills: Option<Spanned<crate::gates::drills::config::Raw>>,
     pub git: Option<Spanned<toml::Value>>,
     pub plugin: Option<Vec<Spanned<crate::gates::plugin::config::Raw>>>,

@@ -141,9 +141,9 @@ fn waiver_for_unknown_gate_suggests_one() {
 
 #[test]
 fn gates_not_built_in_yet_are_refused_by_name() {
-    let e = err("environment = \"regtest\"\n[gates.smoke]\nspec = \"smoke.toml\"\n");
+    let e = err("environment = \"regtest\"\n[gates.git]\nrequire_tag = true\n");
     assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
-    assert!(e.message.contains("`smoke`"), "{e}");
+    assert!(e.message.contains("`git`"), "{e}");
     let e = err("environment = \"regtest\"\n[gates.sbomb]\n");
     assert!(e.message.contains("sbomb"), "{e}");
 }

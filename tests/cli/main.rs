@@ -13,6 +13,7 @@ mod policy;
 mod real_deps;
 mod report;
 mod sbom;
+mod smoke;
 mod terminal;
 mod util;
 mod verify;
