@@ -9,6 +9,7 @@ pub mod head;
 pub mod local;
 pub mod open;
 pub mod query;
+pub mod record;
 pub mod store;
 pub mod tail;
 pub mod verify;

@@ -36,6 +36,10 @@ pub fn open(value: &str, base: &Path, mode: Mode) -> Result<Box<dyn Store>, Stor
                 .to_owned(),
         });
     }
-    let path = base.join(value);
+    let path = if base == Path::new(".") {
+        Path::new(value).to_path_buf()
+    } else {
+        base.join(value)
+    };
     Ok(Box::new(LocalStore::open(&path, mode == Mode::Create)?))
 }
