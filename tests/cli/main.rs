@@ -8,6 +8,7 @@ mod generate;
 mod github;
 mod init;
 mod keygen;
+mod ledger;
 mod policy;
 mod real_deps;
 mod report;
