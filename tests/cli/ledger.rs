@@ -381,3 +381,36 @@ fn s3_stores_are_refused_clearly_by_this_build_and_missing_stores_are_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("absent"), "{}", stderr(&out));
 }
+
+#[test]
+fn stock_minisign_verifies_the_head_and_the_stored_verdict_signature() {
+    let ws = ledger_with(2);
+    let bytes = std::fs::read(ws.store().join("head.json")).unwrap();
+    let head = tollgate::ledger::head::Head::parse(&bytes).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("head-body.json");
+    std::fs::write(&body, head.body.signed_bytes()).unwrap();
+    std::fs::write(
+        dir.path().join("head-body.json.minisig"),
+        head.signature.unwrap(),
+    )
+    .unwrap();
+    let out = std::process::Command::new("minisign")
+        .arg("-Vm")
+        .arg(&body)
+        .arg("-p")
+        .arg(ws.verdict_pub())
+        .output()
+        .expect("minisign is installed by .ci/setup.d");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tollgate-ledger-head length:2 last:"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
