@@ -284,6 +284,20 @@ pub enum AuditCommand {
     Show(AuditShowArgs),
     /// Recompute the chain, every stored digest and every signature; exit 1 on any break.
     Verify(AuditVerifyArgs),
+    /// Re-decide an entry from its stored evidence and policy at its own clock; exit 0 when
+    /// it reproduces the stored verdict, 1 with the differences by JSON pointer.
+    Replay(AuditReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditReplayArgs {
+    /// A sequence number, SEQ:SHA256 as evaluate prints it, or a unique digest prefix.
+    #[arg(value_name = "ID|DIGEST")]
+    pub id: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod local;
 pub mod open;
 pub mod query;
 pub mod record;
+pub mod replay;
 pub mod store;
 pub mod tail;
 pub mod verify;
