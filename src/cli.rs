@@ -287,6 +287,9 @@ pub enum AuditCommand {
     /// Re-decide an entry from its stored evidence and policy at its own clock; exit 0 when
     /// it reproduces the stored verdict, 1 with the differences by JSON pointer.
     Replay(AuditReplayArgs),
+    /// Write a self-contained bundle (chain, signed head, blobs, plain verdict copies) that
+    /// `audit verify --bundle` and stock minisign check.
+    Export(AuditExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -298,6 +301,22 @@ pub struct AuditReplayArgs {
     pub store: StoreArgs,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["id", "all"])))]
+pub struct AuditExportArgs {
+    /// The entry to export (with the whole chain up to the head that proves its place).
+    #[arg(value_name = "ID|DIGEST")]
+    pub id: Option<String>,
+    /// Export every entry and every blob.
+    #[arg(long)]
+    pub all: bool,
+    /// The bundle to write (a tar file).
+    #[arg(short = 'o', long = "out", value_name = "FILE.tar")]
+    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -337,6 +356,9 @@ pub struct AuditVerifyArgs {
     pub pubkey: Option<String>,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    /// Verify an exported bundle (from `audit export`) instead of a store.
+    #[arg(long, value_name = "FILE.tar", conflicts_with = "store")]
+    pub bundle: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

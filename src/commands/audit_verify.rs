@@ -19,6 +19,9 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
         ),
         None => None,
     };
+    if let Some(bundle) = &args.bundle {
+        return super::audit_verify_bundle::run(args, bundle, key.as_ref());
+    }
     let store = open_existing(&args.store)?;
     let outcome = verify(store.as_ref(), key.as_ref()).map_err(|e| CommandError {
         exit: Exit::Failure,
@@ -41,7 +44,7 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
     })
 }
 
-fn render(location: &str, o: &Outcome) -> String {
+pub(super) fn render(location: &str, o: &Outcome) -> String {
     let mut text = String::new();
     if let Some(first) = o.breaks.first() {
         text.push_str(&format!(

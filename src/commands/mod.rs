@@ -2,9 +2,11 @@
 //! exit status or an error that carries its own exit code.
 
 mod audit;
+mod audit_export;
 mod audit_replay;
 mod audit_show;
 mod audit_verify;
+mod audit_verify_bundle;
 mod drill;
 mod evaluate;
 mod evaluate_ledger;
@@ -75,6 +77,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Audit(crate::cli::AuditCommand::Show(args)) => audit_show::run(&args),
         Command::Audit(crate::cli::AuditCommand::Verify(args)) => audit_verify::run(&args),
         Command::Audit(crate::cli::AuditCommand::Replay(args)) => audit_replay::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
         Command::Freeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Freeze),
         Command::Unfreeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Unfreeze),
     }

@@ -2,6 +2,7 @@
 //! [`store::Store`] (a local directory or S3-compatible object storage).
 
 pub mod append;
+pub mod bundle;
 pub mod conformance;
 pub mod entry;
 pub mod evidence;
