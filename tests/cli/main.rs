@@ -9,6 +9,8 @@ mod github;
 mod init;
 mod keygen;
 mod ledger;
+mod ledger_bundle;
+mod ledger_replay;
 mod policy;
 mod real_deps;
 mod report;
