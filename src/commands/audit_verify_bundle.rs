@@ -31,15 +31,6 @@ pub fn run(args: &AuditVerifyArgs, path: &Path, key: Option<&TrustedKey>) -> Com
 }
 
 fn render(path: &Path, o: &BundleOutcome) -> String {
-    let mut text = String::new();
-    for p in &o.problems {
-        text.push_str(&format!(
-            "BROKEN: {}:{}: {}\n",
-            path.display(),
-            p.member,
-            p.message
-        ));
-    }
     let ledger = super::audit_verify::render(
         &format!(
             "{}:{}",
@@ -48,7 +39,28 @@ fn render(path: &Path, o: &BundleOutcome) -> String {
         ),
         &o.ledger,
     );
-    text.push_str(&ledger);
+    // The chain's breaks come first (they are the most basic), then the bundle's own.
+    let is_break =
+        |l: &&str| l.starts_with("BROKEN:") || l.starts_with("  also:") || l.starts_with("  and ");
+    let breaks: Vec<&str> = ledger.lines().take_while(is_break).collect();
+    let mut text: String = breaks.iter().map(|l| format!("{l}\n")).collect();
+    for p in &o.problems {
+        let lead = if text.is_empty() {
+            "BROKEN:"
+        } else {
+            "  also:"
+        };
+        text.push_str(&format!(
+            "{lead} {}:{}: {}\n",
+            path.display(),
+            p.member,
+            p.message
+        ));
+    }
+    for line in ledger.lines().skip(breaks.len()) {
+        text.push_str(line);
+        text.push('\n');
+    }
     let exported = if o.manifest.all {
         "all entries".to_owned()
     } else {
