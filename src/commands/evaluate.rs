@@ -142,6 +142,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
                 verdict: &verdict,
                 verdict_sha256: &verdict_sha,
                 signed: signer.is_some(),
+                entry: &entry,
             };
             super::github_step::finish(&runner, &step, &report)?;
         }
