@@ -200,8 +200,8 @@ fn entry_id(sim: &Simulated) -> String {
     let outputs = sim.read("output");
     outputs
         .lines()
-        .filter_map(|l| l.strip_prefix("entry-id="))
-        .last()
+        .rev()
+        .find_map(|l| l.strip_prefix("entry-id="))
         .unwrap_or_else(|| panic!("no entry-id output in {outputs}"))
         .to_owned()
 }
