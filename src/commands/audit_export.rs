@@ -39,12 +39,14 @@ pub fn run(args: &AuditExportArgs) -> CommandResult {
     })?;
     let m = &export.manifest;
     print(&format!(
-        "wrote {}: {} entries (the whole chain), head covering {}, exported with their files: {}; {} blobs, {} members\n\
+        "wrote {}: the chain of {} entries, the head covering {}, the files of entries {}: {} blobs, {} members\n\
          check it with: tollgate audit verify --bundle {} --pubkey tollgate.pub (or stock minisign: see README.txt inside)\n",
         out.display(),
         m.entries,
         m.head_length
-            .map_or("none (no head)".to_owned(), |n| format!("{n} entries")),
+            .map_or("nothing (the ledger has no head)".to_owned(), |n| format!(
+                "{n} entries"
+            )),
         if m.all {
             "all".to_owned()
         } else {

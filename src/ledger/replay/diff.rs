@@ -7,9 +7,11 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     pub pointer: String,
-    /// `None` when the stored verdict has nothing there.
+    /// `None` (absent in JSON) when the stored verdict has nothing there.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stored: Option<Value>,
-    /// `None` when the replayed verdict has nothing there.
+    /// `None` (absent in JSON) when the replayed verdict has nothing there.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub replayed: Option<Value>,
 }
 
