@@ -286,21 +286,10 @@ pub enum AuditCommand {
     Verify(AuditVerifyArgs),
     /// Re-decide an entry from its stored evidence and policy at its own clock; exit 0 when
     /// it reproduces the stored verdict, 1 with the differences by JSON pointer.
-    Replay(AuditReplayArgs),
+    Replay(AuditShowArgs),
     /// Write a self-contained bundle (chain, signed head, blobs, plain verdict copies) that
     /// `audit verify --bundle` and stock minisign check.
     Export(AuditExportArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct AuditReplayArgs {
-    /// A sequence number, SEQ:SHA256 as evaluate prints it, or a unique digest prefix.
-    #[arg(value_name = "ID|DIGEST")]
-    pub id: String,
-    #[command(flatten)]
-    pub store: StoreArgs,
-    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
-    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]

@@ -2,12 +2,12 @@
 //! verdict is reproduced (exit 0) or exactly how it differs (exit 1).
 
 use super::audit::open_existing;
-use super::{CommandError, CommandResult, Exit, print};
-use crate::cli::{AuditReplayArgs, ListFormat};
+use super::{CommandError, CommandResult, Exit, json_text, print};
+use crate::cli::{AuditShowArgs, ListFormat};
 use crate::ledger::replay::{How, Replay, ReplayError, replay};
 use anyhow::anyhow;
 
-pub fn run(args: &AuditReplayArgs) -> CommandResult {
+pub fn run(args: &AuditShowArgs) -> CommandResult {
     let store = open_existing(&args.store)?;
     let outcome = replay(store.as_ref(), &args.id).map_err(|e| match e {
         ReplayError::Usage(message) => CommandError::config(anyhow!(message)),
@@ -17,12 +17,7 @@ pub fn run(args: &AuditReplayArgs) -> CommandResult {
         },
     })?;
     let text = match args.format {
-        ListFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&outcome)
-                .map_err(|e| CommandError::config(anyhow!("cannot render JSON: {e}")))?;
-            json.push('\n');
-            json
-        }
+        ListFormat::Json => json_text(&outcome)?,
         ListFormat::Text => render(&outcome),
     };
     print(&text)?;

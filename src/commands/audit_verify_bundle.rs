@@ -1,7 +1,7 @@
 //! `tollgate audit verify --bundle FILE.tar`: an exported bundle checked with the same
 //! verifier as a live ledger, plus the bundle's own promises (manifest, plain copies).
 
-use super::{CommandError, CommandResult, Exit, print};
+use super::{CommandError, CommandResult, Exit, json_text, print};
 use crate::cli::{AuditVerifyArgs, ListFormat};
 use crate::keys::TrustedKey;
 use crate::ledger::bundle::{self, BundleOutcome};
@@ -14,12 +14,7 @@ pub fn run(args: &AuditVerifyArgs, path: &Path, key: Option<&TrustedKey>) -> Com
         error: anyhow!(e),
     })?;
     let text = match args.format {
-        ListFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&outcome)
-                .map_err(|e| CommandError::config(anyhow!("cannot render JSON: {e}")))?;
-            json.push('\n');
-            json
-        }
+        ListFormat::Json => json_text(&outcome)?,
         ListFormat::Text => render(path, &outcome),
     };
     print(&text)?;

@@ -65,9 +65,13 @@ fn members(bundle: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// Write a tar with the names as given, byte for byte: the tar crate refuses to write a
-/// `..` name, but a hostile bundle has no such scruples.
-fn write_tar(path: &Path, members: &[(String, Vec<u8>)]) {
+/// Write a tar with the names as given, byte for byte (the tar crate refuses to write a
+/// `..` name, but a hostile bundle has no such scruples), then let `more` add members.
+fn write_tar_with(
+    path: &Path,
+    members: &[(String, Vec<u8>)],
+    more: impl FnOnce(&mut tar::Builder<std::fs::File>),
+) {
     let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());
     for (name, bytes) in members {
         let mut header = tar::Header::new_gnu();
@@ -79,7 +83,12 @@ fn write_tar(path: &Path, members: &[(String, Vec<u8>)]) {
         header.set_cksum();
         builder.append(&header, bytes.as_slice()).unwrap();
     }
+    more(&mut builder);
     builder.finish().unwrap();
+}
+
+fn write_tar(path: &Path, members: &[(String, Vec<u8>)]) {
+    write_tar_with(path, members, |_| {});
 }
 
 /// Rewrite `bundle` with `edit` applied to its members; returns the tampered copy.
@@ -206,6 +215,13 @@ fn stock_minisign_accepts_the_plain_copies_of_an_extracted_bundle() {
     assert_eq!(verdict["decision"], "promote");
 }
 
+/// The bundle is refused as a whole (exit 1) with `why` on stderr.
+fn assert_refused(ws: &Workspace, bundle: &Path, why: &str) {
+    let out = verify_bundle(ws, bundle);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains(why), "{}", stderr(&out));
+}
+
 fn assert_broken(ws: &Workspace, bundle: &Path, place: &str, why: &str) {
     let out = verify_bundle(ws, bundle);
     let text = format!("{}{}", stdout(&out), stderr(&out));
@@ -278,46 +294,28 @@ fn tampered_bundles_fail_naming_the_place() {
     let escaping = tampered(&bundle, |all| {
         all.push(("../evil".to_owned(), b"x".to_vec()))
     });
-    let out = verify_bundle(&ws, &escaping);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("\"../evil\" is absolute or climbs with `..`; refused"),
-        "{}",
-        stderr(&out)
+    assert_refused(
+        &ws,
+        &escaping,
+        "\"../evil\" is absolute or climbs with `..`; refused",
     );
     let twice = tampered(&bundle, |all| {
         let first = all[0].clone();
         all.push(first);
     });
-    let out = verify_bundle(&ws, &twice);
-    assert!(stderr(&out).contains("appears twice"), "{}", stderr(&out));
+    assert_refused(&ws, &twice, "appears twice");
 
     // A symlink member.
     let linked = bundle.with_extension("symlink.tar");
-    let mut builder = tar::Builder::new(std::fs::File::create(&linked).unwrap());
-    for (name, bytes) in members(&bundle) {
+    write_tar_with(&linked, &members(&bundle), |builder| {
         let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
         builder
-            .append_data(&mut header, name, bytes.as_slice())
+            .append_link(&mut header, "ledger/objects/sha256/aa/link", "/etc/passwd")
             .unwrap();
-    }
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(tar::EntryType::Symlink);
-    header.set_size(0);
-    builder
-        .append_link(&mut header, "ledger/objects/sha256/aa/link", "/etc/passwd")
-        .unwrap();
-    builder.finish().unwrap();
-    drop(builder);
-    let out = verify_bundle(&ws, &linked);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("is not a regular file"),
-        "{}",
-        stderr(&out)
-    );
+    });
+    assert_refused(&ws, &linked, "is not a regular file");
 
     // An extra member is not silently carried along.
     let extra = tampered(&bundle, |all| {

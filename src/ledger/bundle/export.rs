@@ -72,13 +72,7 @@ pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Ex
     let mut written = BTreeSet::new();
     for entry in &entries {
         let dir = plain_dir(entry.seq);
-        let plain = [
-            ("verdict.json", &entry.verdict),
-            ("verdict.json.minisig", &entry.verdict_signature),
-            ("provenance.json", &entry.provenance),
-            ("provenance.json.minisig", &entry.provenance_signature),
-        ];
-        for (name, blob) in plain {
+        for (name, blob) in super::plain_files(entry) {
             if let Some(blob) = blob {
                 add(
                     &mut builder,

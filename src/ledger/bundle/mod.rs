@@ -14,6 +14,7 @@ pub use memory::MemoryStore;
 pub use read::read;
 pub use verify::{BundleOutcome, verify};
 
+use crate::ledger::entry::{BlobRef, Entry};
 use serde::{Deserialize, Serialize};
 
 pub const FORMAT: &str = "https://tollgate.dev/schemas/ledger-bundle/v1";
@@ -39,7 +40,20 @@ pub struct Manifest {
     pub exported: Vec<u64>,
 }
 
-/// The plain-file copies of an exported entry, by file name under `entries/<seq>/`.
+/// The directory of an exported entry's plain-file copies.
 pub fn plain_dir(seq: u64) -> String {
     format!("entries/{seq}")
+}
+
+/// An entry's plain-file copies: file name under [`plain_dir`], and the blob it copies.
+pub fn plain_files(entry: &Entry) -> [(&'static str, Option<&BlobRef>); 4] {
+    [
+        ("verdict.json", entry.verdict.as_ref()),
+        ("verdict.json.minisig", entry.verdict_signature.as_ref()),
+        ("provenance.json", entry.provenance.as_ref()),
+        (
+            "provenance.json.minisig",
+            entry.provenance_signature.as_ref(),
+        ),
+    ]
 }

@@ -133,13 +133,7 @@ pub fn verify(path: &Path, key: Option<&TrustedKey>) -> Result<BundleOutcome, St
         referenced.extend(entry.blobs().iter().map(|(_, b)| b.sha256.clone()));
         referenced.extend(entry.evidence_blobs().map(|e| e.sha256.clone()));
         let dir = plain_dir(seq);
-        let plain = [
-            ("verdict.json", &entry.verdict),
-            ("verdict.json.minisig", &entry.verdict_signature),
-            ("provenance.json", &entry.provenance),
-            ("provenance.json.minisig", &entry.provenance_signature),
-        ];
-        for (name, blob) in plain {
+        for (name, blob) in super::plain_files(&entry) {
             let Some(blob) = blob else { continue };
             let member = format!("{dir}/{name}");
             plain_files += 1;
