@@ -291,6 +291,21 @@ fn a_stored_verdict_that_its_evidence_does_not_support_is_caught_exactly() {
     assert_eq!(value["differences"][2]["pointer"], "/gates/1/outcome");
     assert_eq!(value["differences"][2]["stored"], "fail");
     assert_eq!(value["differences"][2]["replayed"], "pass");
+
+    // A gate that is taken as stored still answers to the stored policy: a report edited to
+    // look advisory is caught, and so is a forged outcome the waivers cannot explain.
+    let advisory = append_edited(&ws, honest, |_, verdict| {
+        verdict["gates"][0]["required"] = false.into();
+    });
+    let (code, value) = replay_json(&ws, advisory);
+    assert_eq!(code, 1, "{value:#}");
+    let lines: Vec<String> = value["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{} {} {}", d["pointer"], d["stored"], d["replayed"]))
+        .collect();
+    assert_eq!(lines, ["\"/gates/0/required\" false true"], "{value:#}");
 }
 
 #[test]
