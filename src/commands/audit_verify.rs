@@ -75,6 +75,10 @@ fn render(location: &str, o: &Outcome) -> String {
         ));
     }
     match (o.head_length, o.uncovered) {
+        (Some(0), Some((first, last))) => text.push_str(&format!(
+            "the head predates every entry: entries {first}..{last} are not covered by it \
+             (appended unsigned, or the run stopped before updating it)\n"
+        )),
         (Some(length), Some((first, last))) => text.push_str(&format!(
             "head covers entries 1..{length}; entries {first}..{last} are not covered by the head \
              (appended unsigned, or the run stopped before updating it): the next signed append covers them\n"
