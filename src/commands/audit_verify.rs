@@ -1,6 +1,6 @@
 //! `tollgate audit verify`: the whole ledger checked; exit 1 naming the first break.
 
-use super::audit::open_existing;
+use super::audit::{json_text, open_existing};
 use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::{AuditVerifyArgs, ListFormat};
 use crate::keys::TrustedKey;
@@ -25,12 +25,7 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
         error: anyhow!("{}: cannot verify: {e}", store.location()),
     })?;
     let text = match args.format {
-        ListFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&outcome)
-                .map_err(|e| CommandError::config(anyhow!("cannot render JSON: {e}")))?;
-            json.push('\n');
-            json
-        }
+        ListFormat::Json => json_text(&outcome)?,
         ListFormat::Text => render(&store.location(), &outcome),
     };
     print(&text)?;
