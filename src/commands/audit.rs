@@ -15,6 +15,14 @@ pub(super) fn open_existing(args: &StoreArgs) -> Result<Box<dyn Store>, CommandE
         .map_err(|e| CommandError::config(anyhow!("--store {}: {e}", args.store)))
 }
 
+/// Pretty JSON with a trailing newline, for `--format json`.
+pub(super) fn json_text<T: serde::Serialize>(value: &T) -> Result<String, CommandError> {
+    let mut json = serde_json::to_string_pretty(value)
+        .map_err(|e| CommandError::config(anyhow!("cannot render JSON: {e}")))?;
+    json.push('\n');
+    Ok(json)
+}
+
 /// A read failure after the ledger was opened: the ledger is damaged or unreadable.
 pub(super) fn unreadable(error: String) -> CommandError {
     CommandError {
@@ -32,12 +40,7 @@ pub fn log(args: &AuditLogArgs) -> CommandResult {
     };
     let records = query::log(store.as_ref(), &filter).map_err(unreadable)?;
     let text = match args.format {
-        ListFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&records)
-                .map_err(|e| CommandError::config(anyhow!("cannot render JSON: {e}")))?;
-            json.push('\n');
-            json
-        }
+        ListFormat::Json => json_text(&records)?,
         ListFormat::Text => records.iter().map(line).collect(),
     };
     print(&text)?;

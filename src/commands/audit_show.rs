@@ -1,6 +1,6 @@
 //! `tollgate audit show ID|DIGEST`: one entry with its verdict, provenance and evidence.
 
-use super::audit::{open_existing, unreadable};
+use super::audit::{json_text, open_existing, unreadable};
 use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::{AuditShowArgs, ListFormat};
 use crate::ledger::entry::{BlobRef, Entry, EntryId, blob_key};
@@ -34,10 +34,7 @@ pub fn run(args: &AuditShowArgs) -> CommandResult {
                 verdict,
                 provenance,
             };
-            let mut json = serde_json::to_string_pretty(&shown)
-                .map_err(|e| CommandError::config(anyhow!("cannot render JSON: {e}")))?;
-            json.push('\n');
-            json
+            json_text(&shown)?
         }
         ListFormat::Text => render(&id, &entry, verdict, provenance),
     };

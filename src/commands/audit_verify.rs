@@ -1,6 +1,6 @@
 //! `tollgate audit verify`: the whole ledger checked; exit 1 naming the first break.
 
-use super::audit::open_existing;
+use super::audit::{json_text, open_existing};
 use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::{AuditVerifyArgs, ListFormat};
 use crate::keys::TrustedKey;
@@ -28,12 +28,7 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
         error: anyhow!("{}: cannot verify: {e}", store.location()),
     })?;
     let text = match args.format {
-        ListFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&outcome)
-                .map_err(|e| CommandError::config(anyhow!("cannot render JSON: {e}")))?;
-            json.push('\n');
-            json
-        }
+        ListFormat::Json => json_text(&outcome)?,
         ListFormat::Text => render(&store.location(), &outcome),
     };
     print(&text)?;
@@ -78,6 +73,10 @@ pub(super) fn render(location: &str, o: &Outcome) -> String {
         ));
     }
     match (o.head_length, o.uncovered) {
+        (Some(0), Some((first, last))) => text.push_str(&format!(
+            "the head predates every entry: entries {first}..{last} are not covered by it \
+             (appended unsigned, or the run stopped before updating it)\n"
+        )),
         (Some(length), Some((first, last))) => text.push_str(&format!(
             "head covers entries 1..{length}; entries {first}..{last} are not covered by the head \
              (appended unsigned, or the run stopped before updating it): the next signed append covers them\n"

@@ -36,6 +36,9 @@ pub fn append(
             .map_err(|e| e.to_string())?;
     }
     let mut chain = tail::read(store)?;
+    if chain.head.is_none() {
+        start_chain(store, &chain, signer)?;
+    }
     for attempt in 1..=MAX_ATTEMPTS {
         pending.entry.seq = chain.length + 1;
         pending.entry.prev = chain.last.clone();
@@ -78,4 +81,35 @@ pub fn append(
         "{}: gave up after {MAX_ATTEMPTS} attempts to append (other appenders kept winning)",
         store.location()
     ))
+}
+
+/// Before the first entry, write a head for the empty chain. From then on every crash
+/// leaves a head behind (perhaps lagging), so a missing head always means one was removed,
+/// and appending onto such a ledger is refused instead of silently re-rooting trust.
+fn start_chain(
+    store: &dyn Store,
+    chain: &tail::Tail,
+    signer: Option<&Signer>,
+) -> Result<(), String> {
+    if chain.length > 0 {
+        return Err(format!(
+            "{}/{HEAD_KEY} is missing, but the ledger holds {} entries: the head was removed; \
+             run `tollgate audit verify` on this store and restore the head from a backup",
+            store.location(),
+            chain.length
+        ));
+    }
+    let body = HeadBody {
+        schema: HEAD_SCHEMA.to_owned(),
+        length: 0,
+        last: super::entry::GENESIS.to_owned(),
+        time: crate::verdict::rfc3339(time::OffsetDateTime::now_utc()),
+        key_id: signer.map(Signer::key_id),
+        freezes: Default::default(),
+    };
+    // Create, not replace: a concurrent first appender may have written it already.
+    store
+        .create(HEAD_KEY, &Head::sign(body, signer)?.bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }

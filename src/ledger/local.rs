@@ -3,6 +3,7 @@
 //! exclusive lock on `<root>/lock`.
 
 use super::store::{AppendLock, Created, Store, StoreError};
+use crate::output::sync_dir;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -219,13 +220,3 @@ const LOCK_FILE: &str = "lock";
 struct FileLock(#[allow(dead_code)] File);
 
 impl AppendLock for FileLock {}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
-}

@@ -109,16 +109,7 @@ pub fn frozen(store: &dyn Store, tail: &Tail, environment: &str) -> Result<Optio
         return Ok(None);
     };
     let key = entry_key(seq);
-    let bytes = store
-        .get(&key)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{}/{key} is missing; {RUN_VERIFY}", store.location()))?;
-    let entry: Entry = serde_json::from_slice(&bytes).map_err(|e| {
-        format!(
-            "{}/{key}: not a ledger entry: {e}; {RUN_VERIFY}",
-            store.location()
-        )
-    })?;
+    let (_, entry) = super::query::read_entry(store, seq)?;
     match (entry.kind, entry.freeze) {
         (Kind::Freeze, Some(record)) if entry.environment == environment => Ok(Some(Frozen {
             seq,

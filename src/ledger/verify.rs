@@ -210,10 +210,11 @@ fn check_head(
         return;
     }
     if body.length == 0 {
-        head_break("records an empty chain; no append writes such a head".to_owned());
-        return;
-    }
-    if hash_at_head.as_deref() != Some(body.last.as_str()) {
+        // The head written before the first entry; it covers nothing.
+        if body.last != GENESIS || !body.freezes.is_empty() {
+            head_break("records an empty chain with a last hash or freezes".to_owned());
+        }
+    } else if hash_at_head.as_deref() != Some(body.last.as_str()) {
         head_break(format!(
             "says entry {} hashes to {}, but it hashes to {} ({} was changed or replaced)",
             body.length,
@@ -222,7 +223,7 @@ fn check_head(
             entry_key(body.length)
         ));
     }
-    if freezes_at_head.as_ref() != Some(&body.freezes) {
+    if body.length > 0 && freezes_at_head.as_ref() != Some(&body.freezes) {
         head_break(format!(
             "its freeze index {:?} does not match the chain's freeze entries {:?}",
             body.freezes,

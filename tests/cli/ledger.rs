@@ -383,7 +383,7 @@ fn s3_stores_are_refused_clearly_by_this_build_and_missing_stores_are_named() {
 }
 
 #[test]
-fn stock_minisign_verifies_the_head_and_the_stored_verdict_signature() {
+fn stock_minisign_verifies_the_exported_head() {
     let ws = ledger_with(2);
     let bytes = std::fs::read(ws.store().join("head.json")).unwrap();
     let head = tollgate::ledger::head::Head::parse(&bytes).unwrap();
@@ -413,4 +413,18 @@ fn stock_minisign_verifies_the_head_and_the_stored_verdict_signature() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[test]
+fn a_removed_head_is_not_silently_recreated_by_the_next_append() {
+    let ws = ledger_with(2);
+    std::fs::remove_file(ws.store().join("head.json")).unwrap();
+    let out = ws.evaluate(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("head.json is missing, but the ledger holds 2 entries"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ws.store().join("entries/000000000003.json").exists());
 }

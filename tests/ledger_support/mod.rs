@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
@@ -53,6 +53,13 @@ impl Ledger {
         cmd
     }
 
+    /// Run one append to completion; it must succeed. Returns the id it printed.
+    pub fn append_ok(&self, reason: &str) -> (u64, String) {
+        let out = self.append_command(reason).output().unwrap();
+        assert_success(&out);
+        printed_id(&out.stdout)
+    }
+
     pub fn verify(&self) -> Output {
         Command::new(env!("CARGO_BIN_EXE_tollgate"))
             .args(["audit", "verify", "--pubkey"])
@@ -70,12 +77,7 @@ impl Ledger {
             .arg(self.store())
             .output()
             .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         let records: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
         records
             .iter()
@@ -99,8 +101,7 @@ pub fn printed_id(stdout: &[u8]) -> (u64, String) {
     (seq.parse().unwrap(), sha.to_owned())
 }
 
-pub fn assert_verifies(ledger: &Ledger) {
-    let out = ledger.verify();
+pub fn assert_success(out: &Output) {
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -110,6 +111,6 @@ pub fn assert_verifies(ledger: &Ledger) {
     );
 }
 
-pub fn exists(path: &Path) -> bool {
-    path.exists()
+pub fn assert_verifies(ledger: &Ledger) {
+    assert_success(&ledger.verify());
 }
