@@ -1,8 +1,9 @@
 //! `tollgate audit replay ID`: re-decide an entry from the ledger and say whether the stored
 //! verdict is reproduced (exit 0) or exactly how it differs (exit 1).
 
+use super::audit::json_text;
 use super::audit::open_existing;
-use super::{CommandError, CommandResult, Exit, json_text, print};
+use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::{AuditShowArgs, ListFormat};
 use crate::ledger::replay::{How, Replay, ReplayError, replay};
 use anyhow::anyhow;

@@ -1,7 +1,8 @@
 //! `tollgate audit verify --bundle FILE.tar`: an exported bundle checked with the same
 //! verifier as a live ledger, plus the bundle's own promises (manifest, plain copies).
 
-use super::{CommandError, CommandResult, Exit, json_text, print};
+use super::audit::json_text;
+use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::{AuditVerifyArgs, ListFormat};
 use crate::keys::TrustedKey;
 use crate::ledger::bundle::{self, BundleOutcome};

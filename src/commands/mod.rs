@@ -99,14 +99,6 @@ pub fn print(text: &str) -> Result<(), CommandError> {
     }
 }
 
-/// A value as pretty JSON with a trailing newline, for the `--format json` of list commands.
-pub fn json_text<T: serde::Serialize>(value: &T) -> Result<String, CommandError> {
-    let mut json = serde_json::to_string_pretty(value)
-        .map_err(|e| CommandError::config(anyhow::anyhow!("cannot render JSON: {e}")))?;
-    json.push('\n');
-    Ok(json)
-}
-
 /// Print to stderr; a closed pipe is not an error.
 pub fn print_stderr(text: &str) -> Result<(), CommandError> {
     let mut stderr = std::io::stderr().lock();
