@@ -83,6 +83,13 @@ pub enum Command {
     /// goes away). Not for direct use.
     #[command(name = "__smoke-keeper", hide = true)]
     SmokeKeeper(SmokeKeeperArgs),
+    /// Read and check the auditors' ledger: every evaluate, freeze and unfreeze.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Freeze an environment: every evaluate for it blocks until it is unfrozen.
+    Freeze(FreezeArgs),
+    /// Lift an environment's freeze (exit 2 if it is not frozen).
+    Unfreeze(FreezeArgs),
 }
 
 /// The smoke gate's node keeper (see src/smoke/keeper.rs).
@@ -234,6 +241,10 @@ pub struct EvaluateArgs {
     /// Refuse to run (exit 2) unless the policy is for this environment.
     #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
     pub environment: Option<String>,
+    /// The ledger to append to: a directory (default .tollgate/ledger under --repo) or
+    /// s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -291,6 +302,108 @@ pub enum PolicyCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+}
+
+/// Where the ledger is, for the commands that read it or append to it directly.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The ledger: a directory (relative to the working directory) or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|URL", default_value = ".tollgate/ledger")]
+    pub store: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// One line per ledger entry: seq, time, environment, kind, decision, verdict, commit.
+    Log(AuditLogArgs),
+    /// One entry: the verdict, provenance, gate results and evidence list.
+    Show(AuditShowArgs),
+    /// Recompute the chain, every stored digest and every signature; exit 1 on any break.
+    Verify(AuditVerifyArgs),
+    /// Re-decide an entry from its stored evidence and policy at its own clock; exit 0 when
+    /// it reproduces the stored verdict, 1 with the differences by JSON pointer.
+    Replay(AuditShowArgs),
+    /// Write a self-contained bundle (chain, signed head, blobs, plain verdict copies) that
+    /// `audit verify --bundle` and stock minisign check.
+    Export(AuditExportArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["id", "all"])))]
+pub struct AuditExportArgs {
+    /// The entry to export (with the whole chain up to the head that proves its place).
+    #[arg(value_name = "ID|DIGEST")]
+    pub id: Option<String>,
+    /// Export every entry and every blob.
+    #[arg(long)]
+    pub all: bool,
+    /// The bundle to write (a tar file).
+    #[arg(short = 'o', long = "out", value_name = "FILE.tar")]
+    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditLogArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
+    pub environment: Option<String>,
+    #[arg(long, value_parser = ["promote", "block"])]
+    pub decision: Option<String>,
+    /// Entries appended at or after this time: RFC 3339, or a duration ago ("7d", "2h").
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditShowArgs {
+    /// A sequence number, SEQ:SHA256 as evaluate prints it, or a unique prefix (8+ hex
+    /// digits) of an entry's or a verdict's SHA-256.
+    #[arg(value_name = "ID|DIGEST")]
+    pub id: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The verdict public key (a file, or an inline "RW..." key); without it signatures are
+    /// not checked, and the report says so.
+    #[arg(long, value_name = "PUB")]
+    pub pubkey: Option<String>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+    /// Verify an exported bundle (from `audit export`) instead of a store.
+    #[arg(long, value_name = "FILE.tar", conflicts_with = "store")]
+    pub bundle: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FreezeArgs {
+    #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
+    pub environment: String,
+    /// Why (shown in every blocked evaluate while frozen).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Secret key that signs the entry (password from TOLLGATE_KEY_PASSWORD).
+    #[arg(long, value_name = "SECKEY")]
+    pub key: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[cfg(test)]

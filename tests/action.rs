@@ -1,6 +1,6 @@
 //! The composite action's evaluate script (.github/action/evaluate.sh) under a simulated
-//! runner: it signs, sets outputs, fails the step on block, refuses the reserved store
-//! input and a policy for another environment, and never prints the key or its password
+//! runner: it signs, sets outputs (the ledger entry id among them), appends to the ledger
+//! the store input names (or the default one), refuses a policy for another environment, and never prints the key or its password
 //! except in the runner's `::add-mask::` commands.
 
 use std::path::Path;
@@ -112,6 +112,7 @@ fn action_evaluates_signs_and_sets_outputs_under_a_simulated_runner() {
     let outputs = sim.read("output");
     assert!(outputs.contains("decision=promote\n"), "{outputs}");
     assert!(outputs.contains("signed=true\n"), "{outputs}");
+    assert!(outputs.contains("entry-id=1:"), "{outputs}");
     assert!(sim.read("summary.md").contains("✅ **PROMOTE**"));
     // The verdict verifies with the public key: the key file the script wrote was real.
     let verify = Command::new(env!("CARGO_BIN_EXE_tollgate"))
@@ -194,14 +195,52 @@ fn action_refuses_a_policy_for_another_environment() {
     assert!(!sim.path().join("tollgate-out").exists());
 }
 
+/// The latest `entry-id=` in GITHUB_OUTPUT (each run appends its own).
+fn entry_id(sim: &Simulated) -> String {
+    let outputs = sim.read("output");
+    outputs
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("entry-id="))
+        .unwrap_or_else(|| panic!("no entry-id output in {outputs}"))
+        .to_owned()
+}
+
+/// `tollgate audit show ID --store STORE --format json` from the simulated workspace.
+fn show(sim: &Simulated, id: &str, store: &str) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["audit", "show", id, "--store", store, "--format", "json"])
+        .current_dir(sim.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
-fn action_store_input_is_reserved_until_the_ledger_exists() {
+fn action_store_input_names_the_ledger_and_entry_id_is_its_entry() {
     let sim = Simulated::new();
-    let out = sim.run(&[("TOLLGATE_STORE", ".tollgate/ledger")]);
-    assert_eq!(out.status.code(), Some(2));
+    let out = sim.run(&[("TOLLGATE_STORE", "audit-ledger")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let id = entry_id(&sim);
+    let written = sim.read("tollgate-out/ledger-entry.json");
+    let written: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(id, written["id"].as_str().unwrap());
+    assert!(id.starts_with("1:"), "{id}");
+    let shown = show(&sim, &id, "audit-ledger");
+    assert_eq!(shown["entry"]["decision"], "promote");
     assert!(
-        text(&out).contains("the store input is reserved"),
-        "{}",
-        text(&out)
+        !sim.path().join(".tollgate").exists(),
+        "the default ledger was not used"
     );
+
+    // Empty store: the default ledger under the repo input.
+    let out = sim.run(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let id = entry_id(&sim);
+    assert!(
+        sim.read("output").matches("entry-id=").count() == 2,
+        "one entry-id per run"
+    );
+    let _ = show(&sim, &id, ".tollgate/ledger");
 }

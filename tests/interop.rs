@@ -201,6 +201,7 @@ fn evaluate_in(
     cmd.args(["-q", "evaluate", "--format", "json"])
         .args(["--policy", s(policy), "--release", s(release)])
         .args(["--repo", s(repo), "--out", s(out)])
+        .args(["--store", s(&out.join("ledger"))])
         .current_dir(out);
     if let Some(key) = key {
         cmd.args(["--key", s(key)]);

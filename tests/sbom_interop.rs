@@ -83,6 +83,8 @@ fn evaluate(release: &Path, repo: &Path, table: &str) -> (i32, Value) {
         .arg(repo)
         .arg("--out")
         .arg(&out)
+        .arg("--store")
+        .arg(dir.path().join("ledger"))
         .env_remove("RUST_LOG")
         .output()
         .unwrap();
@@ -197,6 +199,8 @@ fn the_sbom_evaluate_generates_validates_against_the_schema() {
         .arg(clean_fixture())
         .arg("--out")
         .arg(&out)
+        .arg("--store")
+        .arg(dir.path().join("ledger"))
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));

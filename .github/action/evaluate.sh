@@ -2,7 +2,9 @@
 # Run `tollgate evaluate` for the composite action (action.yml). Inputs arrive as
 # TOLLGATE_* environment variables, never interpolated into this script's text.
 # tollgate itself writes the annotations, the job summary and the step outputs
-# (decision, verdict-path, provenance-path, verdict-sha256, environment, signed).
+# (decision, verdict-path, provenance-path, verdict-sha256, environment, signed, entry-id).
+# The store input becomes --store (any value the CLI takes: a directory or s3://bucket/prefix);
+# empty keeps tollgate's default ledger, .tollgate/ledger under the repo input.
 #
 # Secrets: the signing key's contents (TOLLGATE_SIGNING_KEY) are masked, written to a
 # 0600 file in a private temporary directory that is removed on exit, and removed from
@@ -29,9 +31,6 @@ mask() {
 }
 
 [ -n "${TOLLGATE_POLICY:-}" ] || fail "the policy input is required (e.g. gates/mainnet.toml)"
-if [ -n "${TOLLGATE_STORE:-}" ]; then
-    fail "the store input is reserved for the audit ledger, which this tollgate version does not have yet; remove it (nothing would be recorded)"
-fi
 
 args=(evaluate
     --policy "$TOLLGATE_POLICY"
@@ -41,6 +40,9 @@ args=(evaluate
     --format "${TOLLGATE_FORMAT:-text}")
 if [ -n "${TOLLGATE_ENVIRONMENT:-}" ]; then
     args+=(--environment "$TOLLGATE_ENVIRONMENT")
+fi
+if [ -n "${TOLLGATE_STORE:-}" ]; then
+    args+=(--store "$TOLLGATE_STORE")
 fi
 
 if [ -n "${TOLLGATE_KEY_PASSWORD:-}" ]; then

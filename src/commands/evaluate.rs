@@ -43,6 +43,9 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         }
     };
     let commit = crate::repo::commit(&args.repo).map_err(|e| CommandError::config(anyhow!(e)))?;
+    let store = super::evaluate_ledger::open_store(args)?;
+    // Read before the gates run: a freeze recorded after this point applies to the next run.
+    let freeze = super::evaluate_ledger::freeze_state(store.as_ref(), policy.environment.as_str());
 
     std::fs::create_dir_all(&args.out).map_err(|e| {
         CommandError::config(anyhow!(
@@ -60,13 +63,14 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     };
     let (digests, progress) = super::progress::hashing();
     // Asking the toolchain for its versions takes two process runs: do it while gates run.
-    let (toolchain, evaluation) = std::thread::scope(|scope| {
+    let (toolchain, mut evaluation) = std::thread::scope(|scope| {
         let toolchain = scope.spawn(|| crate::repo::toolchain(&args.repo));
         let evaluation = engine::evaluate_with(&inputs, &gates, &digests);
         (toolchain.join(), evaluation)
     });
     drop(progress);
     let toolchain = toolchain.unwrap_or_else(|_| crate::repo::Toolchain::unavailable("panicked"));
+    super::evaluate_ledger::apply_freeze(&mut evaluation, freeze, policy.environment.as_str());
     let verdict = Verdict::new(&evaluation, &policy, commit, now);
     let verdict_bytes = verdict.canonical_bytes();
     let verdict_sha = sha256_hex(&verdict_bytes);
@@ -90,7 +94,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         finished_on: &finished_on,
     });
 
-    write_outputs(
+    let signatures = write_outputs(
         args,
         &verdict,
         &verdict_bytes,
@@ -102,6 +106,14 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         exit: Exit::Usage,
         error,
     })?;
+    let written = super::evaluate_ledger::Written {
+        verdict: &verdict,
+        verdict_bytes: &verdict_bytes,
+        provenance_bytes: &provenance_bytes,
+        signatures,
+    };
+    let entry =
+        super::evaluate_ledger::record(args, &policy, store.as_ref(), written, signer.as_ref())?;
 
     let report = match args.format {
         ReportFormat::Text => {
@@ -113,9 +125,10 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
             let palette = crate::term::Palette::for_stdout();
             let (body, decision) = crate::render::text_parts(&verdict, palette);
             format!(
-                "{body}written: {} (sha256 {verdict_sha}, {signed}), {}\n{decision}",
+                "{body}written: {} (sha256 {verdict_sha}, {signed}), {}\n{}\n{decision}",
                 args.out.join("verdict.json").display(),
-                args.out.join("provenance.json").display()
+                args.out.join("provenance.json").display(),
+                super::evaluate_ledger::report_line(&entry, store.as_ref()),
             )
         }
         ReportFormat::Json => String::from_utf8_lossy(&verdict_bytes).into_owned(),
@@ -129,6 +142,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
                 verdict: &verdict,
                 verdict_sha256: &verdict_sha,
                 signed: signer.is_some(),
+                entry: &entry,
             };
             super::github_step::finish(&runner, &step, &report)?;
         }
@@ -147,7 +161,7 @@ fn write_outputs(
     verdict_sha: &str,
     provenance_bytes: &[u8],
     signer: Option<&Signer>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<(Option<String>, Option<String>)> {
     let out = &args.out;
     let write = |name: &str, bytes: &[u8]| {
         let path = out.join(name);
@@ -165,6 +179,8 @@ fn write_outputs(
         );
         let provenance_sig = signer.sign(provenance_bytes, &provenance_comment)?;
         write("provenance.json.minisig", provenance_sig.as_bytes())?;
+        tracing::info!(out = %out.display(), signed = true, "outputs written");
+        return Ok((Some(verdict_sig), Some(provenance_sig)));
     } else {
         // Never leave a stale signature beside a new, unsigned verdict.
         for name in ["verdict.json.minisig", "provenance.json.minisig"] {
@@ -180,8 +196,8 @@ fn write_outputs(
             }
         }
     }
-    tracing::info!(out = %out.display(), signed = signer.is_some(), "outputs written");
-    Ok(())
+    tracing::info!(out = %out.display(), signed = false, "outputs written");
+    Ok((None, None))
 }
 
 /// The policy file and every trusted key file, with their digests.

@@ -15,6 +15,8 @@ pub struct Step<'a> {
     pub verdict: &'a Verdict,
     pub verdict_sha256: &'a str,
     pub signed: bool,
+    /// The ledger entry `evaluate_ledger::record` appended.
+    pub entry: &'a crate::ledger::EntryId,
 }
 
 pub fn finish(runner: &Runner, step: &Step<'_>, report: &str) -> Result<(), CommandError> {
@@ -25,6 +27,7 @@ pub fn finish(runner: &Runner, step: &Step<'_>, report: &str) -> Result<(), Comm
         verdict_sha256: step.verdict_sha256,
         provenance_path: &provenance_path,
         signed: step.signed,
+        entry_id: Some(step.entry.to_string()),
     };
     runner
         .publish(step.verdict, &run)

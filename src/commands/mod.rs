@@ -1,9 +1,17 @@
 //! Command implementations: glue between the parsed CLI and the library. Each returns an
 //! exit status or an error that carries its own exit code.
 
+mod audit;
+mod audit_export;
+mod audit_replay;
+mod audit_show;
+mod audit_verify;
+mod audit_verify_bundle;
 mod drill;
 mod evaluate;
+mod evaluate_ledger;
 mod explain;
+mod freeze;
 mod gates_list;
 mod generate;
 mod github_step;
@@ -67,6 +75,13 @@ pub fn run(command: Command) -> CommandResult {
         Command::Drill(crate::cli::DrillCommand::List(args)) => drill::list(&args),
         Command::Sbom(args) => sbom::run(&args),
         Command::SmokeKeeper(args) => smoke_keeper::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Log(args)) => audit::log(&args),
+        Command::Audit(crate::cli::AuditCommand::Show(args)) => audit_show::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Verify(args)) => audit_verify::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Replay(args)) => audit_replay::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
+        Command::Freeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Freeze),
+        Command::Unfreeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Unfreeze),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct RunInfo<'a> {
     pub verdict_sha256: &'a str,
     pub provenance_path: &'a Path,
     pub signed: bool,
+    /// The ledger entry `evaluate` appended (`SEQ:SHA256`), for the `entry-id` output.
+    pub entry_id: Option<String>,
 }
 
 impl Runner {
@@ -83,7 +85,7 @@ impl Runner {
 }
 
 /// The step outputs: `decision`, `verdict-path`, `provenance-path`, `verdict-sha256`,
-/// `environment`, `signed`. (`entry-id` joins them when the ledger exists.)
+/// `environment`, `signed`, and `entry-id` (the ledger entry that holds the verdict).
 pub fn outputs(verdict: &Verdict, run: &RunInfo<'_>) -> Vec<(&'static str, String)> {
     let absolute = |p: &Path| {
         std::path::absolute(p)
@@ -99,6 +101,9 @@ pub fn outputs(verdict: &Verdict, run: &RunInfo<'_>) -> Vec<(&'static str, Strin
         ("environment", verdict.environment.as_str().to_owned()),
         ("signed", run.signed.to_string()),
     ]
+    .into_iter()
+    .chain(run.entry_id.clone().map(|id| ("entry-id", id)))
+    .collect()
 }
 
 fn append(path: &Path, text: &str) -> std::io::Result<()> {

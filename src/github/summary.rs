@@ -26,5 +26,12 @@ pub fn summary(verdict: &Verdict, run: &RunInfo<'_>) -> String {
         escape_markdown(&run.provenance_path.display().to_string())
     )
     .ok();
+    if let Some(id) = &run.entry_id {
+        writeln!(
+            out,
+            "\n**Ledger entry** `{id}` (`tollgate audit show` / `audit replay` take it)"
+        )
+        .ok();
+    }
     out
 }

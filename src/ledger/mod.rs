@@ -1,4 +1,20 @@
 //! The auditors' ledger: an append-only, tamper-evident record of every verdict, kept in a
 //! [`store::Store`] (a local directory or S3-compatible object storage).
 
+pub mod append;
+pub mod bundle;
+pub mod conformance;
+pub mod entry;
+pub mod evidence;
+pub mod head;
+pub mod local;
+pub mod open;
+pub mod query;
+pub mod record;
+pub mod replay;
 pub mod store;
+pub mod tail;
+pub mod verify;
+
+pub use entry::EntryId;
+pub use open::{DEFAULT_STORE, Mode, open};

@@ -283,6 +283,8 @@ fn unsigned_evaluation_warns_and_removes_stale_signatures() {
         ws.release().as_os_str(),
         "--out".as_ref(),
         ws.out().as_os_str(),
+        "--store".as_ref(),
+        ws.store().as_os_str(),
     ]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("unsigned"), "{}", stderr(&out));
@@ -363,6 +365,8 @@ fn ci_variables_reach_the_provenance() {
         .arg(ws.release())
         .arg("--out")
         .arg(ws.out())
+        .arg("--store")
+        .arg(ws.store())
         .env("GITHUB_SERVER_URL", "https://github.example")
         .env("GITHUB_REPOSITORY", "acme/chain-node")
         .env("GITHUB_RUN_ID", "42")
@@ -387,6 +391,8 @@ fn closed_stdout_is_not_a_crash() {
         .arg(ws.release())
         .arg("--out")
         .arg(ws.out())
+        .arg("--store")
+        .arg(ws.store())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -147,6 +147,13 @@ fn blocked_run_annotates_summarises_and_sets_outputs() {
     assert_eq!(outputs["verdict-sha256"], verdict_sha);
     assert_eq!(outputs["environment"], "regtest");
     assert_eq!(outputs["signed"], "false");
+    // The ledger entry evaluate appended, exactly as it wrote it beside the verdict.
+    let entry = read_json(&demo.path().join("out/ledger-entry.json"));
+    assert_eq!(outputs["entry-id"], entry["id"].as_str().unwrap());
+    assert!(
+        summary.contains(&format!("**Ledger entry** `{}`", outputs["entry-id"])),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -169,6 +176,7 @@ fn promote_run_summary_snapshot_and_notice() {
         r"sha256 `[0-9a-f]{64}`, ⚠️",
         "sha256 `[verdict digest]`, ⚠️",
     );
+    settings.add_filter(r"`\d+:[0-9a-f]{64}`", "`[ledger entry id]`");
     settings.bind(|| insta::assert_snapshot!("promote_job_summary", runner.summary()));
 }
 

@@ -37,6 +37,8 @@ fn encrypted_key_signs_with_password_from_env() {
             .arg(ws.release())
             .arg("--out")
             .arg(ws.out())
+            .arg("--store")
+            .arg(ws.store())
             .arg("--key")
             .arg(keys.join("tollgate.key"))
             .env_remove("TOLLGATE_KEY_PASSWORD");

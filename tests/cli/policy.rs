@@ -76,6 +76,8 @@ fn log_format_json_emits_json_lines() {
         .arg(ws.release())
         .arg("--out")
         .arg(ws.out())
+        .arg("--store")
+        .arg(ws.store())
         .output()
         .unwrap();
     let err = stderr(&out);

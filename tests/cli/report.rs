@@ -107,6 +107,11 @@ fn settings() -> insta::Settings {
         r"verdict\.json \(sha256 [0-9a-f]{64}",
         "verdict.json (sha256 [verdict digest]",
     );
+    // The ledger entry covers its append time.
+    settings.add_filter(
+        r"ledger: entry (\d+) \(sha256 [0-9a-f]{64}\)",
+        "ledger: entry $1 (sha256 [entry digest])",
+    );
     // Signatures are re-made by testdata/regen.sh; their digests are not what is reviewed.
     settings.add_filter(
         r#"("path": "[^"]*\.minisig",\s*"sha256": )"[0-9a-f]{64}""#,

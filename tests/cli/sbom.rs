@@ -63,6 +63,8 @@ fn a_published_sbom_promotes_and_is_recorded_in_verdict_and_provenance() {
             testdata("real-deps/clean").to_str().unwrap(),
             "--out",
             ws.out().to_str().unwrap(),
+            "--store",
+            ws.store().to_str().unwrap(),
             "--format",
             format,
         ]))

@@ -54,6 +54,11 @@ impl Workspace {
         self.path().join("verdict-keys/tollgate.pub")
     }
 
+    /// The ledger evaluate appends to (inside the temp dir, so tests never litter the tree).
+    pub fn store(&self) -> PathBuf {
+        self.path().join("ledger")
+    }
+
     pub fn policy_path(&self) -> PathBuf {
         self.path().join("policy.toml")
     }
@@ -109,6 +114,8 @@ impl Workspace {
             self.out().to_str().unwrap(),
             "--key",
             self.verdict_key().to_str().unwrap(),
+            "--store",
+            self.store().to_str().unwrap(),
         ]
         .iter()
         .map(|s| s.to_string())
@@ -138,6 +145,8 @@ impl Workspace {
             .arg(self.out())
             .arg("--key")
             .arg(self.verdict_key())
+            .arg("--store")
+            .arg(self.store())
             .envs(envs.iter().map(|(k, v)| (k, v)))
             .env_remove("RUST_LOG")
             .env_remove("TOLLGATE_KEY_PASSWORD")

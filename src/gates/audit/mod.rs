@@ -104,5 +104,12 @@ impl Gate for AuditGate {
     }
 }
 
+/// Whether a report dates itself (its age comes from its own timestamp, not from the file's
+/// modification time); `audit replay` re-runs this gate from stored bytes only then. A report
+/// that does not parse counts as dated: the gate stops at the parse, before any age matters.
+pub fn dates_itself(bytes: &[u8]) -> bool {
+    !matches!(formats::parse(bytes), Ok((_, parsed)) if parsed.generated_at.is_none())
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,93 @@
+//! `tollgate audit verify`: the whole ledger checked; exit 1 naming the first break.
+
+use super::audit::{json_text, open_existing};
+use super::{CommandError, CommandResult, Exit, print};
+use crate::cli::{AuditVerifyArgs, ListFormat};
+use crate::keys::TrustedKey;
+use crate::ledger::verify::{Outcome, verify};
+use anyhow::anyhow;
+use std::path::Path;
+
+/// Breaks listed after the first one (the rest are counted).
+const SHOWN: usize = 10;
+
+pub fn run(args: &AuditVerifyArgs) -> CommandResult {
+    let key = match &args.pubkey {
+        Some(pubkey) => Some(
+            TrustedKey::resolve(pubkey, Path::new("."))
+                .map_err(|e| CommandError::config(anyhow!("--pubkey {pubkey}: {e}")))?,
+        ),
+        None => None,
+    };
+    if let Some(bundle) = &args.bundle {
+        return super::audit_verify_bundle::run(args, bundle, key.as_ref());
+    }
+    let store = open_existing(&args.store)?;
+    let outcome = verify(store.as_ref(), key.as_ref()).map_err(|e| CommandError {
+        exit: Exit::Failure,
+        error: anyhow!("{}: cannot verify: {e}", store.location()),
+    })?;
+    let text = match args.format {
+        ListFormat::Json => json_text(&outcome)?,
+        ListFormat::Text => render(&store.location(), &outcome),
+    };
+    print(&text)?;
+    Ok(if outcome.ok() {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
+}
+
+pub(super) fn render(location: &str, o: &Outcome) -> String {
+    let mut text = String::new();
+    if let Some(first) = o.breaks.first() {
+        text.push_str(&format!(
+            "BROKEN: {location}/{}: {}\n",
+            first.key, first.message
+        ));
+        for other in o.breaks.iter().skip(1).take(SHOWN) {
+            text.push_str(&format!("  also: {}: {}\n", other.key, other.message));
+        }
+        if o.breaks.len() > SHOWN + 1 {
+            text.push_str(&format!("  and {} more\n", o.breaks.len() - SHOWN - 1));
+        }
+    }
+    text.push_str(&format!(
+        "{} entries, {} distinct blobs re-hashed",
+        o.entries, o.blobs
+    ));
+    if o.signatures_checked {
+        text.push_str(&format!(", {} signatures verified", o.signatures_verified));
+    }
+    text.push('\n');
+    if !o.signatures_checked {
+        text.push_str(
+            "signatures NOT checked: pass --pubkey with the verdict public key to check them\n",
+        );
+    }
+    if o.unsigned_verdicts > 0 {
+        text.push_str(&format!(
+            "{} verdict(s) were recorded unsigned (evaluate ran without --key)\n",
+            o.unsigned_verdicts
+        ));
+    }
+    match (o.head_length, o.uncovered) {
+        (Some(0), Some((first, last))) => text.push_str(&format!(
+            "the head predates every entry: entries {first}..{last} are not covered by it \
+             (appended unsigned, or the run stopped before updating it)\n"
+        )),
+        (Some(length), Some((first, last))) => text.push_str(&format!(
+            "head covers entries 1..{length}; entries {first}..{last} are not covered by the head \
+             (appended unsigned, or the run stopped before updating it): the next signed append covers them\n"
+        )),
+        (Some(length), None) => text.push_str(&format!("head covers all {length} entries\n")),
+        (None, _) => {}
+    }
+    text.push_str(if o.ok() {
+        "OK: the chain is intact\n"
+    } else {
+        "FAILED: the ledger is not intact\n"
+    });
+    text
+}

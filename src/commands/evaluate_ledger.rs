@@ -1,0 +1,129 @@
+//! `evaluate`'s side of the ledger: open the store, block a frozen environment, and append
+//! the entry after the outputs are written (a failed append is exit 2, never silent).
+
+use super::{CommandError, Exit};
+use crate::cli::EvaluateArgs;
+use crate::engine::{Decision, Evaluation};
+use crate::ledger::append::append;
+use crate::ledger::evidence::{Bases, collect};
+use crate::ledger::record::{self, Evaluated};
+use crate::ledger::store::Store;
+use crate::ledger::tail::{self, Frozen};
+use crate::ledger::{DEFAULT_STORE, EntryId, Mode, open};
+use crate::output::write_atomic;
+use crate::policy::Policy;
+use crate::signing::Signer;
+use crate::verdict::{Verdict, rfc3339};
+use anyhow::anyhow;
+use std::path::Path;
+use time::OffsetDateTime;
+
+/// Name of the file beside verdict.json that says which ledger entry holds it (stdout of
+/// `--format json` stays the verdict itself, byte for byte).
+pub const ENTRY_FILE: &str = "ledger-entry.json";
+
+/// `--store`, or `.tollgate/ledger` under `--repo`; created when absent.
+pub fn open_store(args: &EvaluateArgs) -> Result<Box<dyn Store>, CommandError> {
+    let (value, base) = match &args.store {
+        Some(value) => (value.as_str(), Path::new(".")),
+        None => (DEFAULT_STORE, args.repo.as_path()),
+    };
+    open(value, base, Mode::Create)
+        .map_err(|e| CommandError::config(anyhow!("--store {value}: {e}")))
+}
+
+pub fn freeze_state(store: &dyn Store, environment: &str) -> Result<Option<Frozen>, String> {
+    let chain = tail::read(store)?;
+    tail::frozen(store, &chain, environment)
+}
+
+/// Add the `freeze` report when the environment is frozen (or its state is unreadable).
+pub fn apply_freeze(
+    evaluation: &mut Evaluation,
+    state: Result<Option<Frozen>, String>,
+    environment: &str,
+) {
+    let Some(report) = record::freeze_report(state, environment) else {
+        return;
+    };
+    let reason = match (&report.error, report.findings.first()) {
+        (Some(error), _) => format!("required gate `freeze` could not evaluate: {error}"),
+        (None, Some(finding)) => finding.message.clone(),
+        (None, None) => format!("{environment} is frozen"),
+    };
+    evaluation.reports.push(report);
+    evaluation.decision = Decision::Block;
+    evaluation.reasons.push(reason);
+}
+
+/// The files `evaluate` wrote, for the entry.
+pub struct Written<'a> {
+    pub verdict: &'a Verdict,
+    pub verdict_bytes: &'a [u8],
+    pub provenance_bytes: &'a [u8],
+    /// The verdict's and the provenance's `.minisig` texts, when signed.
+    pub signatures: (Option<String>, Option<String>),
+}
+
+/// Append the evaluation's entry and write `OUT/ledger-entry.json`.
+pub fn record(
+    args: &EvaluateArgs,
+    policy: &Policy,
+    store: &dyn Store,
+    written: Written<'_>,
+    signer: Option<&Signer>,
+) -> Result<EntryId, CommandError> {
+    let evidence = collect(
+        written.verdict,
+        policy,
+        &Bases {
+            release: &args.release,
+            repo: &args.repo,
+            policy_dir: &policy.dir,
+        },
+    );
+    let pending = record::verdict_entry(Evaluated {
+        verdict: written.verdict,
+        verdict_bytes: written.verdict_bytes,
+        verdict_signature: written.signatures.0.as_deref(),
+        provenance_bytes: written.provenance_bytes,
+        provenance_signature: written.signatures.1.as_deref(),
+        evidence,
+        time: rfc3339(OffsetDateTime::now_utc()),
+    });
+    let failed = |e: String| CommandError {
+        exit: Exit::Usage,
+        error: anyhow!(
+            "{} is written, but the ledger at {} does not hold it: {e}",
+            args.out.join("verdict.json").display(),
+            store.location()
+        ),
+    };
+    let id = append(store, pending, signer).map_err(failed)?;
+    let file = serde_json::json!({
+        "id": id.to_string(),
+        "seq": id.seq,
+        "sha256": id.sha256,
+        "store": store.location(),
+    });
+    let path = args.out.join(ENTRY_FILE);
+    write_atomic(&path, &crate::verdict::canonical_json(&file)).map_err(|e| CommandError {
+        exit: Exit::Usage,
+        error: anyhow!(
+            "ledger entry {id} is recorded, but {} cannot be written: {e}",
+            path.display()
+        ),
+    })?;
+    tracing::info!(entry = %id, store = %store.location(), "ledger entry appended");
+    Ok(id)
+}
+
+/// The text report's line naming the entry.
+pub fn report_line(id: &EntryId, store: &dyn Store) -> String {
+    format!(
+        "ledger: entry {} (sha256 {}) in {}",
+        id.seq,
+        id.sha256,
+        store.location()
+    )
+}

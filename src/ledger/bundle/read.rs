@@ -1,0 +1,63 @@
+//! Reading a bundle into memory, never onto the filesystem: member names must be relative,
+//! `/`-separated, free of `..`, and unique; only regular files (and directories, which are
+//! skipped) are accepted, so a crafted tar cannot plant a symlink or write anywhere.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+/// Bundles are ledgers of small files; this bounds what a hostile tar can make us hold.
+const MAX_MEMBER: u64 = 64 << 20;
+
+/// Every member of the bundle at `path`, by name.
+pub fn read(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("cannot open bundle {}: {e}", path.display()))?;
+    let at = |what: String| format!("bundle {}: {what}", path.display());
+    let mut archive = tar::Archive::new(std::io::BufReader::new(file));
+    let mut members = BTreeMap::new();
+    for member in archive
+        .entries()
+        .map_err(|e| at(format!("not a tar file: {e}")))?
+    {
+        let mut member = member.map_err(|e| at(format!("not a tar file: {e}")))?;
+        let raw = member.path_bytes().into_owned();
+        let name = String::from_utf8(raw).map_err(|_| at("a member name is not UTF-8".into()))?;
+        let kind = member.header().entry_type();
+        if kind.is_dir() {
+            continue;
+        }
+        if !kind.is_file() {
+            return Err(at(format!(
+                "member {name:?} is not a regular file ({kind:?}); bundles hold only files"
+            )));
+        }
+        let clean = name.strip_prefix("./").unwrap_or(&name).to_owned();
+        if clean.is_empty()
+            || clean.starts_with('/')
+            || clean
+                .split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            return Err(at(format!(
+                "member name {name:?} is absolute or climbs with `..`; refused"
+            )));
+        }
+        if member.size() > MAX_MEMBER {
+            return Err(at(format!(
+                "member {clean} is {} bytes, more than any ledger file",
+                member.size()
+            )));
+        }
+        let mut bytes = Vec::with_capacity(member.size() as usize);
+        member
+            .read_to_end(&mut bytes)
+            .map_err(|e| at(format!("cannot read member {clean}: {e}")))?;
+        if members.insert(clean.clone(), bytes).is_some() {
+            return Err(at(format!(
+                "member {clean} appears twice; a bundle names each file once"
+            )));
+        }
+    }
+    Ok(members)
+}

@@ -1,0 +1,126 @@
+//! Finding the end of the chain cheaply: start from the head's (length, last hash) and probe
+//! the entries after it, because a crash between an entry's create and the head's replace
+//! leaves the head one (or a few) entries behind.
+
+use super::entry::{Entry, GENESIS, Kind, entry_key};
+use super::head::{HEAD_KEY, Head};
+use super::store::Store;
+use crate::digest::sha256_hex;
+use std::collections::BTreeMap;
+
+/// The end of the chain as an appender or a reader of freeze state needs it.
+#[derive(Debug, Clone)]
+pub struct Tail {
+    /// Entries in the chain.
+    pub length: u64,
+    /// SHA-256 of the last entry (GENESIS when empty).
+    pub last: String,
+    /// Per environment, the seq of its latest freeze or unfreeze entry.
+    pub freezes: BTreeMap<String, u64>,
+    /// The stored head, if any.
+    pub head: Option<Head>,
+}
+
+/// Advice appended to every "the ledger is damaged" message.
+const RUN_VERIFY: &str = "run `tollgate audit verify` on this store to find the break";
+
+/// Read the head and walk forward from it to the last entry.
+pub fn read(store: &dyn Store) -> Result<Tail, String> {
+    let location = store.location();
+    let head = match store.get(HEAD_KEY).map_err(|e| e.to_string())? {
+        Some(bytes) => Some(
+            Head::parse(&bytes).map_err(|e| format!("{location}/{HEAD_KEY}: {e}; {RUN_VERIFY}"))?,
+        ),
+        None => None,
+    };
+    let mut tail = Tail {
+        length: 0,
+        last: GENESIS.to_owned(),
+        freezes: BTreeMap::new(),
+        head: head.clone(),
+    };
+    if let Some(head) = &head
+        && head.body.length > 0
+    {
+        let key = entry_key(head.body.length);
+        let bytes = store
+            .get(&key)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                format!(
+                    "{location}/{HEAD_KEY} says the chain has {} entries, but {key} is missing; {RUN_VERIFY}",
+                    head.body.length
+                )
+            })?;
+        let actual = sha256_hex(&bytes);
+        if actual != head.body.last {
+            return Err(format!(
+                "{location}/{key} hashes to {actual}, but {HEAD_KEY} says {}; {RUN_VERIFY}",
+                head.body.last
+            ));
+        }
+        tail.length = head.body.length;
+        tail.last = actual;
+        tail.freezes = head.body.freezes.clone();
+    }
+    probe(store, &mut tail)?;
+    Ok(tail)
+}
+
+/// Follow entries after `tail` until the next one does not exist.
+pub fn probe(store: &dyn Store, tail: &mut Tail) -> Result<(), String> {
+    let location = store.location();
+    loop {
+        let key = entry_key(tail.length + 1);
+        let Some(bytes) = store.get(&key).map_err(|e| e.to_string())? else {
+            return Ok(());
+        };
+        let entry: Entry = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{location}/{key}: not a ledger entry: {e}; {RUN_VERIFY}"))?;
+        if entry.seq != tail.length + 1 || entry.prev != tail.last {
+            return Err(format!(
+                "{location}/{key} does not continue the chain (seq {}, prev {}; expected seq {}, prev {}); {RUN_VERIFY}",
+                entry.seq,
+                entry.prev,
+                tail.length + 1,
+                tail.last
+            ));
+        }
+        if matches!(entry.kind, Kind::Freeze | Kind::Unfreeze) {
+            tail.freezes.insert(entry.environment.clone(), entry.seq);
+        }
+        tail.length += 1;
+        tail.last = sha256_hex(&bytes);
+    }
+}
+
+/// An environment's freeze, when it is frozen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frozen {
+    pub seq: u64,
+    pub reason: String,
+    pub by: String,
+    pub time: String,
+}
+
+/// Whether `environment` is frozen at the end of the chain, and by which entry.
+pub fn frozen(store: &dyn Store, tail: &Tail, environment: &str) -> Result<Option<Frozen>, String> {
+    let Some(&seq) = tail.freezes.get(environment) else {
+        return Ok(None);
+    };
+    let key = entry_key(seq);
+    let (_, entry) = super::query::read_entry(store, seq)?;
+    match (entry.kind, entry.freeze) {
+        (Kind::Freeze, Some(record)) if entry.environment == environment => Ok(Some(Frozen {
+            seq,
+            reason: record.reason,
+            by: record.by,
+            time: entry.time,
+        })),
+        (Kind::Unfreeze, Some(_)) if entry.environment == environment => Ok(None),
+        _ => Err(format!(
+            "{}/{key} is not the freeze or unfreeze of {environment} that the head points at; {RUN_VERIFY}",
+            store.location()
+        )),
+    }
+}

@@ -1,0 +1,481 @@
+//! `audit verify`: recompute the chain, every referenced blob's digest and size, every
+//! signature, and the head; name the first broken place. Entries are checked in parallel in
+//! bounded chunks, so memory does not grow with the ledger beyond one digest per distinct blob.
+
+use super::entry::{BlobRef, Entry, GENESIS, Kind, blob_key, entry_key, seq_of_key};
+use super::head::{HEAD_KEY, Head};
+use super::store::Store;
+use crate::digest::sha256_hex;
+use crate::keys::TrustedKey;
+use crate::verdict::TrustedComment;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
+
+/// Entries checked per parallel batch: enough to keep every core busy, few enough that the
+/// batch's summaries stay small.
+const CHUNK: usize = 2048;
+
+/// One broken place in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Break {
+    /// The store key where the break is (`entries/000000000042.json`, `head.json`).
+    pub key: String,
+    pub message: String,
+    /// Chain position, for ordering (`u64::MAX` for the head).
+    #[serde(skip)]
+    order: u64,
+}
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    pub entries: u64,
+    /// Distinct blobs re-hashed.
+    pub blobs: u64,
+    /// Whether signatures were checked (a public key was given).
+    pub signatures_checked: bool,
+    /// Signatures that verified (verdicts, provenance, freezes, head).
+    pub signatures_verified: u64,
+    /// Verdict entries recorded without a signature.
+    pub unsigned_verdicts: u64,
+    /// The head's length, when there is a head.
+    pub head_length: Option<u64>,
+    /// Entries after the head (appended after the last head update): `(first, last)` seq.
+    pub uncovered: Option<(u64, u64)>,
+    /// Every break found, first (in chain order) first.
+    pub breaks: Vec<Break>,
+}
+
+impl Outcome {
+    pub fn ok(&self) -> bool {
+        self.breaks.is_empty()
+    }
+}
+
+/// What one entry contributes to the sequential checks.
+struct Checked {
+    seq: u64,
+    sha256: String,
+    prev: Option<String>,
+    freeze_of: Option<String>,
+    unsigned_verdict: bool,
+    signatures: u64,
+    breaks: Vec<Break>,
+}
+
+/// Verify the ledger in `store`; with `key`, every signature must verify with it.
+pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, String> {
+    let mut outcome = Outcome {
+        signatures_checked: key.is_some(),
+        ..Outcome::default()
+    };
+    let keys = store.list("entries/").map_err(|e| e.to_string())?;
+    let mut seqs = Vec::with_capacity(keys.len());
+    for key in &keys {
+        match seq_of_key(key) {
+            Some(seq) => seqs.push(seq),
+            None => outcome.breaks.push(brk(
+                key,
+                0,
+                "not a ledger entry key (expected entries/<12 digits>.json)".into(),
+            )),
+        }
+    }
+    drop(keys);
+    let checked_blobs = Mutex::new(HashSet::<[u8; 32]>::new());
+    let mut expected_seq = 1;
+    let mut prev_sha = GENESIS.to_owned();
+    let mut freezes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut head_freezes = None;
+    let head = read_head(store, &mut outcome);
+    let head_length = head.as_ref().map(|h| h.body.length);
+    let mut hash_at_head = None;
+    for chunk in seqs.chunks(CHUNK) {
+        let results: Vec<Checked> = chunk
+            .par_iter()
+            .map(|&seq| check_entry(store, seq, key, &checked_blobs))
+            .collect();
+        for checked in results {
+            let key_name = entry_key(checked.seq);
+            if checked.seq != expected_seq {
+                let message = if checked.seq > expected_seq {
+                    format!(
+                        "entries {expected_seq}..{} are missing: the chain jumps from {} to {} (entries were deleted)",
+                        checked.seq - 1,
+                        expected_seq - 1,
+                        checked.seq
+                    )
+                } else {
+                    format!("duplicate sequence number {}", checked.seq)
+                };
+                outcome
+                    .breaks
+                    .push(brk(&entry_key(expected_seq), expected_seq, message));
+            } else if let Some(prev) = &checked.prev
+                && *prev != prev_sha
+            {
+                let message = if checked.seq == 1 {
+                    format!("prev is {prev}, but the first entry's prev must be {GENESIS}")
+                } else {
+                    format!(
+                        "prev is {prev}, but entry {} hashes to {prev_sha}",
+                        checked.seq - 1
+                    )
+                };
+                outcome.breaks.push(brk(&key_name, checked.seq, message));
+            }
+            if let Some(environment) = checked.freeze_of {
+                freezes.insert(environment, checked.seq);
+            }
+            if Some(checked.seq) == head_length {
+                head_freezes = Some(freezes.clone());
+                hash_at_head = Some(checked.sha256.clone());
+            }
+            outcome.entries += 1;
+            outcome.signatures_verified += checked.signatures;
+            outcome.unsigned_verdicts += u64::from(checked.unsigned_verdict);
+            outcome.breaks.extend(checked.breaks);
+            expected_seq = checked.seq + 1;
+            prev_sha = checked.sha256;
+        }
+    }
+    let chain_length = expected_seq - 1;
+    outcome.blobs = checked_blobs
+        .into_inner()
+        .map(|s| s.len() as u64)
+        .unwrap_or(0);
+    check_head(
+        &mut outcome,
+        head.as_ref(),
+        key,
+        chain_length,
+        hash_at_head,
+        head_freezes,
+    );
+    outcome.breaks.sort_by_key(|b| b.order);
+    Ok(outcome)
+}
+
+fn brk(key: &str, order: u64, message: String) -> Break {
+    Break {
+        key: key.to_owned(),
+        message,
+        order,
+    }
+}
+
+fn read_head(store: &dyn Store, outcome: &mut Outcome) -> Option<Head> {
+    match store.get(HEAD_KEY) {
+        Ok(Some(bytes)) => match Head::parse(&bytes) {
+            Ok(head) => Some(head),
+            Err(e) => {
+                outcome.breaks.push(brk(HEAD_KEY, u64::MAX, e));
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            outcome.breaks.push(brk(HEAD_KEY, u64::MAX, e.to_string()));
+            None
+        }
+    }
+}
+
+fn check_head(
+    outcome: &mut Outcome,
+    head: Option<&Head>,
+    key: Option<&TrustedKey>,
+    chain_length: u64,
+    hash_at_head: Option<String>,
+    freezes_at_head: Option<BTreeMap<String, u64>>,
+) {
+    let head_unreadable = outcome.breaks.iter().any(|b| b.key == HEAD_KEY);
+    let mut head_break = |message: String| outcome.breaks.push(brk(HEAD_KEY, u64::MAX, message));
+    let Some(head) = head else {
+        if chain_length > 0 && !head_unreadable {
+            head_break(format!(
+                "missing, but the chain has {chain_length} entries (every append writes the head)"
+            ));
+        }
+        return;
+    };
+    let body = &head.body;
+    if body.length > chain_length {
+        head_break(format!(
+            "says the chain has {} entries, but it has {chain_length}: entries after {chain_length} were removed (truncation)",
+            body.length
+        ));
+        return;
+    }
+    if body.length == 0 {
+        // The head written before the first entry; it covers nothing.
+        if body.last != GENESIS || !body.freezes.is_empty() {
+            head_break("records an empty chain with a last hash or freezes".to_owned());
+        }
+    } else if hash_at_head.as_deref() != Some(body.last.as_str()) {
+        head_break(format!(
+            "says entry {} hashes to {}, but it hashes to {} ({} was changed or replaced)",
+            body.length,
+            body.last,
+            hash_at_head.unwrap_or_default(),
+            entry_key(body.length)
+        ));
+    }
+    if body.length > 0 && freezes_at_head.as_ref() != Some(&body.freezes) {
+        head_break(format!(
+            "its freeze index {:?} does not match the chain's freeze entries {:?}",
+            body.freezes,
+            freezes_at_head.unwrap_or_default()
+        ));
+    }
+    if let Some(key) = key {
+        match head.verify(key) {
+            Ok(()) => outcome.signatures_verified += 1,
+            Err(e) => head_break(e),
+        }
+    }
+    outcome.head_length = Some(body.length);
+    if body.length < chain_length {
+        outcome.uncovered = Some((body.length + 1, chain_length));
+    }
+}
+
+fn check_entry(
+    store: &dyn Store,
+    seq: u64,
+    key: Option<&TrustedKey>,
+    checked: &Mutex<HashSet<[u8; 32]>>,
+) -> Checked {
+    let name = entry_key(seq);
+    let mut result = Checked {
+        seq,
+        sha256: String::new(),
+        prev: None,
+        freeze_of: None,
+        unsigned_verdict: false,
+        signatures: 0,
+        breaks: Vec::new(),
+    };
+    let fail = |result: &mut Checked, message: String| result.breaks.push(brk(&name, seq, message));
+    let bytes = match store.get(&name) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            fail(
+                &mut result,
+                "listed but unreadable (removed while verifying?)".into(),
+            );
+            return result;
+        }
+        Err(e) => {
+            fail(&mut result, e.to_string());
+            return result;
+        }
+    };
+    result.sha256 = sha256_hex(&bytes);
+    let entry: Entry = match serde_json::from_slice(&bytes) {
+        Ok(entry) => entry,
+        Err(e) => {
+            fail(&mut result, format!("not a ledger entry: {e}"));
+            return result;
+        }
+    };
+    result.prev = Some(entry.prev.clone());
+    if entry.seq != seq {
+        fail(
+            &mut result,
+            format!(
+                "holds seq {}, not {seq} (entries reordered or renamed)",
+                entry.seq
+            ),
+        );
+    }
+    if entry.schema != super::entry::ENTRY_SCHEMA {
+        fail(&mut result, format!("unknown schema {:?}", entry.schema));
+    }
+    if entry.bytes() != bytes {
+        fail(
+            &mut result,
+            "not in canonical form (the stored bytes were edited)".into(),
+        );
+    }
+    if matches!(entry.kind, Kind::Freeze | Kind::Unfreeze) {
+        result.freeze_of = Some(entry.environment.clone());
+    }
+    // Blobs the signature checks need are read once here and kept for those checks.
+    let mut loaded: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let wanted_for_signatures: Vec<&str> = [
+        &entry.verdict,
+        &entry.verdict_signature,
+        &entry.provenance,
+        &entry.provenance_signature,
+    ]
+    .into_iter()
+    .flatten()
+    .chain(entry.freeze.as_ref().and_then(|f| f.signature.as_ref()))
+    .map(|b| b.sha256.as_str())
+    .collect();
+    let evidence_refs: Vec<(String, BlobRef)> = entry
+        .evidence_blobs()
+        .map(|e| {
+            (
+                format!("evidence {} ({})", e.path, e.role),
+                BlobRef {
+                    sha256: e.sha256.clone(),
+                    size: e.size,
+                },
+            )
+        })
+        .collect();
+    let all_refs = entry
+        .blobs()
+        .into_iter()
+        .map(|(role, blob)| (role, blob.clone()))
+        .chain(evidence_refs);
+    for (role, blob) in all_refs {
+        let keep = key.is_some() && wanted_for_signatures.contains(&blob.sha256.as_str());
+        match check_blob(store, &blob, checked, keep) {
+            Ok(Some(bytes)) => {
+                loaded.insert(blob.sha256.clone(), bytes);
+            }
+            Ok(None) => {}
+            Err(e) => fail(&mut result, format!("{role} {e}")),
+        }
+    }
+    if entry.kind == Kind::Verdict && entry.verdict_signature.is_none() {
+        result.unsigned_verdict = true;
+    }
+    if let Some(key) = key {
+        let problems = check_signatures(&entry, key, &loaded, &mut result.signatures);
+        for problem in problems {
+            fail(&mut result, problem);
+        }
+    }
+    result
+}
+
+/// Re-hash one referenced blob (once per distinct digest); returns its bytes when `keep`.
+fn check_blob(
+    store: &dyn Store,
+    blob: &BlobRef,
+    checked: &Mutex<HashSet<[u8; 32]>>,
+    keep: bool,
+) -> Result<Option<Vec<u8>>, String> {
+    let key = blob_key(&blob.sha256);
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(&blob.sha256, &mut digest)
+        .map_err(|_| format!("has a malformed digest {:?}", blob.sha256))?;
+    if !keep && checked.lock().map(|s| s.contains(&digest)).unwrap_or(false) {
+        return Ok(None);
+    }
+    let bytes = store
+        .get(&key)
+        .map_err(|e| format!("cannot be read: {e}"))?
+        .ok_or_else(|| format!("{key} is missing"))?;
+    let actual = sha256_hex(&bytes);
+    if actual != blob.sha256 {
+        return Err(format!(
+            "{key} hashes to {actual}, not the digest it is stored under"
+        ));
+    }
+    if bytes.len() as u64 != blob.size {
+        return Err(format!(
+            "{key} has {} bytes, the entry records {}",
+            bytes.len(),
+            blob.size
+        ));
+    }
+    if let Ok(mut set) = checked.lock() {
+        set.insert(digest);
+    }
+    Ok(keep.then_some(bytes))
+}
+
+/// Check every signature an entry carries with `key`; returns the problems.
+fn check_signatures(
+    entry: &Entry,
+    key: &TrustedKey,
+    loaded: &BTreeMap<String, Vec<u8>>,
+    verified: &mut u64,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let bytes_of = |blob: &Option<BlobRef>| blob.as_ref().and_then(|b| loaded.get(&b.sha256));
+    let mut check = |what: &str,
+                     data: Option<&Vec<u8>>,
+                     signature: Option<&Vec<u8>>,
+                     comment_ok: &dyn Fn(&str) -> bool| {
+        let (Some(data), Some(signature)) = (data, signature) else {
+            return;
+        };
+        let text = String::from_utf8_lossy(signature);
+        match minisign_verify::Signature::decode(&text) {
+            Err(e) => problems.push(format!("{what} signature is malformed: {e}")),
+            Ok(sig) => {
+                if key.key.verify(data, &sig, false).is_err() {
+                    problems.push(format!(
+                        "{what} signature does not verify with key {}",
+                        key.key_id
+                    ));
+                } else if !comment_ok(sig.trusted_comment()) {
+                    problems.push(format!(
+                        "{what} signature's trusted comment does not match the entry"
+                    ));
+                } else {
+                    *verified += 1;
+                }
+            }
+        }
+    };
+    let verdict_sha = entry
+        .verdict
+        .as_ref()
+        .map(|b| b.sha256.clone())
+        .unwrap_or_default();
+    check(
+        "verdict",
+        bytes_of(&entry.verdict),
+        bytes_of(&entry.verdict_signature),
+        &|comment| {
+            TrustedComment::parse(comment).is_some_and(|c| {
+                c.sha256 == verdict_sha
+                    && c.environment == entry.environment
+                    && Some(c.decision.as_str()) == entry.decision.as_deref()
+            })
+        },
+    );
+    let provenance_sha = entry
+        .provenance
+        .as_ref()
+        .map(|b| format!("sha256:{}", b.sha256))
+        .unwrap_or_default();
+    check(
+        "provenance",
+        bytes_of(&entry.provenance),
+        bytes_of(&entry.provenance_signature),
+        &|comment| comment.split(' ').any(|w| w == provenance_sha),
+    );
+    if let (Some(statement), Some(freeze)) = (entry.freeze_statement(), &entry.freeze) {
+        let data = crate::verdict::canonical_json(&statement);
+        check(
+            entry.kind.as_str(),
+            Some(&data),
+            freeze
+                .signature
+                .as_ref()
+                .and_then(|b| loaded.get(&b.sha256)),
+            &|comment| comment == freeze_comment(&statement),
+        );
+    }
+    problems
+}
+
+/// The trusted comment of a freeze or unfreeze signature.
+pub fn freeze_comment(statement: &super::entry::FreezeStatement) -> String {
+    format!(
+        "tollgate-{} environment:{} time:{}",
+        statement.action.as_str(),
+        statement.environment,
+        statement.time
+    )
+}
