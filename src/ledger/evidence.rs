@@ -173,3 +173,75 @@ fn resolve(
     });
     (record, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_only_files_that_still_match_the_reported_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (release, repo) = (dir.path().join("release"), dir.path().join("repo"));
+        std::fs::create_dir_all(&release).unwrap();
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::write(release.join("SHA256SUMS"), b"sums").unwrap();
+        std::fs::write(repo.join("Cargo.lock"), b"lock").unwrap();
+        let bases = Bases {
+            release: &release,
+            repo: &repo,
+            policy_dir: dir.path(),
+        };
+        let sums = crate::digest::sha256_hex(b"sums");
+        let (record, bytes) = resolve("gate:signatures", "SHA256SUMS", Some(&sums), 4, &bases);
+        assert!(
+            record.stored && record.base == Base::Release && bytes.as_deref() == Some(&b"sums"[..])
+        );
+        // Found under --repo, not --release.
+        let lock = crate::digest::sha256_hex(b"lock");
+        let (record, _) = resolve("lockfile", "Cargo.lock", Some(&lock), 4, &bases);
+        assert_eq!(record.base, Base::Repo);
+        // Changed since the gate read it: recorded by the gate's digest, not stored.
+        let (record, bytes) = resolve(
+            "gate:signatures",
+            "SHA256SUMS",
+            Some(&"0".repeat(64)),
+            4,
+            &bases,
+        );
+        assert!(!record.stored && bytes.is_none());
+        assert_eq!(record.sha256, "0".repeat(64));
+        assert!(
+            record
+                .note
+                .unwrap()
+                .contains(&format!("now hashes to {sums}"))
+        );
+        // Missing everywhere.
+        let (record, _) = resolve("gate:audit", "nope.json", Some(&sums), 4, &bases);
+        assert_eq!((record.base, record.stored), (Base::Unresolved, false));
+    }
+
+    #[test]
+    fn files_over_the_cap_are_recorded_by_digest_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.cdx.json");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_STORED + 1)
+            .unwrap();
+        let bases = Bases {
+            release: dir.path(),
+            repo: dir.path(),
+            policy_dir: dir.path(),
+        };
+        let (record, bytes) = resolve(
+            "gate:sbom",
+            "big.cdx.json",
+            Some(&"a".repeat(64)),
+            MAX_STORED + 1,
+            &bases,
+        );
+        assert!(!record.stored && bytes.is_none());
+        assert!(record.note.unwrap().contains("over the 16 MiB cap"));
+    }
+}
