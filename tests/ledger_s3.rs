@@ -2,6 +2,8 @@
 //! tests/ledger_s3/server.rs): the store guarantees, racing threads and processes, and the
 //! error messages for the usual mistakes.
 
+#[path = "ledger_s3/careless_server.rs"]
+mod careless_server;
 #[path = "ledger_s3/cli.rs"]
 mod cli;
 #[path = "ledger_s3/errors.rs"]

@@ -1,6 +1,7 @@
 //! What the S3 store says when it cannot work: each message names the store, the key and
 //! what to do, and nothing reads as "no such object" when the store itself is unusable.
 
+use super::careless_server::CarelessServer;
 use super::server::S3Server;
 use std::net::{Ipv4Addr, TcpListener};
 use tollgate::ledger::s3::S3Store;
@@ -115,4 +116,26 @@ fn setup_mistakes_fail_at_open() {
         .expect("bad bucket name")
         .to_string();
     assert!(err.starts_with("s3://Bad_Bucket/x: "), "{err}");
+}
+
+#[test]
+fn a_server_that_ignores_if_none_match_is_refused() {
+    let server = CarelessServer::start();
+    let store = S3Store::open_with_env("s3://ledgers/ledger", server.env()).unwrap();
+    let err = store
+        .create("entries/000000000001.json", b"entry")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("s3://ledgers/ledger/_tollgate/create-if-absent-probe: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("overwrote an existing object despite `If-None-Match: *`"),
+        "{err}"
+    );
+    // Only the two probe writes reached the server: the entry itself was never sent.
+    assert_eq!(server.puts.load(std::sync::atomic::Ordering::Relaxed), 2);
+    // And it stays refused: no later create slips through.
+    assert!(store.create("entries/000000000001.json", b"entry").is_err());
 }
