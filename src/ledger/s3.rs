@@ -19,8 +19,8 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Written (once per bucket prefix) to check that the server refuses a second create of one
-/// key; listed like any other key under the store prefix.
+/// Created (twice) before a store's first create, to check that the server refuses the
+/// second; it stays under the store prefix and `list` shows it like any other key.
 pub const PROBE_KEY: &str = "_tollgate/create-if-absent-probe";
 
 /// How often a create that the server reported as conflicting (409, nothing written) is
@@ -171,9 +171,7 @@ impl S3Store {
         self.create_checked.store(true, Ordering::Release);
         Ok(())
     }
-}
 
-impl S3Store {
     /// Some servers (s3s-fs) answer a read from a missing bucket with `NoSuchKey`, like a
     /// missing object, and create the bucket on PUT. A missing bucket must never read as an
     /// empty ledger nor appear by accident, so the first "not found" and the first create

@@ -17,7 +17,7 @@ pub const ENDPOINT_VAR: &str = "TOLLGATE_S3_ENDPOINT";
 pub const INSTANCE_METADATA_VAR: &str = "TOLLGATE_S3_INSTANCE_METADATA";
 
 /// Defaults for the HTTP client when the environment sets none (`AWS_TIMEOUT`,
-/// `AWS_CONNECT_TIMEOUT`): a ledger write is a few kilobytes, so a minute is generous.
+/// `AWS_CONNECT_TIMEOUT`): a ledger object is a few kilobytes, so 30 s is generous.
 const TIMEOUT: &str = "30s";
 const CONNECT_TIMEOUT: &str = "5s";
 
@@ -75,8 +75,8 @@ pub fn builder(
     {
         return Err(format!(
             "AWS_CONDITIONAL_PUT={mode}: the ledger needs conditional create-if-absent \
-                 writes (If-None-Match: *) so that concurrent runners never overwrite an entry; \
-                 unset AWS_CONDITIONAL_PUT or set it to `etag`"
+             writes (If-None-Match: *) so that concurrent runners never overwrite an entry; \
+             unset AWS_CONDITIONAL_PUT or set it to `etag`"
         ));
     }
 
