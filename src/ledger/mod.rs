@@ -12,6 +12,7 @@ pub mod open;
 pub mod query;
 pub mod record;
 pub mod replay;
+pub mod s3;
 pub mod store;
 pub mod tail;
 pub mod verify;

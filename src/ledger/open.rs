@@ -18,15 +18,8 @@ pub enum Mode {
 /// Open `--store VALUE`: `s3://bucket/prefix` is object storage; anything else is a local
 /// directory, relative paths resolved against `base`.
 pub fn open(value: &str, base: &Path, mode: Mode) -> Result<Box<dyn Store>, StoreError> {
-    if let Some(rest) = value.strip_prefix("s3://") {
-        // LEAD: wire the S3 backend here when merging the s3 branch:
-        //     return Ok(Box::new(crate::ledger::s3::S3Store::open(value)?));
-        let _ = rest;
-        return Err(StoreError {
-            location: value.to_owned(),
-            key: String::new(),
-            message: "this build has no S3 backend; use a local directory for --store".to_owned(),
-        });
+    if super::s3::is_s3_url(value) {
+        return Ok(Box::new(super::s3::S3Store::open(value)?));
     }
     if value.contains("://") {
         return Err(StoreError {
