@@ -145,7 +145,10 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
         // Owned: a plugin gate's name borrows from the gate, which moves into `rerun`.
         let name = gate.name().to_owned();
         let index = taken.entry(name.clone()).or_default();
-        let report = by_name.get(name.as_str()).and_then(|r| r.get(*index)).copied();
+        let report = by_name
+            .get(name.as_str())
+            .and_then(|r| r.get(*index))
+            .copied();
         *index += 1;
         let required = gate.required();
         match rules::replayable(&name, report, &facts) {
