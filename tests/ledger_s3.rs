@@ -6,8 +6,16 @@
 mod careless_server;
 #[path = "ledger_s3/cli.rs"]
 mod cli;
+#[path = "ledger_s3/cli_e2e.rs"]
+mod cli_e2e;
+#[path = "ledger_s3/conformance.rs"]
+mod conformance;
 #[path = "ledger_s3/errors.rs"]
 mod errors;
+#[path = "ledger_s3/race_evidence.rs"]
+mod race_evidence;
+#[path = "ledger_s3/sequential.rs"]
+mod sequential;
 #[path = "ledger_s3/server.rs"]
 mod server;
 #[allow(dead_code)]
