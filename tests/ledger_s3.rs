@@ -1,6 +1,7 @@
 //! The S3 ledger backend against a real S3-compatible server on loopback (s3s-fs; see
 //! tests/ledger_s3/server.rs): the store guarantees, racing threads and processes, and the
-//! error messages for the usual mistakes.
+//! error messages for the usual mistakes; the conformance suite, the CLI end to end, runners
+//! taking turns, and the evidence for s3s-fs's non-atomic create (one module each).
 
 #[path = "ledger_s3/careless_server.rs"]
 mod careless_server;

@@ -124,7 +124,7 @@ impl S3Server {
         }
     }
 
-    pub fn bucket(&self) -> &str {
+    fn bucket(&self) -> &str {
         match &self.backend {
             Backend::Local { .. } => BUCKET,
             Backend::External { bucket, .. } => bucket,
