@@ -48,3 +48,21 @@ fn opening_a_missing_ledger_for_reading_names_it() {
     assert!(err.to_string().contains("nope"), "{err}");
     assert!(err.to_string().contains("--store"), "{err}");
 }
+
+#[test]
+fn skipping_the_racing_check_needs_a_reason_and_is_reported() {
+    let (_dir, store) = store();
+    use tollgate::ledger::conformance::{Racing, run};
+    let err = run(&store, Racing::Skip { why: " " }).unwrap_err();
+    assert!(err.contains("without a reason"), "{err}");
+    let ran = run(&store, Racing::Check { threads: 4 }).unwrap();
+    assert_eq!(
+        ran,
+        [
+            "create-if-absent",
+            "replace-atomicity",
+            "list-ordering",
+            "racing-create"
+        ]
+    );
+}

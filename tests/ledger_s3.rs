@@ -1,13 +1,22 @@
 //! The S3 ledger backend against a real S3-compatible server on loopback (s3s-fs; see
 //! tests/ledger_s3/server.rs): the store guarantees, racing threads and processes, and the
-//! error messages for the usual mistakes.
+//! error messages for the usual mistakes; the conformance suite, the CLI end to end, runners
+//! taking turns, and the evidence for s3s-fs's non-atomic create (one module each).
 
 #[path = "ledger_s3/careless_server.rs"]
 mod careless_server;
 #[path = "ledger_s3/cli.rs"]
 mod cli;
+#[path = "ledger_s3/cli_e2e.rs"]
+mod cli_e2e;
+#[path = "ledger_s3/conformance.rs"]
+mod conformance;
 #[path = "ledger_s3/errors.rs"]
 mod errors;
+#[path = "ledger_s3/race_evidence.rs"]
+mod race_evidence;
+#[path = "ledger_s3/sequential.rs"]
+mod sequential;
 #[path = "ledger_s3/server.rs"]
 mod server;
 #[allow(dead_code)]

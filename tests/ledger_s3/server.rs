@@ -48,6 +48,17 @@ impl S3Server {
             let backend = Backend::External { endpoint, bucket };
             return Some(S3Server { backend, run });
         }
+        S3Server::start_s3s_fs(run, true)
+    }
+
+    /// s3s-fs itself, accepting unsigned requests, even when TOLLGATE_TEST_S3_ENDPOINT names
+    /// another server: for tests about s3s-fs's own behaviour, spoken to in raw HTTP.
+    pub fn start_s3s_fs_anonymous() -> Option<S3Server> {
+        let run = format!("anonymous-{}", std::process::id());
+        S3Server::start_s3s_fs(run, false)
+    }
+
+    fn start_s3s_fs(run: String, auth: bool) -> Option<S3Server> {
         let Some(binary) = find_binary() else {
             if std::env::var("TOLLGATE_SKIP_S3").as_deref() == Ok("1") {
                 eprintln!("skipped: {BINARY} is not installed and TOLLGATE_SKIP_S3=1");
@@ -62,7 +73,7 @@ impl S3Server {
         // server that exits at once is retried on a fresh port.
         let mut last = String::new();
         for _ in 0..3 {
-            match S3Server::try_start(&binary) {
+            match S3Server::try_start(&binary, auth) {
                 Ok(backend) => return Some(S3Server { backend, run }),
                 Err(e) => last = e,
             }
@@ -70,14 +81,17 @@ impl S3Server {
         panic!("{BINARY} did not start: {last}");
     }
 
-    fn try_start(binary: &PathBuf) -> Result<Backend, String> {
+    fn try_start(binary: &PathBuf, auth: bool) -> Result<Backend, String> {
         let data = tempfile::tempdir().map_err(|e| e.to_string())?;
         // s3s-fs maps buckets to directories under its root.
         std::fs::create_dir(data.path().join(BUCKET)).map_err(|e| e.to_string())?;
         let port = free_port();
-        let child = Command::new(binary)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+        let mut command = Command::new(binary);
+        command.args(["--host", "127.0.0.1", "--port", &port.to_string()]);
+        if auth {
+            command.args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY]);
+        }
+        let child = command
             .arg(data.path())
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -94,6 +108,19 @@ impl S3Server {
         match &self.backend {
             Backend::Local { port, .. } => format!("http://127.0.0.1:{port}"),
             Backend::External { endpoint, .. } => endpoint.clone(),
+        }
+    }
+
+    /// Whether this is s3s-fs started by the harness (not a server the caller runs).
+    pub fn is_local(&self) -> bool {
+        matches!(self.backend, Backend::Local { .. })
+    }
+
+    /// The loopback port of a local server.
+    pub fn port(&self) -> Option<u16> {
+        match &self.backend {
+            Backend::Local { port, .. } => Some(*port),
+            Backend::External { .. } => None,
         }
     }
 
@@ -128,6 +155,14 @@ impl S3Server {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()
+    }
+
+    /// A local server's data directory (buckets are directories in it).
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        match &self.backend {
+            Backend::Local { data, .. } => Some(data.path()),
+            Backend::External { .. } => None,
+        }
     }
 
     /// Where a local server keeps the store at `prefix`, to look behind the API.
