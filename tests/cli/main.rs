@@ -13,6 +13,7 @@ mod ledger_bundle;
 mod ledger_replay;
 mod plugin;
 mod policy;
+mod readme;
 mod real_deps;
 mod report;
 mod sbom;
