@@ -65,7 +65,18 @@ pub fn waiver_target(w: &WaiverRecord) -> String {
 /// Column where finding details start, under the gate line.
 const INDENT: &str = "        ";
 
-fn gate_block(out: &mut String, report: &GateReport, p: Palette) {
+/// The gate-name column: wide enough for every built-in gate, wider for a long plugin name.
+fn name_width(verdict: &Verdict) -> usize {
+    verdict
+        .gates
+        .iter()
+        .map(|g| g.gate.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12)
+}
+
+fn gate_block(out: &mut String, report: &GateReport, width: usize, p: Palette) {
     let role = if report.required {
         "required"
     } else {
@@ -74,7 +85,7 @@ fn gate_block(out: &mut String, report: &GateReport, p: Palette) {
     let label = format!("{:<7}", outcome_label(report.outcome));
     writeln!(
         out,
-        "{} {:<12} {role:<9} {:>5} ms",
+        "{} {:<width$} {role:<9} {:>5} ms",
         p.paint(outcome_role(report.outcome), &label),
         report.gate,
         report.duration_ms
@@ -184,8 +195,9 @@ pub fn text_parts(verdict: &Verdict, p: Palette) -> (String, String) {
         )
     )
     .ok();
+    let width = name_width(verdict);
     for report in &verdict.gates {
-        gate_block(&mut out, report, p);
+        gate_block(&mut out, report, width, p);
     }
     waiver_lines(&mut out, verdict, p);
     writeln!(out, "subjects: {} artifact(s)", verdict.subjects.len()).ok();

@@ -26,6 +26,14 @@ fn a_release_within_the_limit_promotes() {
     plugin_policy(&ws, &table(""));
     let (code, verdict, text) = evaluate(&ws, &[]);
     assert_eq!(code, 0, "{text}");
+    // A gate name longer than the built-in ones widens the text report's column.
+    let columns: Vec<Option<usize>> = text
+        .lines()
+        .filter(|line| line.starts_with("PASS"))
+        .map(|line| line.find("required"))
+        .collect();
+    assert_eq!(columns.len(), 2, "{text}");
+    assert_eq!(columns[0], columns[1], "{text}");
     let gate = gate(&verdict, "artifact-size");
     assert_eq!(gate["outcome"], "pass");
     assert_eq!(gate["required"], true);
