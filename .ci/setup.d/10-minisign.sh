@@ -6,4 +6,5 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt_install "${need[@]}"
 fi
 minisign -v
-sha256sum --version | head -n 1
+# sed reads to the end: `head -n 1` can exit first and SIGPIPE the pipeline (pipefail).
+sha256sum --version | sed -n 1p
