@@ -2,12 +2,15 @@
 //! signature, and the head; name the first broken place. Entries are checked in parallel in
 //! bounded chunks, so memory does not grow with the ledger beyond one digest per distinct blob.
 
+mod minisig_batch;
+
 use super::entry::{BlobRef, Entry, GENESIS, Kind, blob_key, entry_key, seq_of_key};
 use super::head::{HEAD_KEY, Head};
 use super::store::Store;
 use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
 use crate::verdict::TrustedComment;
+use minisig_batch::{BatchVerifier, Prepared, Rejected};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -63,6 +66,18 @@ struct Checked {
     unsigned_verdict: bool,
     signatures: u64,
     breaks: Vec<Break>,
+    /// The entry's signature checks, in order, resolved after the chunk's batch verification.
+    signature_checks: Vec<SignatureCheck>,
+}
+
+/// One signature an entry carries: already a problem, or waiting for batch verification.
+enum SignatureCheck {
+    Problem(String),
+    Pending {
+        what: String,
+        item: Prepared,
+        comment_ok: bool,
+    },
 }
 
 /// Verify the ledger in `store`; with `key`, every signature must verify with it.
@@ -84,6 +99,7 @@ pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, St
         }
     }
     drop(keys);
+    let verifier = key.map(BatchVerifier::new).transpose()?;
     let checked_blobs = Mutex::new(HashSet::<[u8; 32]>::new());
     let mut expected_seq = 1;
     let mut prev_sha = GENESIS.to_owned();
@@ -93,10 +109,13 @@ pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, St
     let head_length = head.as_ref().map(|h| h.body.length);
     let mut hash_at_head = None;
     for chunk in seqs.chunks(CHUNK) {
-        let results: Vec<Checked> = chunk
+        let mut results: Vec<Checked> = chunk
             .par_iter()
-            .map(|&seq| check_entry(store, seq, key, &checked_blobs))
+            .map(|&seq| check_entry(store, seq, verifier.as_ref(), &checked_blobs))
             .collect();
+        if let Some(verifier) = &verifier {
+            resolve_signatures(verifier, &mut results);
+        }
         for checked in results {
             let key_name = entry_key(checked.seq);
             if checked.seq != expected_seq {
@@ -242,10 +261,46 @@ fn check_head(
     }
 }
 
+/// Verify the chunk's pending signatures in batches and turn each entry's signature checks
+/// into counts and breaks, in the order the entry lists them.
+fn resolve_signatures(verifier: &BatchVerifier, results: &mut [Checked]) {
+    let pending: Vec<&Prepared> = results
+        .iter()
+        .flat_map(|c| &c.signature_checks)
+        .filter_map(|check| match check {
+            SignatureCheck::Pending { item, .. } => Some(item),
+            SignatureCheck::Problem(_) => None,
+        })
+        .collect();
+    let mut valid = verifier.verify_all(&pending).into_iter();
+    for checked in results {
+        let name = entry_key(checked.seq);
+        for check in std::mem::take(&mut checked.signature_checks) {
+            let problem = match check {
+                SignatureCheck::Problem(problem) => problem,
+                SignatureCheck::Pending {
+                    what, comment_ok, ..
+                } => {
+                    // `verify_all` answers once per pending item, in order.
+                    if !valid.next().unwrap_or(false) {
+                        not_verified(&what, verifier)
+                    } else if !comment_ok {
+                        format!("{what} signature's trusted comment does not match the entry")
+                    } else {
+                        checked.signatures += 1;
+                        continue;
+                    }
+                }
+            };
+            checked.breaks.push(brk(&name, checked.seq, problem));
+        }
+    }
+}
+
 fn check_entry(
     store: &dyn Store,
     seq: u64,
-    key: Option<&TrustedKey>,
+    key: Option<&BatchVerifier>,
     checked: &Mutex<HashSet<[u8; 32]>>,
 ) -> Checked {
     let name = entry_key(seq);
@@ -257,6 +312,7 @@ fn check_entry(
         unsigned_verdict: false,
         signatures: 0,
         breaks: Vec::new(),
+        signature_checks: Vec::new(),
     };
     let fail = |result: &mut Checked, message: String| result.breaks.push(brk(&name, seq, message));
     let bytes = match store.get(&name) {
@@ -347,10 +403,7 @@ fn check_entry(
         result.unsigned_verdict = true;
     }
     if let Some(key) = key {
-        let problems = check_signatures(&entry, key, &loaded, &mut result.signatures);
-        for problem in problems {
-            fail(&mut result, problem);
-        }
+        result.signature_checks = check_signatures(&entry, key, &loaded);
     }
     result
 }
@@ -392,14 +445,14 @@ fn check_blob(
     Ok(keep.then_some(bytes))
 }
 
-/// Check every signature an entry carries with `key`; returns the problems.
+/// Prepare every signature an entry carries for verification with `key` (the Ed25519 checks
+/// run later, batched across entries); the trusted comments are checked here.
 fn check_signatures(
     entry: &Entry,
-    key: &TrustedKey,
+    key: &BatchVerifier,
     loaded: &BTreeMap<String, Vec<u8>>,
-    verified: &mut u64,
-) -> Vec<String> {
-    let mut problems = Vec::new();
+) -> Vec<SignatureCheck> {
+    let mut checks = Vec::new();
     let bytes_of = |blob: &Option<BlobRef>| blob.as_ref().and_then(|b| loaded.get(&b.sha256));
     let mut check = |what: &str,
                      data: Option<&Vec<u8>>,
@@ -409,23 +462,18 @@ fn check_signatures(
             return;
         };
         let text = String::from_utf8_lossy(signature);
-        match minisign_verify::Signature::decode(&text) {
-            Err(e) => problems.push(format!("{what} signature is malformed: {e}")),
-            Ok(sig) => {
-                if key.key.verify(data, &sig, false).is_err() {
-                    problems.push(format!(
-                        "{what} signature does not verify with key {}",
-                        key.key_id
-                    ));
-                } else if !comment_ok(sig.trusted_comment()) {
-                    problems.push(format!(
-                        "{what} signature's trusted comment does not match the entry"
-                    ));
-                } else {
-                    *verified += 1;
-                }
+        checks.push(match key.prepare(&text, data, false) {
+            Err(Rejected::Malformed(e)) => {
+                SignatureCheck::Problem(format!("{what} signature is malformed: {e}"))
             }
-        }
+            // Settled without the curve: reported like a signature that does not verify.
+            Err(Rejected::WrongKeyOrAlgorithm) => SignatureCheck::Problem(not_verified(what, key)),
+            Ok(item) => SignatureCheck::Pending {
+                what: what.to_owned(),
+                comment_ok: comment_ok(item.trusted_comment()),
+                item,
+            },
+        });
     };
     let verdict_sha = entry
         .verdict
@@ -467,7 +515,11 @@ fn check_signatures(
             &|comment| comment == freeze_comment(&statement),
         );
     }
-    problems
+    checks
+}
+
+fn not_verified(what: &str, key: &BatchVerifier) -> String {
+    format!("{what} signature does not verify with key {}", key.key_id())
 }
 
 /// The trusted comment of a freeze or unfreeze signature.
