@@ -139,6 +139,9 @@ impl BatchVerifier {
             .collect()
     }
 
+    // A batch can accept what single verification refuses only for encodings the key's
+    // owner alone could produce (e.g. a non-canonical R of a valid signature); the stored
+    // signature's bytes are pinned by their SHA-256 in the chain either way.
     fn verify_batch(&self, batch: &[&Prepared]) -> bool {
         let mut messages: Vec<&[u8]> = Vec::with_capacity(batch.len() * 2);
         let mut signatures = Vec::with_capacity(batch.len() * 2);
