@@ -4,6 +4,7 @@ distinct signed verdict and signed provenance plus the demo release's evidence, 
 `tollgate::ledger::append`; bench/ledger_fill.rs), then timed:
 
 - `tollgate audit verify --pubkey PUB` (chain, every blob re-hashed, every signature)
+- `tollgate audit verify` (the same without signatures: what the signatures cost)
 - `tollgate audit log --since 1h` (reads every entry, prints the last hour's)
 
 against references measured in the same run on the same files:
@@ -131,11 +132,13 @@ def main() -> int:
         print(f"store: {files} files, {size / 2**20:.1f} MiB, in {store}")
         results = [
             measure("tollgate audit verify --pubkey", [tollgate, "audit", "verify", "--pubkey", "vk/tollgate.pub", "--store", "ledger"], work, args.runs),
+            measure("tollgate audit verify (no signatures)", [tollgate, "audit", "verify", "--store", "ledger"], work, args.runs),
             measure("tollgate audit log --since 1h", [tollgate, "audit", "log", "--since", "1h", "--store", "ledger"], work, args.runs),
             measure("reference: find ledger -type f | wc -l", ["find ledger -type f | wc -l"], work, args.runs, shell=True),
             measure("reference: sha256sum of every stored file", ["find ledger -type f -print0 | xargs -0 sha256sum"], work, args.runs, shell=True),
         ]
-        print(f"\n{args.count} entries, {os.cpu_count()} CPUs, median of {args.runs} warm runs\n")
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"\n{args.count} entries, {os.cpu_count()} CPUs, median of {args.runs} warm runs, load average after: {load}\n")
         print("| command | median | min | peak RSS |")
         print("|---|---|---|---|")
         for r in results:

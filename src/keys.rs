@@ -27,6 +27,13 @@ impl KeyId {
     }
 }
 
+impl KeyId {
+    /// The key id's bytes as they appear in minisign blobs (little-endian).
+    pub fn as_bytes(&self) -> &[u8; 8] {
+        &self.0
+    }
+}
+
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // minisign shows the little-endian u64 in hex.
@@ -43,6 +50,9 @@ pub struct TrustedKey {
     pub path: Option<std::path::PathBuf>,
     pub key_id: KeyId,
     pub key: PublicKey,
+    /// The raw Ed25519 public key, for verifiers other than `minisign-verify` (the ledger's
+    /// batch verifier), which cannot get it out of a [`PublicKey`].
+    pub ed25519: [u8; 32],
 }
 
 impl TrustedKey {
@@ -71,11 +81,17 @@ impl TrustedKey {
         let key =
             PublicKey::from_base64(b64).map_err(|e| format!("not a minisign public key ({e})"))?;
         let (_, key_id) = KeyId::from_blob_base64(b64).ok_or("not a minisign public key")?;
+        let ed25519 = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .ok()
+            .and_then(|bytes| bytes.get(10..42)?.try_into().ok())
+            .ok_or("not a minisign public key")?;
         Ok(TrustedKey {
             source: source.to_owned(),
             path: None,
             key_id,
             key,
+            ed25519,
         })
     }
 }

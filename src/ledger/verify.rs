@@ -2,15 +2,20 @@
 //! signature, and the head; name the first broken place. Entries are checked in parallel in
 //! bounded chunks, so memory does not grow with the ledger beyond one digest per distinct blob.
 
-use super::entry::{BlobRef, Entry, GENESIS, Kind, blob_key, entry_key, seq_of_key};
+mod minisig_batch;
+mod signatures;
+
+use super::entry::{Entry, EvidenceRecord, GENESIS, Kind, blob_key, entry_key, seq_of_key};
 use super::head::{HEAD_KEY, Head};
 use super::store::Store;
 use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
-use crate::verdict::TrustedComment;
+use minisig_batch::BatchVerifier;
 use rayon::prelude::*;
 use serde::Serialize;
+use signatures::{SignatureCheck, check_signatures, resolve_signatures};
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 use std::sync::Mutex;
 
 /// Entries checked per parallel batch: enough to keep every core busy, few enough that the
@@ -63,6 +68,8 @@ struct Checked {
     unsigned_verdict: bool,
     signatures: u64,
     breaks: Vec<Break>,
+    /// The entry's signature checks, in order, resolved after the chunk's batch verification.
+    signature_checks: Vec<SignatureCheck>,
 }
 
 /// Verify the ledger in `store`; with `key`, every signature must verify with it.
@@ -84,6 +91,7 @@ pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, St
         }
     }
     drop(keys);
+    let verifier = key.map(BatchVerifier::new).transpose()?;
     let checked_blobs = Mutex::new(HashSet::<[u8; 32]>::new());
     let mut expected_seq = 1;
     let mut prev_sha = GENESIS.to_owned();
@@ -93,10 +101,13 @@ pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, St
     let head_length = head.as_ref().map(|h| h.body.length);
     let mut hash_at_head = None;
     for chunk in seqs.chunks(CHUNK) {
-        let results: Vec<Checked> = chunk
+        let mut results: Vec<Checked> = chunk
             .par_iter()
-            .map(|&seq| check_entry(store, seq, key, &checked_blobs))
+            .map(|&seq| check_entry(store, seq, verifier.as_ref(), &checked_blobs))
             .collect();
+        if let Some(verifier) = &verifier {
+            resolve_signatures(verifier, &mut results);
+        }
         for checked in results {
             let key_name = entry_key(checked.seq);
             if checked.seq != expected_seq {
@@ -245,7 +256,7 @@ fn check_head(
 fn check_entry(
     store: &dyn Store,
     seq: u64,
-    key: Option<&TrustedKey>,
+    key: Option<&BatchVerifier>,
     checked: &Mutex<HashSet<[u8; 32]>>,
 ) -> Checked {
     let name = entry_key(seq);
@@ -257,6 +268,7 @@ fn check_entry(
         unsigned_verdict: false,
         signatures: 0,
         breaks: Vec::new(),
+        signature_checks: Vec::new(),
     };
     let fail = |result: &mut Checked, message: String| result.breaks.push(brk(&name, seq, message));
     let bytes = match store.get(&name) {
@@ -316,28 +328,20 @@ fn check_entry(
     .chain(entry.freeze.as_ref().and_then(|f| f.signature.as_ref()))
     .map(|b| b.sha256.as_str())
     .collect();
-    let evidence_refs: Vec<(String, BlobRef)> = entry
+    let named = entry.blobs();
+    let named = named
+        .iter()
+        .map(|(role, blob)| (Role::Named(role), blob.sha256.as_str(), blob.size));
+    // Evidence is mostly the same few blobs in every entry: no per-entry copies of its
+    // digests or names, which are only needed for a message.
+    let evidence = entry
         .evidence_blobs()
-        .map(|e| {
-            (
-                format!("evidence {} ({})", e.path, e.role),
-                BlobRef {
-                    sha256: e.sha256.clone(),
-                    size: e.size,
-                },
-            )
-        })
-        .collect();
-    let all_refs = entry
-        .blobs()
-        .into_iter()
-        .map(|(role, blob)| (role, blob.clone()))
-        .chain(evidence_refs);
-    for (role, blob) in all_refs {
-        let keep = key.is_some() && wanted_for_signatures.contains(&blob.sha256.as_str());
-        match check_blob(store, &blob, checked, keep) {
+        .map(|e| (Role::Evidence(e), e.sha256.as_str(), e.size));
+    for (role, sha256, size) in named.chain(evidence) {
+        let keep = key.is_some() && wanted_for_signatures.contains(&sha256);
+        match check_blob(store, sha256, size, checked, keep) {
             Ok(Some(bytes)) => {
-                loaded.insert(blob.sha256.clone(), bytes);
+                loaded.insert(sha256.to_owned(), bytes);
             }
             Ok(None) => {}
             Err(e) => fail(&mut result, format!("{role} {e}")),
@@ -347,127 +351,61 @@ fn check_entry(
         result.unsigned_verdict = true;
     }
     if let Some(key) = key {
-        let problems = check_signatures(&entry, key, &loaded, &mut result.signatures);
-        for problem in problems {
-            fail(&mut result, problem);
-        }
+        result.signature_checks = check_signatures(&entry, key, &loaded);
     }
     result
+}
+
+/// What a blob is to its entry, for messages.
+enum Role<'a> {
+    Named(&'a str),
+    Evidence(&'a EvidenceRecord),
+}
+
+impl fmt::Display for Role<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Named(role) => f.write_str(role),
+            Role::Evidence(e) => write!(f, "evidence {} ({})", e.path, e.role),
+        }
+    }
 }
 
 /// Re-hash one referenced blob (once per distinct digest); returns its bytes when `keep`.
 fn check_blob(
     store: &dyn Store,
-    blob: &BlobRef,
+    sha256: &str,
+    size: u64,
     checked: &Mutex<HashSet<[u8; 32]>>,
     keep: bool,
 ) -> Result<Option<Vec<u8>>, String> {
-    let key = blob_key(&blob.sha256);
     let mut digest = [0u8; 32];
-    hex::decode_to_slice(&blob.sha256, &mut digest)
-        .map_err(|_| format!("has a malformed digest {:?}", blob.sha256))?;
+    hex::decode_to_slice(sha256, &mut digest)
+        .map_err(|_| format!("has a malformed digest {sha256:?}"))?;
     if !keep && checked.lock().map(|s| s.contains(&digest)).unwrap_or(false) {
         return Ok(None);
     }
+    let key = blob_key(sha256);
     let bytes = store
         .get(&key)
         .map_err(|e| format!("cannot be read: {e}"))?
         .ok_or_else(|| format!("{key} is missing"))?;
     let actual = sha256_hex(&bytes);
-    if actual != blob.sha256 {
+    if actual != sha256 {
         return Err(format!(
             "{key} hashes to {actual}, not the digest it is stored under"
         ));
     }
-    if bytes.len() as u64 != blob.size {
+    if bytes.len() as u64 != size {
         return Err(format!(
-            "{key} has {} bytes, the entry records {}",
+            "{key} has {} bytes, the entry records {size}",
             bytes.len(),
-            blob.size
         ));
     }
     if let Ok(mut set) = checked.lock() {
         set.insert(digest);
     }
     Ok(keep.then_some(bytes))
-}
-
-/// Check every signature an entry carries with `key`; returns the problems.
-fn check_signatures(
-    entry: &Entry,
-    key: &TrustedKey,
-    loaded: &BTreeMap<String, Vec<u8>>,
-    verified: &mut u64,
-) -> Vec<String> {
-    let mut problems = Vec::new();
-    let bytes_of = |blob: &Option<BlobRef>| blob.as_ref().and_then(|b| loaded.get(&b.sha256));
-    let mut check = |what: &str,
-                     data: Option<&Vec<u8>>,
-                     signature: Option<&Vec<u8>>,
-                     comment_ok: &dyn Fn(&str) -> bool| {
-        let (Some(data), Some(signature)) = (data, signature) else {
-            return;
-        };
-        let text = String::from_utf8_lossy(signature);
-        match minisign_verify::Signature::decode(&text) {
-            Err(e) => problems.push(format!("{what} signature is malformed: {e}")),
-            Ok(sig) => {
-                if key.key.verify(data, &sig, false).is_err() {
-                    problems.push(format!(
-                        "{what} signature does not verify with key {}",
-                        key.key_id
-                    ));
-                } else if !comment_ok(sig.trusted_comment()) {
-                    problems.push(format!(
-                        "{what} signature's trusted comment does not match the entry"
-                    ));
-                } else {
-                    *verified += 1;
-                }
-            }
-        }
-    };
-    let verdict_sha = entry
-        .verdict
-        .as_ref()
-        .map(|b| b.sha256.clone())
-        .unwrap_or_default();
-    check(
-        "verdict",
-        bytes_of(&entry.verdict),
-        bytes_of(&entry.verdict_signature),
-        &|comment| {
-            TrustedComment::parse(comment).is_some_and(|c| {
-                c.sha256 == verdict_sha
-                    && c.environment == entry.environment
-                    && Some(c.decision.as_str()) == entry.decision.as_deref()
-            })
-        },
-    );
-    let provenance_sha = entry
-        .provenance
-        .as_ref()
-        .map(|b| format!("sha256:{}", b.sha256))
-        .unwrap_or_default();
-    check(
-        "provenance",
-        bytes_of(&entry.provenance),
-        bytes_of(&entry.provenance_signature),
-        &|comment| comment.split(' ').any(|w| w == provenance_sha),
-    );
-    if let (Some(statement), Some(freeze)) = (entry.freeze_statement(), &entry.freeze) {
-        let data = crate::verdict::canonical_json(&statement);
-        check(
-            entry.kind.as_str(),
-            Some(&data),
-            freeze
-                .signature
-                .as_ref()
-                .and_then(|b| loaded.get(&b.sha256)),
-            &|comment| comment == freeze_comment(&statement),
-        );
-    }
-    problems
 }
 
 /// The trusted comment of a freeze or unfreeze signature.
