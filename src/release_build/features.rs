@@ -158,12 +158,7 @@ pub fn resolve(metadata: &Metadata, members: &[BuildPackage], separate_dev: bool
         }
     }
     // Keep what cargo itself resolved: the propagation above only explains it.
-    let nodes: HashMap<&PackageId, &cargo_metadata::Node> = metadata
-        .resolve
-        .iter()
-        .flat_map(|r| &r.nodes)
-        .map(|n| (&n.id, n))
-        .collect();
+    let nodes = resolved_nodes(metadata);
     for (i, member) in members.iter().enumerate() {
         let id = &metadata.packages[member.package].id;
         let resolved: HashSet<&str> = nodes
@@ -248,12 +243,7 @@ fn edges<'m>(metadata: &'m Metadata, members: &[BuildPackage]) -> Vec<Vec<Edge<'
         .enumerate()
         .map(|(i, m)| (&metadata.packages[m.package].id, i))
         .collect();
-    let nodes: HashMap<&PackageId, &cargo_metadata::Node> = metadata
-        .resolve
-        .iter()
-        .flat_map(|r| &r.nodes)
-        .map(|n| (&n.id, n))
-        .collect();
+    let nodes = resolved_nodes(metadata);
     members
         .iter()
         .map(|member| {
@@ -288,5 +278,15 @@ fn edges<'m>(metadata: &'m Metadata, members: &[BuildPackage]) -> Vec<Vec<Edge<'
                 })
                 .collect()
         })
+        .collect()
+}
+
+/// Cargo's resolved dependency graph, by package id.
+fn resolved_nodes(metadata: &Metadata) -> HashMap<&PackageId, &cargo_metadata::Node> {
+    metadata
+        .resolve
+        .iter()
+        .flat_map(|r| &r.nodes)
+        .map(|n| (&n.id, n))
         .collect()
 }
