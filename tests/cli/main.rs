@@ -1,6 +1,7 @@
 //! End-to-end tests of the `tollgate` binary, one module per area.
 
 mod audit;
+mod canonical;
 mod drills;
 mod evaluate;
 mod explain;
