@@ -4,8 +4,10 @@
 //! Gates whose inputs are all in the ledger are re-run through their real implementations
 //! (see [`rules`]); the others are taken from the stored verdict with the reason, and what
 //! can be re-verified of them is (see [`recheck`]). Waivers are then re-applied and the
-//! decision re-made with the engine's own functions, and the verdict rebuilt with
-//! [`Verdict::new`]. Only the per-gate `duration_ms` timings are ignored in the comparison.
+//! decision re-made with `engine::decide`, the function `evaluate` uses, and the verdict
+//! rebuilt with [`Verdict::new`]. Only the per-gate `duration_ms` timings are ignored in the
+//! comparison. Only a re-run gate can be reproduced; with none re-run, the replay is at best
+//! consistent (the stored decision follows from the stored reports), never reproduced.
 
 mod diff;
 mod recheck;
