@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod cyclonedx;
 pub mod digest;
 pub mod drills;
