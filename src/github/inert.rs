@@ -11,7 +11,9 @@
 //! `\` before that `:`, and every `##[` becomes `##[\` (text) or `##\u005b` (JSON, where the
 //! escape keeps the document's value unchanged: `##[` only ever occurs inside a string).
 //! No registered command name starts with `\`, so a legacy match that still finds `##[`
-//! reads a name that is never a command. The rewriting is streaming: state carries over
+//! reads a name that is never a command. Invisible (default-ignorable) characters do not
+//! hide a marker: `#\u{ad}#[` counts as `##[`, since .NET's culture-aware `IndexOf` may
+//! skip them. The rewriting is streaming: state carries over
 //! between writes, so a line split over several writes is judged as one line.
 
 /// How a `##[` is neutralised.
@@ -111,6 +113,8 @@ impl Inert {
                 self.hashes = 0;
             } else if self.leading && skippable(c) {
                 self.hashes = 0;
+            } else if default_ignorable(c) {
+                // Culture-aware matching may not see it: `#\u{ad}#[` is still `##[`.
             } else if self.leading && c == ':' {
                 out.push(b'\\');
                 self.leading = false;

@@ -18,6 +18,8 @@ const NAMES: &[&str] = &[
     "evil\n\u{3000}::set-output name=decision::promote",
     "evil\n\u{200b}::warning::invisible",
     "evil\n::stop-commands::guess",
+    "evil\n#\u{ad}#[error]soft hyphen",
+    "evil\n:\u{200b}:error::zero width",
 ];
 
 /// Lines a plugin or a smoke node prints: commands, and attempts on the fence.

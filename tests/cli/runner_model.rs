@@ -6,9 +6,9 @@
 //! It is the oracle for the tests that hostile text never becomes a command.
 //!
 //! Comparisons here are ordinal. The runner's `StartsWith`/`IndexOf` are culture-aware and
-//! may skip invisible characters; tollgate's filter treats those as blanks too (see
-//! src/github/inert.rs), and the tests below also check a stricter shape: no line except
-//! ours has a command's shape at all, whatever its name.
+//! may skip invisible characters, so the oracle (`our_commands`) also checks each line with
+//! them removed, and checks a stricter shape: no line except ours has a command's shape at
+//! all, whatever its name.
 
 use std::collections::BTreeMap;
 
@@ -176,6 +176,19 @@ pub fn shape(line: &str) -> Option<Command> {
     parse_v2(line, &any).or_else(|| parse_legacy(line, &any))
 }
 
+/// The line without the invisible characters .NET's culture-aware `StartsWith`/`IndexOf`
+/// may pass over (part of Unicode's Default_Ignorable_Code_Point). The oracle checks the
+/// shape of both forms, so its verdict does not rest on ordinal comparison.
+pub fn visible(line: &str) -> String {
+    line.chars()
+        .filter(|c| !matches!(*c as u32, 0xAD | 0x200B..=0x200F | 0x2060..=0x2064 | 0xFEFF))
+        .collect()
+}
+
+fn any_shape(line: &str) -> Option<Command> {
+    shape(line).or_else(|| shape(&visible(line)))
+}
+
 /// One step's command processor (`ActionCommandManager`): the registered names and the
 /// stop-commands state, shared by stdout and stderr.
 pub struct Runner {
@@ -270,7 +283,7 @@ pub fn our_commands(out: &std::process::Output) -> Vec<Ours> {
     };
     for line in lines(stdout) {
         assert!(
-            shape(&line).is_none(),
+            any_shape(&line).is_none(),
             "command-shaped line on stdout: {line:?}\n{}",
             show()
         );
@@ -279,7 +292,7 @@ pub fn our_commands(out: &std::process::Output) -> Vec<Ours> {
     let mut fenced = false;
     let mut ours = Vec::new();
     for line in lines(stderr) {
-        let Some(command) = shape(&line) else {
+        let Some(command) = any_shape(&line) else {
             continue;
         };
         match &token {
