@@ -5,6 +5,7 @@
 pub mod canonical;
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod cyclonedx;
 pub mod digest;
 pub mod drills;
