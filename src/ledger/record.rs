@@ -4,8 +4,8 @@
 use super::append::Pending;
 use super::entry::{BlobRef, ENTRY_SCHEMA, Entry, FreezeRecord, FreezeStatement, GENESIS, Kind};
 use super::evidence::Collected;
-use super::tail::Frozen;
-use crate::report::{Finding, GateReport};
+use super::freeze::FreezeState;
+use crate::report::GateReport;
 use crate::verdict::Verdict;
 
 /// The name of the built-in report a freeze adds to a verdict.
@@ -80,60 +80,74 @@ pub fn freeze_statement(
     }
 }
 
-/// The entry of a freeze or unfreeze; `signature` is the `.minisig` text over the
-/// statement's canonical JSON.
-pub fn freeze_entry(statement: &FreezeStatement, signature: Option<String>) -> Pending {
+/// An ops signature of a statement: the `.minisig` text and the signer's public key.
+pub struct OpsSignature {
+    pub minisig: String,
+    /// The signer's minisign public key ("RW...").
+    pub public_key: String,
+}
+
+/// The entry of a freeze or unfreeze, signed over the statement's canonical JSON (`None`
+/// only for tests that reproduce what old versions wrote).
+pub fn freeze_entry(statement: &FreezeStatement, signature: Option<OpsSignature>) -> Pending {
     let mut entry = blank(
         statement.action,
         &statement.environment,
         statement.time.clone(),
     );
     let mut blobs = Vec::new();
-    let signature = signature.map(|text| {
-        let blob = BlobRef::of(text.as_bytes());
-        blobs.push(text.into_bytes());
-        blob
-    });
+    let (signature, public_key) = match signature {
+        Some(OpsSignature {
+            minisig,
+            public_key,
+        }) => {
+            let blob = BlobRef::of(minisig.as_bytes());
+            blobs.push(minisig.into_bytes());
+            (Some(blob), Some(public_key))
+        }
+        None => (None, None),
+    };
     entry.freeze = Some(FreezeRecord {
         reason: statement.reason.clone(),
         by: statement.by.clone(),
         signature,
+        public_key,
     });
     Pending { entry, blobs }
 }
 
 /// The `freeze` report for an evaluation: `None` when the environment is not frozen; a
-/// failing report when it is; an error report when the freeze state cannot be read (a
-/// ledger that cannot say whether the environment is frozen never lets it promote).
+/// failing report when it is (naming an unfreeze that did not lift it); an error report when
+/// the freeze state cannot be read (a ledger that cannot say whether the environment is
+/// frozen never lets it promote).
 pub fn freeze_report(
-    state: Result<Option<Frozen>, String>,
+    state: &Result<Option<FreezeState>, String>,
     environment: &str,
 ) -> Option<GateReport> {
-    let frozen = match state {
-        Ok(None) => return None,
-        Ok(Some(frozen)) => frozen,
-        Err(e) => {
-            return Some(GateReport::errored(
-                FREEZE_GATE,
-                format!("cannot read the ledger's freeze state for {environment}: {e}"),
-            ));
-        }
-    };
-    let finding = Finding::error(
-        "freeze.frozen",
-        format!(
-            "{environment} is frozen since {} by {}: {}",
-            frozen.time, frozen.by, frozen.reason
-        ),
-    )
-    .subject(environment)
-    .hint(format!(
-        "promotion resumes after `tollgate unfreeze --environment {environment} --reason TEXT` (ledger entry {} froze it)",
-        frozen.seq
-    ));
-    Some(GateReport::from_findings(
-        FREEZE_GATE,
-        vec![finding],
-        Vec::new(),
-    ))
+    match state {
+        Ok(None) => None,
+        Ok(Some(frozen)) => Some(GateReport::from_findings(
+            FREEZE_GATE,
+            frozen.findings(environment),
+            Vec::new(),
+        )),
+        Err(e) => Some(GateReport::errored(
+            FREEZE_GATE,
+            format!("cannot read the ledger's freeze state for {environment}: {e}"),
+        )),
+    }
+}
+
+/// The one-line reason the freeze state blocks, `None` when it does not.
+pub fn freeze_block_reason(
+    state: &Result<Option<FreezeState>, String>,
+    environment: &str,
+) -> Option<String> {
+    match state {
+        Ok(None) => None,
+        Ok(Some(frozen)) => Some(frozen.block_reason(environment)),
+        Err(e) => Some(format!(
+            "required gate `freeze` could not evaluate: cannot read the ledger's freeze state for {environment}: {e}"
+        )),
+    }
 }

@@ -4,6 +4,7 @@ mod audit;
 mod drills;
 mod evaluate;
 mod explain;
+mod freeze;
 mod generate;
 mod github;
 mod init;

@@ -233,21 +233,20 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
         decision = Decision::Block;
         reasons.push("the release has no artifacts to bind a verdict to".to_owned());
     }
-    let frozen = frozen_before(store, &stored)?;
+    let frozen = frozen_before(store, &stored, &policy.trust.ops_keys)?;
     let frozen_by = frozen.as_ref().map(|f| f.seq);
-    if let Some(report) = freeze_report(Ok(frozen), &stored.entry.environment) {
+    let frozen = Ok(frozen);
+    let environment = &stored.entry.environment;
+    if let (Some(report), Some(reason)) = (
+        freeze_report(&frozen, environment),
+        super::record::freeze_block_reason(&frozen, environment),
+    ) {
         plans.push(plan(
             super::record::FREEZE_GATE,
             How::Derived,
             frozen_by.map(|seq| format!("frozen by ledger entry {seq}, before this one")),
         ));
-        reasons.push(
-            report
-                .findings
-                .first()
-                .map(|f| f.message.clone())
-                .unwrap_or_default(),
-        );
+        reasons.push(reason);
         reports.push(report);
         decision = Decision::Block;
     }
