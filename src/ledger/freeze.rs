@@ -71,14 +71,13 @@ impl FreezeState {
 
     /// The `freeze` report's findings: the freeze, and the unfreeze that did not lift it.
     pub fn findings(&self, environment: &str) -> Vec<Finding> {
-        let unfreeze = format!(
-            "tollgate unfreeze --environment {environment} --reason TEXT --key OPSKEY (a key in the policy's [trust] ops_keys)"
-        );
+        let unfreeze =
+            format!("tollgate unfreeze --environment {environment} --reason TEXT --key OPSKEY");
         let mut findings = vec![
             Finding::error(FROZEN, self.frozen_message(environment))
                 .subject(environment)
                 .hint(format!(
-                    "promotion resumes after `{unfreeze}`, once the cause is resolved"
+                    "promotion resumes after `{unfreeze}` with a key in the policy's [trust] ops_keys, once the cause is resolved"
                 )),
         ];
         if let Some(refused) = &self.unlift_refused {
@@ -92,7 +91,7 @@ impl FreezeState {
                 )
                 .subject(environment)
                 .hint(format!(
-                    "only an ops-signed unfreeze lifts a freeze: `{unfreeze}`; find out who wrote entry {} (`tollgate audit show {}`)",
+                    "only an unfreeze signed by a key in [trust] ops_keys lifts a freeze: `{unfreeze}`; find out who wrote entry {} (`tollgate audit show {}`)",
                     refused.seq, refused.seq
                 )),
             );
