@@ -11,6 +11,7 @@ use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
 use crate::report::Finding;
 use rayon::prelude::*;
+use serde::Deserialize;
 
 /// The environment is frozen.
 pub const FROZEN: &str = "freeze.frozen";
@@ -193,7 +194,8 @@ fn for_each_change(
     let mut start = 1;
     while start <= last {
         let end = last.min(start + CHUNK - 1);
-        let read: Vec<Result<(String, Entry), String>> = (start..=end)
+        type Read = (String, Link, Option<Entry>);
+        let read: Vec<Result<Read, String>> = (start..=end)
             .into_par_iter()
             .map(|seq| {
                 let key = entry_key(seq);
@@ -201,27 +203,33 @@ fn for_each_change(
                     .get(&key)
                     .map_err(|e| e.to_string())?
                     .ok_or_else(|| damaged(&key, "missing".to_owned()))?;
-                let entry: Entry = serde_json::from_slice(&bytes)
-                    .map_err(|e| damaged(&key, format!("not a ledger entry: {e}")))?;
-                Ok((sha256_hex(&bytes), entry))
+                let not_entry =
+                    |e: serde_json::Error| damaged(&key, format!("not a ledger entry: {e}"));
+                let link: Link = serde_json::from_slice(&bytes).map_err(not_entry)?;
+                // Only this environment's freezes and unfreezes are parsed whole.
+                let entry = if link.environment == environment
+                    && matches!(link.kind, Kind::Freeze | Kind::Unfreeze)
+                {
+                    Some(serde_json::from_slice::<Entry>(&bytes).map_err(not_entry)?)
+                } else {
+                    None
+                };
+                Ok((sha256_hex(&bytes), link, entry))
             })
             .collect();
         for (seq, result) in (start..=end).zip(read) {
-            let (sha256, entry) = result?;
-            let key = entry_key(seq);
-            if entry.seq != seq || entry.prev != prev {
+            let (sha256, link, entry) = result?;
+            if link.seq != seq || link.prev != prev {
                 return Err(damaged(
-                    &key,
+                    &entry_key(seq),
                     format!(
                         "does not continue the chain (seq {}, prev {}; expected seq {seq}, prev {prev})",
-                        entry.seq, entry.prev
+                        link.seq, link.prev
                     ),
                 ));
             }
             prev = sha256;
-            if entry.environment == environment
-                && matches!(entry.kind, Kind::Freeze | Kind::Unfreeze)
-            {
+            if let Some(entry) = entry {
                 let signature = signature_text(store, &entry)?;
                 change(&entry, signature)?;
             }
@@ -229,6 +237,16 @@ fn for_each_change(
         start = end + 1;
     }
     Ok(())
+}
+
+/// The part of an entry the walk needs for every entry (the rest, e.g. a verdict's evidence
+/// list, is skipped unparsed).
+#[derive(Deserialize)]
+struct Link {
+    seq: u64,
+    prev: String,
+    kind: Kind,
+    environment: String,
 }
 
 /// The entry's signature text; `None` when it has none. A signature blob that is missing or
