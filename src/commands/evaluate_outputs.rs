@@ -48,18 +48,9 @@ pub fn stage(
     signer: Option<&Signer>,
 ) -> anyhow::Result<Staged> {
     for name in OUTPUTS {
-        let path = out.join(name);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(anyhow!(
-                    "cannot remove the previous {}: {e}",
-                    path.display()
-                ));
-            }
-        }
+        remove_if_present(&out.join(name))?;
     }
+    remove_leftovers(out)?;
     let signatures = match signer {
         Some(signer) => {
             let verdict_sig = signer.sign(verdict_bytes, &verdict.trusted_comment(verdict_sha))?;
@@ -90,10 +81,46 @@ pub fn stage(
     Ok(staged)
 }
 
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(anyhow!(
+            "cannot remove the previous {}: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// Remove temporary outputs a killed run left (`.tollgate-verdict.json.XXXXXX.tmp`, …):
+/// they may hold a signed verdict the ledger never recorded.
+fn remove_leftovers(out: &Path) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(anyhow!("cannot list {}: {e}", out.display())),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list {}", out.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = OUTPUTS
+            .iter()
+            .any(|output| name.starts_with(&temp_prefix(output)) && name.ends_with(".tmp"));
+        if ours {
+            remove_if_present(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+fn temp_prefix(name: &str) -> String {
+    format!(".tollgate-{name}.")
+}
+
 impl Staged {
     fn add(&mut self, name: &'static str, bytes: &[u8]) -> anyhow::Result<()> {
         let mut temp = tempfile::Builder::new()
-            .prefix(&format!(".tollgate-{name}."))
+            .prefix(&temp_prefix(name))
             .suffix(".tmp")
             .tempfile_in(&self.out)
             .with_context(|| format!("cannot create a temporary file in {}", self.out.display()))?;
@@ -155,5 +182,23 @@ mod tests {
         staged.commit().unwrap();
         assert_eq!(names(dir.path()), [VERDICT, VERDICT_SIGNATURE]);
         assert_eq!(std::fs::read(dir.path().join(VERDICT)).unwrap(), b"{}");
+    }
+
+    #[test]
+    fn a_killed_runs_temporary_outputs_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            ".tollgate-verdict.json.Ab12Cd.tmp",
+            ".tollgate-verdict.json.minisig.x.tmp",
+            ".tollgate-notes.txt.x.tmp",
+            "report.md",
+        ] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        remove_leftovers(dir.path()).unwrap();
+        assert_eq!(
+            names(dir.path()),
+            [".tollgate-notes.txt.x.tmp", "report.md"]
+        );
     }
 }
