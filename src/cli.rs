@@ -255,9 +255,20 @@ pub struct VerifyArgs {
     /// The public key that must have signed it (a file, or an inline "RW..." key).
     #[arg(long, value_name = "PUB")]
     pub pubkey: String,
-    /// Require the verdict to be for this environment.
+    /// The environment this job deploys to; the verdict must be for it. Required: a verdict
+    /// for testnet must never deploy to mainnet.
     #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
     pub environment: Option<String>,
+    /// Require the verdict's policy to have this SHA-256 (the policy file this job pins).
+    #[arg(long = "policy-sha256", value_name = "HEX")]
+    pub policy_sha256: Option<String>,
+    /// Require the verdict to be about this commit (the full SHA this job deploys).
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Also require the verdict to be recorded in this ledger (a directory or
+    /// s3://bucket/prefix), after checking that the ledger is intact.
+    #[arg(long, value_name = "DIR|URL")]
+    pub store: Option<String>,
     /// Require this file's SHA-256 to be among the verdict's subjects (repeatable).
     #[arg(long, value_name = "FILE")]
     pub artifact: Vec<PathBuf>,
@@ -379,6 +390,11 @@ pub struct AuditVerifyArgs {
     /// not checked, and the report says so.
     #[arg(long, value_name = "PUB")]
     pub pubkey: Option<String>,
+    /// An ops public key (repeatable; a file, or an inline "RW..." key): every freeze and
+    /// unfreeze must be signed by one of them. Without it, their signatures are checked with
+    /// the public key each entry records, and signers are not checked.
+    #[arg(long = "ops-key", value_name = "PUB")]
+    pub ops_keys: Vec<String>,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
     /// Verify an exported bundle (from `audit export`) instead of a store.
@@ -399,8 +415,9 @@ pub struct FreezeArgs {
     /// Why (shown in every blocked evaluate while frozen).
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
-    /// Secret key that signs the entry (password from TOLLGATE_KEY_PASSWORD).
-    #[arg(long, value_name = "SECKEY")]
+    /// Ops secret key that signs the entry (required; its public key must be in the policy's
+    /// [trust] ops_keys for an unfreeze to count; password from TOLLGATE_KEY_PASSWORD).
+    #[arg(long, value_name = "OPSKEY")]
     pub key: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,

@@ -124,6 +124,11 @@ impl Signer {
         format!("{:016X}", u64::from_le_bytes(keynum))
     }
 
+    /// The public key as minisign's base64 line ("RW...").
+    pub fn public_key_base64(&self) -> String {
+        self.public.to_base64()
+    }
+
     /// The public key in minisign's file format.
     pub fn public_key_file(&self) -> Result<String, KeyError> {
         self.public

@@ -12,6 +12,10 @@ use time::OffsetDateTime;
 /// What the caller demands of the verdict beyond a valid signature.
 pub struct Expectations<'a> {
     pub environment: Option<Environment>,
+    /// The SHA-256 the verdict's policy must have (`--policy-sha256`), lower-case hex.
+    pub policy_sha256: Option<&'a str>,
+    /// The commit the verdict must be about (`--commit`): a full SHA (checked by the caller).
+    pub commit: Option<&'a str>,
     pub artifacts: &'a [PathBuf],
     pub now: OffsetDateTime,
     /// Hashes the artifacts (a cache with progress counters shows a bar for large ones).
@@ -159,6 +163,26 @@ pub fn verify(
             verdict.environment
         ));
     }
+    if let Some(wanted) = expect.policy_sha256
+        && !wanted.eq_ignore_ascii_case(&verdict.policy.sha256)
+    {
+        problems.push(format!(
+            "the verdict was made with policy {} (sha256 {}), not the pinned --policy-sha256 {wanted}",
+            verdict.policy.path, verdict.policy.sha256
+        ));
+    }
+    if let Some(wanted) = expect.commit {
+        match &verdict.commit {
+            Some(commit) if commit.sha.eq_ignore_ascii_case(wanted) => {}
+            Some(commit) => problems.push(format!(
+                "the verdict is about commit {}, not the pinned --commit {wanted}",
+                commit.sha
+            )),
+            None => problems.push(format!(
+                "the verdict records no commit, so it cannot match the pinned --commit {wanted}"
+            )),
+        }
+    }
     for artifact in expect.artifacts {
         match expect.digests.digest(artifact) {
             Ok(digest) => {
@@ -179,6 +203,12 @@ pub fn verify(
     } else {
         Err(Invalid { problems })
     }
+}
+
+/// Whether `text` is a full commit SHA (SHA-1: 40 hex digits, SHA-256: 64): a pin must not
+/// be a prefix another commit could share.
+pub fn is_full_commit(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// `verdict.json` → `verdict.json.minisig`.

@@ -19,11 +19,12 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
         ),
         None => None,
     };
+    let ops_keys = ops_keys(args)?;
     if let Some(bundle) = &args.bundle {
-        return super::audit_verify_bundle::run(args, bundle, key.as_ref());
+        return super::audit_verify_bundle::run(args, bundle, key.as_ref(), &ops_keys);
     }
     let store = open_existing(&args.store)?;
-    let outcome = verify(store.as_ref(), key.as_ref()).map_err(|e| CommandError {
+    let outcome = verify(store.as_ref(), key.as_ref(), &ops_keys).map_err(|e| CommandError {
         exit: Exit::Failure,
         error: anyhow!("{}: cannot verify: {e}", store.location()),
     })?;
@@ -37,6 +38,17 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
     } else {
         Exit::Failure
     })
+}
+
+/// The `--ops-key` keys.
+fn ops_keys(args: &AuditVerifyArgs) -> Result<Vec<TrustedKey>, CommandError> {
+    args.ops_keys
+        .iter()
+        .map(|pubkey| {
+            TrustedKey::resolve(pubkey, Path::new("."))
+                .map_err(|e| CommandError::config(anyhow!("--ops-key {pubkey}: {e}")))
+        })
+        .collect()
 }
 
 pub(super) fn render(location: &str, o: &Outcome) -> String {
@@ -65,6 +77,23 @@ pub(super) fn render(location: &str, o: &Outcome) -> String {
         text.push_str(
             "signatures NOT checked: pass --pubkey with the verdict public key to check them\n",
         );
+    }
+    if o.ops_signatures_verified > 0 {
+        text.push_str(&format!(
+            "{} freeze/unfreeze signature(s) verified{}\n",
+            o.ops_signatures_verified,
+            if o.ops_keys_checked {
+                ", each by an --ops-key"
+            } else {
+                " (signers NOT checked: pass --ops-key with the policy's ops keys)"
+            }
+        ));
+    }
+    if o.ops_signatures_unchecked > 0 {
+        text.push_str(&format!(
+            "{} freeze/unfreeze signature(s) NOT checked: the entries do not record their public key; pass --ops-key\n",
+            o.ops_signatures_unchecked
+        ));
     }
     if o.unsigned_verdicts > 0 {
         text.push_str(&format!(

@@ -9,14 +9,19 @@ use crate::ledger::bundle::{self, BundleOutcome};
 use anyhow::anyhow;
 use std::path::Path;
 
-pub fn run(args: &AuditVerifyArgs, path: &Path, key: Option<&TrustedKey>) -> CommandResult {
+pub fn run(
+    args: &AuditVerifyArgs,
+    path: &Path,
+    key: Option<&TrustedKey>,
+    ops_keys: &[TrustedKey],
+) -> CommandResult {
     if !path.is_file() {
         return Err(CommandError::config(anyhow!(
             "--bundle {}: no such file; pass the tar that `tollgate audit export` wrote",
             path.display()
         )));
     }
-    let outcome = bundle::verify(path, key).map_err(|e| CommandError {
+    let outcome = bundle::verify(path, key, ops_keys).map_err(|e| CommandError {
         exit: Exit::Failure,
         error: anyhow!(e),
     })?;

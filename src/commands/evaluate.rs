@@ -4,7 +4,6 @@ use super::{CommandError, CommandResult, Exit, clock, print};
 use crate::cli::{EvaluateArgs, ReportFormat};
 use crate::digest::sha256_hex;
 use crate::engine::{self, Decision, Inputs};
-use crate::output::write_atomic;
 use crate::policy::Policy;
 use crate::provenance::{self, ConfigFile, ProvenanceInputs};
 use crate::signing::{Signer, password_from_env};
@@ -45,7 +44,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     let commit = crate::repo::commit(&args.repo).map_err(|e| CommandError::config(anyhow!(e)))?;
     let store = super::evaluate_ledger::open_store(args)?;
     // Read before the gates run: a freeze recorded after this point applies to the next run.
-    let freeze = super::evaluate_ledger::freeze_state(store.as_ref(), policy.environment.as_str());
+    let freeze = super::evaluate_ledger::freeze_state(store.as_ref(), &policy);
 
     std::fs::create_dir_all(&args.out).map_err(|e| {
         CommandError::config(anyhow!(
@@ -94,8 +93,9 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         finished_on: &finished_on,
     });
 
-    let signatures = write_outputs(
-        args,
+    // Staged under temporary names; renamed into --out only once the ledger holds the entry.
+    let staged = super::evaluate_outputs::stage(
+        &args.out,
         &verdict,
         &verdict_bytes,
         &verdict_sha,
@@ -110,10 +110,11 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         verdict: &verdict,
         verdict_bytes: &verdict_bytes,
         provenance_bytes: &provenance_bytes,
-        signatures,
+        signatures: staged.signatures.clone(),
     };
     let entry =
         super::evaluate_ledger::record(args, &policy, store.as_ref(), written, signer.as_ref())?;
+    super::evaluate_ledger::publish(args, store.as_ref(), &entry, staged)?;
 
     let report = match args.format {
         ReportFormat::Text => {
@@ -154,52 +155,6 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     })
 }
 
-fn write_outputs(
-    args: &EvaluateArgs,
-    verdict: &Verdict,
-    verdict_bytes: &[u8],
-    verdict_sha: &str,
-    provenance_bytes: &[u8],
-    signer: Option<&Signer>,
-) -> anyhow::Result<(Option<String>, Option<String>)> {
-    let out = &args.out;
-    let write = |name: &str, bytes: &[u8]| {
-        let path = out.join(name);
-        write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
-    };
-    write("verdict.json", verdict_bytes)?;
-    write("provenance.json", provenance_bytes)?;
-    if let Some(signer) = signer {
-        let verdict_sig = signer.sign(verdict_bytes, &verdict.trusted_comment(verdict_sha))?;
-        write("verdict.json.minisig", verdict_sig.as_bytes())?;
-        let provenance_comment = format!(
-            "tollgate-provenance environment:{} sha256:{} verdict:{verdict_sha}",
-            verdict.environment,
-            sha256_hex(provenance_bytes)
-        );
-        let provenance_sig = signer.sign(provenance_bytes, &provenance_comment)?;
-        write("provenance.json.minisig", provenance_sig.as_bytes())?;
-        tracing::info!(out = %out.display(), signed = true, "outputs written");
-        return Ok((Some(verdict_sig), Some(provenance_sig)));
-    } else {
-        // Never leave a stale signature beside a new, unsigned verdict.
-        for name in ["verdict.json.minisig", "provenance.json.minisig"] {
-            match std::fs::remove_file(out.join(name)) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(anyhow!(
-                        "cannot remove stale {}: {e}",
-                        out.join(name).display()
-                    ));
-                }
-            }
-        }
-    }
-    tracing::info!(out = %out.display(), signed = false, "outputs written");
-    Ok((None, None))
-}
-
 /// The policy file and every trusted key file, with their digests.
 fn config_files(policy: &Policy) -> anyhow::Result<Vec<ConfigFile>> {
     let mut files = vec![ConfigFile {
@@ -211,6 +166,7 @@ fn config_files(policy: &Policy) -> anyhow::Result<Vec<ConfigFile>> {
         .artifact_keys
         .iter()
         .chain(&policy.trust.verdict_keys)
+        .chain(&policy.trust.ops_keys)
     {
         let (name, bytes) = match &key.path {
             Some(path) => (

@@ -1,14 +1,15 @@
-//! `evaluate`'s side of the ledger: open the store, block a frozen environment, and append
-//! the entry after the outputs are written (a failed append is exit 2, never silent).
+//! `evaluate`'s side of the ledger: open the store, block a frozen environment, append the
+//! entry while the outputs wait under temporary names, then publish them (a failed append is
+//! exit 2 and leaves no verdict in `--out`).
 
 use super::{CommandError, Exit};
 use crate::cli::EvaluateArgs;
-use crate::engine::{Evaluation, FreezeState};
+use crate::engine::{Evaluation, FreezeState as Decided};
 use crate::ledger::append::append;
 use crate::ledger::evidence::{Bases, collect};
+use crate::ledger::freeze::FreezeState;
 use crate::ledger::record::{self, Evaluated};
 use crate::ledger::store::Store;
-use crate::ledger::tail::{self, Frozen};
 use crate::ledger::{DEFAULT_STORE, EntryId, Mode, open};
 use crate::output::write_atomic;
 use crate::policy::Policy;
@@ -32,28 +33,29 @@ pub fn open_store(args: &EvaluateArgs) -> Result<Box<dyn Store>, CommandError> {
         .map_err(|e| CommandError::config(anyhow!("--store {value}: {e}")))
 }
 
-pub fn freeze_state(store: &dyn Store, environment: &str) -> Result<Option<Frozen>, String> {
-    let chain = tail::read(store)?;
-    tail::frozen(store, &chain, environment)
+/// The environment's freeze state, from the chain's entries judged with the policy's ops keys.
+pub fn freeze_state(store: &dyn Store, policy: &Policy) -> Result<Option<FreezeState>, String> {
+    crate::ledger::freeze::state(store, policy.environment.as_str(), &policy.trust.ops_keys)
 }
 
 /// Decide with the environment's freeze state (frozen or unreadable blocks), and add the
 /// `freeze` report that records it in the verdict.
 pub fn apply_freeze(
     evaluation: &mut Evaluation,
-    state: Result<Option<Frozen>, String>,
+    state: Result<Option<FreezeState>, String>,
     environment: &str,
 ) {
-    let report = record::freeze_report(state.clone(), environment);
+    let report = record::freeze_report(&state, environment);
     let frozen = state
+        .as_ref()
         .ok()
-        .flatten()
-        .map(|f| record::freeze_input(&f, environment));
+        .and_then(Option::as_ref)
+        .map(|f| record::freeze_input(f, environment));
     let unknown = report.as_ref().and_then(|r| r.error.clone());
     let freeze = match (&frozen, &unknown) {
-        (Some(frozen), _) => FreezeState::Frozen(frozen),
-        (None, Some(why)) => FreezeState::Unknown(why),
-        (None, None) => FreezeState::Open,
+        (Some(frozen), _) => Decided::Frozen(frozen),
+        (None, Some(why)) => Decided::Unknown(why),
+        (None, None) => Decided::Open,
     };
     evaluation.decide_with_freeze(freeze, report);
 }
@@ -67,7 +69,7 @@ pub struct Written<'a> {
     pub signatures: (Option<String>, Option<String>),
 }
 
-/// Append the evaluation's entry and write `OUT/ledger-entry.json`.
+/// Append the evaluation's entry (the outputs are still staged).
 pub fn record(
     args: &EvaluateArgs,
     policy: &Policy,
@@ -96,12 +98,31 @@ pub fn record(
     let failed = |e: String| CommandError {
         exit: Exit::Usage,
         error: anyhow!(
-            "{} is written, but the ledger at {} does not hold it: {e}",
-            args.out.join("verdict.json").display(),
-            store.location()
+            "the ledger at {} could not record this evaluation, so no verdict is written to {}: {e}",
+            store.location(),
+            args.out.display()
         ),
     };
     let id = append(store, pending, signer).map_err(failed)?;
+    tracing::info!(entry = %id, store = %store.location(), "ledger entry appended");
+    Ok(id)
+}
+
+/// Once the ledger holds entry `id`: rename the staged outputs into `--out` and write
+/// `OUT/ledger-entry.json`.
+pub fn publish(
+    args: &EvaluateArgs,
+    store: &dyn Store,
+    id: &EntryId,
+    staged: super::evaluate_outputs::Staged,
+) -> Result<(), CommandError> {
+    staged.commit().map_err(|e| CommandError {
+        exit: Exit::Usage,
+        error: anyhow!(
+            "ledger entry {id} records the verdict, but it cannot be written to {}: {e:#}",
+            args.out.display()
+        ),
+    })?;
     let file = serde_json::json!({
         "id": id.to_string(),
         "seq": id.seq,
@@ -116,8 +137,7 @@ pub fn record(
             path.display()
         ),
     })?;
-    tracing::info!(entry = %id, store = %store.location(), "ledger entry appended");
-    Ok(id)
+    Ok(())
 }
 
 /// The text report's line naming the entry.

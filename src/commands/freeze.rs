@@ -1,11 +1,15 @@
-//! `tollgate freeze` and `tollgate unfreeze`: a signed (with --key) ledger entry that stops
-//! or resumes promotion to one environment.
+//! `tollgate freeze` and `tollgate unfreeze`: an ops-signed ledger entry that stops or
+//! resumes promotion to one environment. Both need `--key`: an unsigned unfreeze would lift
+//! nothing (only one signed by a key in the policy's `[trust] ops_keys` does), and an
+//! unsigned freeze, which evaluate honours all the same, is a break for `audit verify`.
 
 use super::audit::unreadable;
 use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::FreezeArgs;
+use crate::keys::TrustedKey;
 use crate::ledger::entry::Kind;
-use crate::ledger::{Mode, append, open, record, tail};
+use crate::ledger::record::OpsSignature;
+use crate::ledger::{Mode, append, freeze, open, ops, record};
 use crate::signing::{Signer, password_from_env};
 use crate::verdict::rfc3339;
 use anyhow::anyhow;
@@ -18,15 +22,24 @@ pub fn run(args: &FreezeArgs, kind: Kind) -> CommandResult {
             "--reason is empty: say why, it is shown in every blocked evaluate and kept in the ledger"
         )));
     }
-    let signer = match &args.key {
-        Some(path) => Some(Signer::load(path, password_from_env()).map_err(CommandError::config)?),
-        None => None,
+    let Some(key) = &args.key else {
+        return Err(CommandError::config(anyhow!(
+            "tollgate {} needs --key OPSKEY: a freeze or unfreeze is an ops statement, and only one \
+             signed by a key in the policy's [trust] ops_keys counts (an unsigned unfreeze lifts \
+             nothing, so none is written)",
+            kind.as_str()
+        )));
     };
+    let signer = Signer::load(key, password_from_env()).map_err(CommandError::config)?;
+    let own_key = TrustedKey::resolve(&signer.public_key_base64(), Path::new("."))
+        .map_err(|e| CommandError::config(anyhow!("--key {}: {e}", key.display())))?;
     let store = open(&args.store.store, Path::new("."), Mode::Create)
         .map_err(|e| CommandError::config(anyhow!("--store {}: {e}", args.store.store)))?;
     let environment = args.environment.as_str();
-    let chain = tail::read(store.as_ref()).map_err(unreadable)?;
-    let frozen = tail::frozen(store.as_ref(), &chain, environment).map_err(unreadable)?;
+    // As this key sees it: an unfreeze it signed lifts a freeze exactly when the policy
+    // trusts it, which evaluate decides.
+    let frozen = freeze::state(store.as_ref(), environment, std::slice::from_ref(&own_key))
+        .map_err(unreadable)?;
     match (kind, &frozen) {
         (Kind::Unfreeze, None) => {
             return Err(CommandError::config(anyhow!(
@@ -36,47 +49,45 @@ pub fn run(args: &FreezeArgs, kind: Kind) -> CommandResult {
         }
         (Kind::Freeze, Some(f)) => {
             // A second freeze is recorded (its reason may add to the first), but say so.
-            tracing::warn!(since = %f.time, by = %f.by, reason = %f.reason, "{environment} is already frozen");
+            tracing::warn!(since = %f.since, by = %f.frozen_by, reason = %f.reason, "{environment} is already frozen");
         }
         _ => {}
     }
     let time = rfc3339(OffsetDateTime::now_utc());
     let by = who();
     let statement = record::freeze_statement(kind, environment, args.reason.trim(), &by, &time);
-    let signature = match &signer {
-        Some(signer) => Some(
-            signer
-                .sign(
-                    &crate::verdict::canonical_json(&statement),
-                    &crate::ledger::verify::freeze_comment(&statement),
-                )
-                .map_err(CommandError::config)?,
-        ),
-        None => None,
+    let signature = OpsSignature {
+        minisig: ops::sign(&statement, &signer).map_err(CommandError::config)?,
+        public_key: signer.public_key_base64(),
     };
-    let pending = record::freeze_entry(&statement, signature);
-    let id =
-        append::append(store.as_ref(), pending, signer.as_ref()).map_err(|e| CommandError {
-            exit: Exit::Usage,
-            error: anyhow!(
-                "{}: the {} was not recorded: {e}",
-                store.location(),
-                kind.as_str()
-            ),
-        })?;
+    let pending = record::freeze_entry(&statement, Some(signature));
+    // The head is re-signed by the ops key (`audit verify` accepts a head signed by a given
+    // --pubkey or --ops-key).
+    let id = append::append(store.as_ref(), pending, Some(&signer)).map_err(|e| CommandError {
+        exit: Exit::Usage,
+        error: anyhow!(
+            "{}: the {} was not recorded: {e}",
+            store.location(),
+            kind.as_str()
+        ),
+    })?;
     let verb = if kind == Kind::Freeze {
         "frozen"
     } else {
         "unfrozen"
     };
-    let signed = if signer.is_some() {
-        "signed"
+    let counts = if kind == Kind::Unfreeze {
+        format!(
+            "; it lifts the freeze where the policy's [trust] ops_keys holds key {}",
+            own_key.key_id
+        )
     } else {
-        "unsigned: pass --key to sign"
+        String::new()
     };
     print(&format!(
-        "{environment} {verb} by {by}: {} (ledger entry {id}, {signed})\n",
-        args.reason.trim()
+        "{environment} {verb} by {by}: {} (ledger entry {id}, signed by key {}{counts})\n",
+        args.reason.trim(),
+        own_key.key_id
     ))?;
     Ok(Exit::Success)
 }

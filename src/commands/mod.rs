@@ -10,6 +10,7 @@ mod audit_verify_bundle;
 mod drill;
 mod evaluate;
 mod evaluate_ledger;
+mod evaluate_outputs;
 mod explain;
 mod freeze;
 mod gates_list;

@@ -33,6 +33,7 @@ pub fn run(file: &Path) -> CommandResult {
         .artifact_keys
         .iter()
         .chain(&policy.trust.verdict_keys)
+        .chain(&policy.trust.ops_keys)
     {
         text.push_str(&format!("  trusted key {} ({})\n", key.key_id, key.source));
     }

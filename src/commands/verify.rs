@@ -1,12 +1,15 @@
 //! `tollgate verify`: is this verdict signed by this key, current, for this environment,
-//! and about these artifacts?
+//! made with this policy, about this commit and these artifacts, and recorded in this ledger?
+//! What a deploy job needs bound; `--environment` is required.
 
 use super::{CommandError, CommandResult, Exit, clock, print};
 use crate::cli::{OutputFormat, VerifyArgs};
 use crate::github::{Annotation, Level};
 use crate::keys::TrustedKey;
+use crate::ledger::store::Store;
+use crate::ledger::{EntryId, Mode, open};
 use crate::term::Role;
-use crate::verify::{Expectations, verify};
+use crate::verify::{Expectations, Invalid, Verified, is_full_commit, verify};
 use anyhow::anyhow;
 use serde_json::json;
 use std::path::Path;
@@ -18,24 +21,72 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
     let environment = args
         .environment
         .as_deref()
-        .map(str::parse)
-        .transpose()
+        .ok_or_else(|| {
+            CommandError::config(anyhow!(
+                "--environment is required: name the environment this job deploys to \
+                 (regtest, testnet or mainnet); a verdict for testnet must never deploy to mainnet"
+            ))
+        })?
+        .parse()
         .map_err(|e: String| CommandError::config(anyhow!(e)))?;
+    let policy_sha256 = match &args.policy_sha256 {
+        Some(hex) if crate::ledger::entry::is_sha256(&hex.to_ascii_lowercase()) => {
+            Some(hex.to_ascii_lowercase())
+        }
+        Some(hex) => {
+            return Err(CommandError::config(anyhow!(
+                "--policy-sha256 {hex:?}: expected the policy file's SHA-256, 64 hex digits (`sha256sum gates/ENV.toml`)"
+            )));
+        }
+        None => None,
+    };
+    if let Some(commit) = &args.commit
+        && !is_full_commit(commit)
+    {
+        return Err(CommandError::config(anyhow!(
+            "--commit {commit:?}: expected the full commit SHA (40 hex digits, or 64 for SHA-256 repositories), not a prefix another commit could share"
+        )));
+    }
+    let store = match &args.store {
+        Some(value) => Some(
+            open(value, Path::new("."), Mode::Existing)
+                .map_err(|e| CommandError::config(anyhow!("--store {value}: {e}")))?,
+        ),
+        None => None,
+    };
     let (digests, progress) = super::progress::hashing();
     let expect = Expectations {
-        environment,
+        environment: Some(environment),
+        policy_sha256: policy_sha256.as_deref(),
+        commit: args.commit.as_deref(),
         artifacts: &args.artifact,
         now,
         digests: &digests,
     };
     let result = verify(&args.verdict, &key, &expect);
     drop(progress);
+    let (result, entry) = match (result, &store) {
+        (Ok(ok), Some(store)) => match recorded(store.as_ref(), &ok) {
+            Ok(id) => (Ok(ok), Some(id)),
+            Err(problem) => (
+                Err(Invalid {
+                    problems: vec![problem],
+                }),
+                None,
+            ),
+        },
+        (result, _) => (result, None),
+    };
+    let ledger_text = match (&entry, &store) {
+        (Some(id), Some(store)) => format!(", recorded in {} as entry {id}", store.location()),
+        _ => String::new(),
+    };
     let palette = crate::term::Palette::for_stdout();
     let (text, exit) = match (&result, args.format) {
         (Ok(ok), OutputFormat::Json) => (
             json!({"valid": true, "verdict": args.verdict, "sha256": ok.sha256, "environment": ok.verdict.environment,
                    "decision": ok.verdict.decision, "expires_at": ok.verdict.expires_at, "subjects": ok.verdict.subjects.len(),
-                   "key_id": key.key_id.to_string()})
+                   "key_id": key.key_id.to_string(), "ledger_entry": entry.as_ref().map(ToString::to_string)})
             .to_string() + "\n",
             Exit::Success,
         ),
@@ -45,7 +96,7 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         ),
         (Ok(ok), OutputFormat::Text) => (
             format!(
-                "{} {} promotes to {} (signed by key {}, sha256 {}, {} subject(s), expires {})\n",
+                "{} {} promotes to {} (signed by key {}, sha256 {}, {} subject(s), expires {}{ledger_text})\n",
                 palette.paint(Role::Good, "valid:"),
                 args.verdict.display(),
                 ok.verdict.environment,
@@ -83,4 +134,26 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         super::annotate(&[annotation])?;
     }
     Ok(exit)
+}
+
+/// Check that `store` is an intact ledger (chain, blobs, head, ops signatures) and that it
+/// records the verdict; returns the newest entry holding it, or the problem.
+fn recorded(store: &dyn Store, verified: &Verified) -> Result<EntryId, String> {
+    let location = store.location();
+    let outcome = crate::ledger::verify::verify(store, None, &[])
+        .map_err(|e| format!("cannot verify the ledger at {location}: {e}"))?;
+    if let Some(first) = outcome.breaks.first() {
+        return Err(format!(
+            "the ledger at {location} is not intact ({}: {}); run `tollgate audit verify --store {location}`",
+            first.key, first.message
+        ));
+    }
+    let found = crate::ledger::query::verdict_entries(store, &verified.sha256)
+        .map_err(|e| format!("cannot read the ledger at {location}: {e}"))?;
+    found.into_iter().last().ok_or_else(|| {
+        format!(
+            "the verdict (sha256 {}) is not recorded in the ledger at {location}: a signed verdict outside the ledger is not accepted",
+            verified.sha256
+        )
+    })
 }

@@ -80,7 +80,10 @@ pub struct EvidenceRecord {
     pub note: Option<String>,
 }
 
-/// A freeze or unfreeze: who, why, and an optional signature over the statement.
+/// A freeze or unfreeze: who, why, and the ops signature over the statement. The record
+/// never decides whether it counts: [`super::freeze`] checks the signature against the
+/// policy's `[trust] ops_keys` (an entry without one, written by an old version or by
+/// anyone who can write the store, lifts nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FreezeRecord {
@@ -89,6 +92,11 @@ pub struct FreezeRecord {
     /// A minisign signature over [`FreezeStatement`]'s canonical JSON.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub signature: Option<BlobRef>,
+    /// The signer's minisign public key ("RW..."), so `audit verify` can check the signature
+    /// without being told the key; trust still comes only from `ops_keys` / `--ops-key`.
+    /// Absent in entries written before tollgate recorded it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub public_key: Option<String>,
 }
 
 /// The exact statement a freeze signature covers.
@@ -99,6 +107,20 @@ pub struct FreezeStatement {
     pub reason: String,
     pub by: String,
     pub time: String,
+}
+
+impl super::ops::OpsStatement for FreezeStatement {
+    fn action(&self) -> &str {
+        self.action.as_str()
+    }
+
+    fn environment(&self) -> &str {
+        &self.environment
+    }
+
+    fn time(&self) -> &str {
+        &self.time
+    }
 }
 
 /// One ledger entry, stored at `entries/<seq, 12 digits>.json` in canonical JSON.

@@ -66,6 +66,7 @@ pub fn collect(verdict: &Verdict, policy: &Policy, bases: &Bases<'_>) -> Collect
         .artifact_keys
         .iter()
         .chain(&policy.trust.verdict_keys)
+        .chain(&policy.trust.ops_keys)
     {
         if let Some(path) = &key.path {
             out.add(resolve(

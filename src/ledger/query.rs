@@ -74,6 +74,24 @@ fn record(id: EntryId, entry: Entry) -> LogRecord {
     }
 }
 
+/// The verdict entries whose verdict blob has digest `verdict_sha256`, in chain order.
+pub fn verdict_entries(store: &dyn Store, verdict_sha256: &str) -> Result<Vec<EntryId>, String> {
+    let seqs = entry_seqs(store)?;
+    let found: Result<Vec<Option<EntryId>>, String> = seqs
+        .par_iter()
+        .map(|&seq| {
+            let (id, entry) = read_entry(store, seq)?;
+            let holds = entry.kind == Kind::Verdict
+                && entry
+                    .verdict
+                    .as_ref()
+                    .is_some_and(|v| v.sha256.eq_ignore_ascii_case(verdict_sha256));
+            Ok(holds.then_some(id))
+        })
+        .collect();
+    Ok(found?.into_iter().flatten().collect())
+}
+
 /// Sequence numbers of the stored entries, sorted.
 pub fn entry_seqs(store: &dyn Store) -> Result<Vec<u64>, String> {
     Ok(store

@@ -4,8 +4,8 @@
 use super::append::Pending;
 use super::entry::{BlobRef, ENTRY_SCHEMA, Entry, FreezeRecord, FreezeStatement, GENESIS, Kind};
 use super::evidence::Collected;
-use super::tail::Frozen;
-use crate::report::{Finding, GateReport};
+use super::freeze::FreezeState;
+use crate::report::GateReport;
 use crate::verdict::Verdict;
 
 /// The name of the built-in report a freeze adds to a verdict.
@@ -80,91 +80,106 @@ pub fn freeze_statement(
     }
 }
 
-/// The entry of a freeze or unfreeze; `signature` is the `.minisig` text over the
-/// statement's canonical JSON.
-pub fn freeze_entry(statement: &FreezeStatement, signature: Option<String>) -> Pending {
+/// An ops signature of a statement: the `.minisig` text and the signer's public key.
+pub struct OpsSignature {
+    pub minisig: String,
+    /// The signer's minisign public key ("RW...").
+    pub public_key: String,
+}
+
+/// The entry of a freeze or unfreeze, signed over the statement's canonical JSON (`None`
+/// only for tests that reproduce what old versions wrote).
+pub fn freeze_entry(statement: &FreezeStatement, signature: Option<OpsSignature>) -> Pending {
     let mut entry = blank(
         statement.action,
         &statement.environment,
         statement.time.clone(),
     );
     let mut blobs = Vec::new();
-    let signature = signature.map(|text| {
-        let blob = BlobRef::of(text.as_bytes());
-        blobs.push(text.into_bytes());
-        blob
-    });
+    let (signature, public_key) = match signature {
+        Some(OpsSignature {
+            minisig,
+            public_key,
+        }) => {
+            let blob = BlobRef::of(minisig.as_bytes());
+            blobs.push(minisig.into_bytes());
+            (Some(blob), Some(public_key))
+        }
+        None => (None, None),
+    };
     entry.freeze = Some(FreezeRecord {
         reason: statement.reason.clone(),
         by: statement.by.clone(),
         signature,
+        public_key,
     });
     Pending { entry, blobs }
 }
 
 /// The `freeze` report for an evaluation: `None` when the environment is not frozen; a
-/// failing report when it is; an error report when the freeze state cannot be read (a
-/// ledger that cannot say whether the environment is frozen never lets it promote).
+/// failing report when it is (naming an unfreeze that did not lift it); an error report when
+/// the freeze state cannot be read (a ledger that cannot say whether the environment is
+/// frozen never lets it promote).
 pub fn freeze_report(
-    state: Result<Option<Frozen>, String>,
+    state: &Result<Option<FreezeState>, String>,
     environment: &str,
 ) -> Option<GateReport> {
-    let frozen = match state {
-        Ok(None) => return None,
-        Ok(Some(frozen)) => frozen,
-        Err(e) => {
-            return Some(GateReport::errored(
-                FREEZE_GATE,
-                format!("cannot read the ledger's freeze state for {environment}: {e}"),
-            ));
-        }
-    };
-    let finding = Finding::error(
-        "freeze.frozen",
-        format!(
-            "{environment} is frozen since {} by {}: {}",
-            frozen.time, frozen.by, frozen.reason
-        ),
-    )
-    .subject(environment)
-    .hint(format!(
-        "promotion resumes after `tollgate unfreeze --environment {environment} --reason TEXT` (ledger entry {} froze it)",
-        frozen.seq
-    ));
-    Some(GateReport::from_findings(
-        FREEZE_GATE,
-        vec![finding],
-        Vec::new(),
-    ))
+    match state {
+        Ok(None) => None,
+        Ok(Some(frozen)) => Some(GateReport::from_findings(
+            FREEZE_GATE,
+            frozen.findings(environment),
+            Vec::new(),
+        )),
+        Err(e) => Some(GateReport::errored(
+            FREEZE_GATE,
+            format!("cannot read the ledger's freeze state for {environment}: {e}"),
+        )),
+    }
 }
 
-/// A freeze as the decision takes it (`engine::decide`); its reason is the `freeze.frozen`
-/// finding's message, word for word.
-pub fn freeze_input(frozen: &Frozen, environment: &str) -> crate::engine::Freeze {
+/// A freeze as the decision takes it (`engine::decide`): the reason it gives is
+/// [`FreezeState::block_reason`], word for word (the freezer's words, the entry, and an
+/// unfreeze that did not lift it).
+pub fn freeze_input(frozen: &FreezeState, environment: &str) -> crate::engine::Freeze {
     crate::engine::Freeze {
         environment: environment.to_owned(),
-        by: frozen.by.clone(),
-        since: frozen.time.clone(),
-        reason: frozen.reason.clone(),
+        by: frozen.frozen_by.clone(),
+        since: frozen.since.clone(),
+        reason: frozen.why(),
     }
 }
 
 #[cfg(test)]
 mod decision_tests {
     use super::*;
+    use crate::ledger::freeze::{Refused, UNSIGNED_UNFREEZE};
 
     #[test]
-    fn the_decisions_freeze_reason_is_the_findings_message() {
-        let frozen = Frozen {
+    fn the_decisions_freeze_reason_is_the_freeze_states_block_reason() {
+        let mut frozen = FreezeState {
             seq: 3,
+            frozen_by: "ops <ops@example.org>".into(),
+            since: "2026-11-20T08:00:00Z".into(),
             reason: "incident OPS-7".into(),
-            by: "ops <ops@example.org>".into(),
-            time: "2026-11-20T08:00:00Z".into(),
+            signed: "signed by ops key ABCD".into(),
+            unlift_refused: None,
         };
-        let report = freeze_report(Ok(Some(frozen.clone())), "mainnet").unwrap();
-        assert_eq!(
-            report.findings[0].message,
-            freeze_input(&frozen, "mainnet").to_string()
+        let report = freeze_report(&Ok(Some(frozen.clone())), "mainnet").unwrap();
+        let decided = freeze_input(&frozen, "mainnet").to_string();
+        assert_eq!(report.findings[0].message, decided);
+        assert_eq!(decided, frozen.block_reason("mainnet"));
+        frozen.unlift_refused = Some(Refused {
+            seq: 4,
+            code: UNSIGNED_UNFREEZE,
+            by: "someone".into(),
+            why: "it carries no signature".into(),
+        });
+        let decided = freeze_input(&frozen, "mainnet").to_string();
+        assert_eq!(decided, frozen.block_reason("mainnet"));
+        assert!(
+            decided.contains("the unfreeze in ledger entry 4 did not lift it"),
+            "{decided}"
         );
     }
 }

@@ -15,7 +15,9 @@ pub struct Tail {
     pub length: u64,
     /// SHA-256 of the last entry (GENESIS when empty).
     pub last: String,
-    /// Per environment, the seq of its latest freeze or unfreeze entry.
+    /// Per environment, the seq of its latest freeze or unfreeze entry: the head's index,
+    /// kept up to date for readers that want a hint. Never trusted for the freeze state,
+    /// which [`super::freeze`] derives from the entries themselves.
     pub freezes: BTreeMap<String, u64>,
     /// The stored head, if any.
     pub head: Option<Head>,
@@ -91,36 +93,5 @@ pub fn probe(store: &dyn Store, tail: &mut Tail) -> Result<(), String> {
         }
         tail.length += 1;
         tail.last = sha256_hex(&bytes);
-    }
-}
-
-/// An environment's freeze, when it is frozen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frozen {
-    pub seq: u64,
-    pub reason: String,
-    pub by: String,
-    pub time: String,
-}
-
-/// Whether `environment` is frozen at the end of the chain, and by which entry.
-pub fn frozen(store: &dyn Store, tail: &Tail, environment: &str) -> Result<Option<Frozen>, String> {
-    let Some(&seq) = tail.freezes.get(environment) else {
-        return Ok(None);
-    };
-    let key = entry_key(seq);
-    let (_, entry) = super::query::read_entry(store, seq)?;
-    match (entry.kind, entry.freeze) {
-        (Kind::Freeze, Some(record)) if entry.environment == environment => Ok(Some(Frozen {
-            seq,
-            reason: record.reason,
-            by: record.by,
-            time: entry.time,
-        })),
-        (Kind::Unfreeze, Some(_)) if entry.environment == environment => Ok(None),
-        _ => Err(format!(
-            "{}/{key} is not the freeze or unfreeze of {environment} that the head points at; {RUN_VERIFY}",
-            store.location()
-        )),
     }
 }

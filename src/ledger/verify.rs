@@ -3,6 +3,7 @@
 //! bounded chunks, so memory does not grow with the ledger beyond one digest per distinct blob.
 
 mod minisig_batch;
+mod ops_signatures;
 mod signatures;
 
 use super::entry::{Entry, EvidenceRecord, GENESIS, Kind, blob_key, entry_key, seq_of_key};
@@ -45,6 +46,13 @@ pub struct Outcome {
     pub signatures_verified: u64,
     /// Verdict entries recorded without a signature.
     pub unsigned_verdicts: u64,
+    /// Whether freeze/unfreeze signers were checked against given ops keys.
+    pub ops_keys_checked: bool,
+    /// Freeze/unfreeze signatures verified (with the key they carry or a given key).
+    pub ops_signatures_verified: u64,
+    /// Freeze/unfreeze signatures that could not be checked: the entry predates recorded
+    /// public keys and no given key has its key id.
+    pub ops_signatures_unchecked: u64,
     /// The head's length, when there is a head.
     pub head_length: Option<u64>,
     /// Entries after the head (appended after the last head update): `(first, last)` seq.
@@ -67,15 +75,24 @@ struct Checked {
     freeze_of: Option<String>,
     unsigned_verdict: bool,
     signatures: u64,
+    ops_signature: ops_signatures::Checked,
     breaks: Vec<Break>,
     /// The entry's signature checks, in order, resolved after the chunk's batch verification.
     signature_checks: Vec<SignatureCheck>,
 }
 
-/// Verify the ledger in `store`; with `key`, every signature must verify with it.
-pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, String> {
+/// Verify the ledger in `store`; with `key`, every verdict, provenance and head signature
+/// must verify with it. Every freeze/unfreeze must carry a signature that verifies (with the
+/// public key it records, or a given key of its key id); with `ops_keys`, its signer must be
+/// one of them.
+pub fn verify(
+    store: &dyn Store,
+    key: Option<&TrustedKey>,
+    ops_keys: &[TrustedKey],
+) -> Result<Outcome, String> {
     let mut outcome = Outcome {
         signatures_checked: key.is_some(),
+        ops_keys_checked: !ops_keys.is_empty(),
         ..Outcome::default()
     };
     let keys = store.list("entries/").map_err(|e| e.to_string())?;
@@ -103,7 +120,14 @@ pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, St
     for chunk in seqs.chunks(CHUNK) {
         let mut results: Vec<Checked> = chunk
             .par_iter()
-            .map(|&seq| check_entry(store, seq, verifier.as_ref(), &checked_blobs))
+            .map(|&seq| {
+                let keys = EntryKeys {
+                    batch: verifier.as_ref(),
+                    verdict: key,
+                    ops: ops_keys,
+                };
+                check_entry(store, seq, &keys, &checked_blobs)
+            })
             .collect();
         if let Some(verifier) = &verifier {
             resolve_signatures(verifier, &mut results);
@@ -147,6 +171,11 @@ pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, St
             outcome.entries += 1;
             outcome.signatures_verified += checked.signatures;
             outcome.unsigned_verdicts += u64::from(checked.unsigned_verdict);
+            match checked.ops_signature {
+                ops_signatures::Checked::Verified => outcome.ops_signatures_verified += 1,
+                ops_signatures::Checked::Unchecked => outcome.ops_signatures_unchecked += 1,
+                ops_signatures::Checked::NotApplicable => {}
+            }
             outcome.breaks.extend(checked.breaks);
             expected_seq = checked.seq + 1;
             prev_sha = checked.sha256;
@@ -161,6 +190,7 @@ pub fn verify(store: &dyn Store, key: Option<&TrustedKey>) -> Result<Outcome, St
         &mut outcome,
         head.as_ref(),
         key,
+        ops_keys,
         chain_length,
         hash_at_head,
         head_freezes,
@@ -198,6 +228,7 @@ fn check_head(
     outcome: &mut Outcome,
     head: Option<&Head>,
     key: Option<&TrustedKey>,
+    ops_keys: &[TrustedKey],
     chain_length: u64,
     hash_at_head: Option<String>,
     freezes_at_head: Option<BTreeMap<String, u64>>,
@@ -242,9 +273,15 @@ fn check_head(
         ));
     }
     if let Some(key) = key {
-        match head.verify(key) {
-            Ok(()) => outcome.signatures_verified += 1,
-            Err(e) => head_break(e),
+        // The last appender signed the head: evaluate with the verdict key, freeze and
+        // unfreeze with an ops key.
+        let ops_signed = ops_keys.iter().find(|ops| head.verify(ops).is_ok());
+        match (head.verify(key), ops_signed) {
+            (Ok(()), _) | (Err(_), Some(_)) => outcome.signatures_verified += 1,
+            (Err(e), None) if ops_keys.is_empty() => head_break(format!(
+                "{e} (if the last append was a freeze or unfreeze, pass its ops key with --ops-key)"
+            )),
+            (Err(e), None) => head_break(format!("{e}, nor by any --ops-key")),
         }
     }
     outcome.head_length = Some(body.length);
@@ -253,12 +290,21 @@ fn check_head(
     }
 }
 
+/// The keys one entry's signatures are checked with.
+struct EntryKeys<'a> {
+    /// The verdict key, ready for batch verification.
+    batch: Option<&'a BatchVerifier>,
+    verdict: Option<&'a TrustedKey>,
+    ops: &'a [TrustedKey],
+}
+
 fn check_entry(
     store: &dyn Store,
     seq: u64,
-    key: Option<&BatchVerifier>,
+    keys: &EntryKeys<'_>,
     checked: &Mutex<HashSet<[u8; 32]>>,
 ) -> Checked {
+    let key = keys.batch;
     let name = entry_key(seq);
     let mut result = Checked {
         seq,
@@ -267,6 +313,7 @@ fn check_entry(
         freeze_of: None,
         unsigned_verdict: false,
         signatures: 0,
+        ops_signature: ops_signatures::Checked::NotApplicable,
         breaks: Vec::new(),
         signature_checks: Vec::new(),
     };
@@ -325,9 +372,14 @@ fn check_entry(
     ]
     .into_iter()
     .flatten()
-    .chain(entry.freeze.as_ref().and_then(|f| f.signature.as_ref()))
     .map(|b| b.sha256.as_str())
     .collect();
+    // Ops signatures are checked with or without a verdict key.
+    let ops_signature = entry
+        .freeze
+        .as_ref()
+        .and_then(|f| f.signature.as_ref())
+        .map(|b| b.sha256.as_str());
     let named = entry.blobs();
     let named = named
         .iter()
@@ -338,7 +390,8 @@ fn check_entry(
         .evidence_blobs()
         .map(|e| (Role::Evidence(e), e.sha256.as_str(), e.size));
     for (role, sha256, size) in named.chain(evidence) {
-        let keep = key.is_some() && wanted_for_signatures.contains(&sha256);
+        let keep = (key.is_some() && wanted_for_signatures.contains(&sha256))
+            || ops_signature == Some(sha256);
         match check_blob(store, sha256, size, checked, keep) {
             Ok(Some(bytes)) => {
                 loaded.insert(sha256.to_owned(), bytes);
@@ -352,6 +405,12 @@ fn check_entry(
     }
     if let Some(key) = key {
         result.signature_checks = check_signatures(&entry, key, &loaded);
+    }
+    if matches!(entry.kind, Kind::Freeze | Kind::Unfreeze) {
+        match ops_signatures::check(&entry, &loaded, keys.verdict, keys.ops) {
+            Ok(state) => result.ops_signature = state,
+            Err(problem) => fail(&mut result, problem),
+        }
     }
     result
 }
@@ -406,14 +465,4 @@ fn check_blob(
         set.insert(digest);
     }
     Ok(keep.then_some(bytes))
-}
-
-/// The trusted comment of a freeze or unfreeze signature.
-pub fn freeze_comment(statement: &super::entry::FreezeStatement) -> String {
-    format!(
-        "tollgate-{} environment:{} time:{}",
-        statement.action.as_str(),
-        statement.environment,
-        statement.time
-    )
 }

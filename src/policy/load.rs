@@ -174,6 +174,7 @@ impl ConfigContext<'_> {
         Ok(Trust {
             artifact_keys: self.keys("artifact_keys", raw.artifact_keys)?,
             verdict_keys: self.keys("verdict_keys", raw.verdict_keys)?,
+            ops_keys: self.keys("ops_keys", raw.ops_keys)?,
         })
     }
 

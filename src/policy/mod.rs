@@ -79,11 +79,15 @@ pub struct Policy {
     pub waivers: Vec<Waiver>,
 }
 
-/// Keys trusted for artifacts and for verdicts.
+/// Keys trusted, by role: one key list per kind of statement.
 #[derive(Debug, Clone, Default)]
 pub struct Trust {
+    /// Sign releases (SHA256SUMS, artifacts).
     pub artifact_keys: Vec<TrustedKey>,
+    /// Sign verdicts; later stages accept only verdicts signed by one of these.
     pub verdict_keys: Vec<TrustedKey>,
+    /// Sign ops statements (freeze, unfreeze): only these lift a freeze.
+    pub ops_keys: Vec<TrustedKey>,
 }
 
 /// The configured gates; a gate whose table is absent does not run.

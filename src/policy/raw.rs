@@ -19,6 +19,7 @@ pub struct RawPolicy {
 pub struct RawTrust {
     pub artifact_keys: Option<Vec<Spanned<String>>>,
     pub verdict_keys: Option<Vec<Spanned<String>>>,
+    pub ops_keys: Option<Vec<Spanned<String>>>,
 }
 
 /// Every gate name the design reserves. Gates not yet built into this version are accepted

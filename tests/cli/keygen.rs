@@ -61,6 +61,8 @@ fn encrypted_key_signs_with_password_from_env() {
         ws.out().join("verdict.json").as_os_str(),
         "--pubkey".as_ref(),
         keys.join("tollgate.pub").as_os_str(),
+        "--environment".as_ref(),
+        "mainnet".as_ref(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }

@@ -302,7 +302,14 @@ fn a_head_that_lags_the_chain_is_accepted_and_the_next_signed_append_covers_the_
 #[test]
 fn freeze_blocks_every_evaluate_until_unfrozen() {
     let ws = ledger_with(1);
-    let (store, key) = (ws.store(), ws.verdict_key());
+    tollgate::signing::keygen(&ws.path().join("ops-keys"), None).unwrap();
+    let policy = std::fs::read_to_string(ws.policy_path()).unwrap();
+    let policy = policy.replace(
+        "[trust]\n",
+        "[trust]\nops_keys = [\"ops-keys/tollgate.pub\"]\n",
+    );
+    std::fs::write(ws.policy_path(), policy).unwrap();
+    let (store, key) = (ws.store(), ws.path().join("ops-keys/tollgate.key"));
     let freeze = |verb: &str, reason: &str| {
         tollgate(&[
             verb,
@@ -346,28 +353,48 @@ fn freeze_blocks_every_evaluate_until_unfrozen() {
     );
     let reasons: Vec<Option<String>> = log(&ws, &[]).into_iter().map(|r| r.reason).collect();
     assert_eq!(reasons[1].as_deref(), Some("INC-7: chain halt"));
-    // Freeze signatures are checked with the rest.
+    // Freeze signatures are checked with the rest, their signers with --ops-key.
     let out = verify(&ws);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let ops_pub = ws.path().join("ops-keys/tollgate.pub");
+    let out = audit(&ws, &["verify", "--ops-key", ops_pub.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("2 freeze/unfreeze signature(s) verified, each by an --ops-key"),
+        "{}",
+        stdout(&out)
+    );
     let explain = tollgate(&["explain", "freeze.frozen"]);
     assert_eq!(explain.status.code(), Some(0), "{}", stderr(&explain));
 }
 
+// Regression: evaluate used to write the signed verdict into --out before appending, so a
+// failed append left a signed verdict that no ledger holds.
 #[test]
-fn a_failed_append_is_exit_2_and_says_the_ledger_lacks_the_verdict() {
+fn a_failed_append_is_exit_2_and_leaves_no_signed_verdict_in_out() {
     let ws = ledger_with(1);
+    assert!(ws.out().join("verdict.json.minisig").exists());
+    // Damaged so that the append fails (for root too, unlike a read-only directory).
     std::fs::write(ws.store().join("head.json"), b"{\"not\": \"a head\"}\n").unwrap();
     let out = ws.evaluate(&[]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("verdict.json is written, but the ledger at") && err.contains("head.json"),
+        err.contains("could not record this evaluation, so no verdict is written")
+            && err.contains("head.json"),
         "{err}"
     );
-    // The unreadable freeze state blocked the verdict too (fail closed).
-    let verdict = read_json(&ws.out().join("verdict.json"));
-    assert_eq!(verdict["decision"], "block");
-    assert_eq!(gate(&verdict, "freeze")["outcome"], "error");
+    // Neither this run's verdict nor the previous run's is left, nor any temporary file.
+    let left: Vec<String> = std::fs::read_dir(ws.out())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for name in &left {
+        assert!(
+            !name.contains("verdict") && !name.contains("provenance") && !name.ends_with(".tmp"),
+            "{name} left in --out: {left:?}"
+        );
+    }
 }
 
 #[test]

@@ -208,6 +208,8 @@ fn freezes_are_re_derived_and_freeze_entries_are_not_replayable() {
         "mainnet",
         "--reason",
         "incident OPS-7",
+        "--key",
+        ws.verdict_key().to_str().unwrap(),
         "--store",
         ws.store().to_str().unwrap(),
     ]);

@@ -5,6 +5,7 @@ mod canonical;
 mod drills;
 mod evaluate;
 mod explain;
+mod freeze;
 mod generate;
 mod github;
 mod github_hostile;

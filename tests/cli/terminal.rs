@@ -153,6 +153,8 @@ fn verify_shows_progress_while_hashing_artifacts_on_a_terminal() {
         "out/verdict.json",
         "--pubkey",
         "keys/tollgate.pub",
+        "--environment",
+        "regtest",
         "--artifact",
         "release/node.img",
     ];

@@ -162,6 +162,8 @@ impl Workspace {
         (code, read_json(&self.out().join("verdict.json")))
     }
 
+    /// `tollgate verify` of the out dir's verdict; `--environment mainnet` (the workspace
+    /// policy's) unless `extra` names one, since verify refuses to run without it.
     pub fn verify(&self, extra: &[&str]) -> Output {
         let verdict = self.out().join("verdict.json");
         let mut args = vec![
@@ -170,6 +172,9 @@ impl Workspace {
             "--pubkey".to_owned(),
             self.verdict_pub().to_str().unwrap().to_owned(),
         ];
+        if !extra.contains(&"--environment") {
+            args.extend(["--environment".to_owned(), "mainnet".to_owned()]);
+        }
         args.extend(extra.iter().map(|s| s.to_string()));
         tollgate(&args)
     }

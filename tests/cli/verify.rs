@@ -101,6 +101,8 @@ fn wrong_key_is_invalid_and_names_both_ids() {
         ws.out().join("verdict.json").as_os_str(),
         "--pubkey".as_ref(),
         other.public.as_os_str(),
+        "--environment".as_ref(),
+        "mainnet".as_ref(),
         "--now".as_ref(),
         DURING.as_ref(),
     ]);
@@ -151,4 +153,104 @@ fn verify_offers_only_text_and_json() {
         "{}",
         stderr(&out)
     );
+}
+
+// A deploy job must say where it deploys: a verdict for testnet must not deploy to mainnet.
+#[test]
+fn verify_refuses_to_run_without_an_environment() {
+    let ws = promoted();
+    let verdict = ws.out().join("verdict.json");
+    let pubkey = ws.verdict_pub();
+    let out = tollgate(&[
+        "verify",
+        verdict.to_str().unwrap(),
+        "--pubkey",
+        pubkey.to_str().unwrap(),
+        "--now",
+        DURING,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("--environment is required")
+            && stderr(&out).contains("a verdict for testnet must never deploy to mainnet"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn pinned_policy_digest_and_commit_must_match_and_name_both_values() {
+    let ws = Workspace::new();
+    let repo = git2::Repository::init(ws.path()).unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new("policy.toml")).unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("t", "t@example.org").unwrap();
+    let commit = repo
+        .commit(Some("HEAD"), &sig, &sig, "c", &tree, &[])
+        .unwrap()
+        .to_string();
+    let out = ws.evaluate(&["--now", "2026-11-21T10:00:00Z"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let policy_sha = tollgate::digest::sha256_hex(&std::fs::read(ws.policy_path()).unwrap());
+
+    let out = ws.verify(&[
+        "--now",
+        DURING,
+        "--policy-sha256",
+        &policy_sha,
+        "--commit",
+        &commit,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    let other_policy = "0".repeat(64);
+    let out = ws.verify(&["--now", DURING, "--policy-sha256", &other_policy]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&policy_sha) && stdout(&out).contains(&other_policy),
+        "{}",
+        stdout(&out)
+    );
+
+    let other_commit = "1".repeat(40);
+    let out = ws.verify(&["--now", DURING, "--commit", &other_commit]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&commit) && stdout(&out).contains(&other_commit),
+        "{}",
+        stdout(&out)
+    );
+
+    // A prefix is not a pin, and a malformed digest is a usage error.
+    let out = ws.verify(&["--now", DURING, "--commit", &commit[..12]]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let out = ws.verify(&["--now", DURING, "--policy-sha256", "abc"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+}
+
+#[test]
+fn with_store_the_verdict_must_be_recorded_in_an_intact_ledger() {
+    let ws = promoted();
+    let store = ws.store();
+    let out = ws.verify(&["--now", DURING, "--store", store.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("as entry 1:"), "{}", stdout(&out));
+
+    // Another ledger does not hold this verdict.
+    let elsewhere = promoted();
+    let other = elsewhere.store();
+    let out = ws.verify(&["--now", DURING, "--store", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("is not recorded in the ledger at"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A ledger that is not intact does not vouch for it either.
+    std::fs::remove_file(store.join("entries/000000000001.json")).unwrap();
+    let out = ws.verify(&["--now", DURING, "--store", store.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("is not intact"), "{}", stdout(&out));
 }

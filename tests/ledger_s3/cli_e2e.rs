@@ -86,6 +86,13 @@ fn evaluate_freeze_audit_export_and_tamper_on_s3() {
         server: &server,
         store: server.url("e2e/ledger"),
     };
+    // The freeze and unfreeze below are signed with the verdict key: trust it for ops too.
+    let policy = std::fs::read_to_string(run.ws.policy_path()).unwrap();
+    let policy = policy.replace(
+        "[trust]\n",
+        "[trust]\nops_keys = [\"verdict-keys/tollgate.pub\"]\n",
+    );
+    std::fs::write(run.ws.policy_path(), policy).unwrap();
 
     // 1 promote, 2 block (an artifact swapped after signing), 3 promote again.
     assert_eq!(run.evaluate().0, 0);

@@ -59,12 +59,10 @@ fn sequential_runner_child() {
         let reason = format!("runner {me} append {i}");
         let by = format!("runner {me}");
         let statement = record::freeze_statement(Kind::Freeze, "regtest", &reason, &by, &time);
-        let signature = signer
-            .sign(
-                &tollgate::verdict::canonical_json(&statement),
-                &tollgate::ledger::verify::freeze_comment(&statement),
-            )
-            .unwrap();
+        let signature = record::OpsSignature {
+            minisig: tollgate::ledger::ops::sign(&statement, &signer).unwrap(),
+            public_key: signer.public_key_base64(),
+        };
         let pending = record::freeze_entry(&statement, Some(signature));
         let id = append::append(&store, pending, Some(&signer))
             .unwrap_or_else(|e| panic!("runner {me}, append {i}: {e}"));

@@ -38,8 +38,13 @@ impl BundleOutcome {
     }
 }
 
-/// Verify the bundle at `path`; with `key`, every signature must verify with it.
-pub fn verify(path: &Path, key: Option<&TrustedKey>) -> Result<BundleOutcome, String> {
+/// Verify the bundle at `path`; with `key`, every signature must verify with it; with
+/// `ops_keys`, every freeze/unfreeze must be signed by one of them.
+pub fn verify(
+    path: &Path,
+    key: Option<&TrustedKey>,
+    ops_keys: &[TrustedKey],
+) -> Result<BundleOutcome, String> {
     let mut members = super::read(path)?;
     let manifest_bytes = members.remove(MANIFEST).ok_or_else(|| {
         format!(
@@ -67,7 +72,7 @@ pub fn verify(path: &Path, key: Option<&TrustedKey>) -> Result<BundleOutcome, St
         };
     }
     let store = MemoryStore::new(format!("{}:{LEDGER_PREFIX}", path.display()), ledger);
-    let mut outcome = crate::ledger::verify::verify(&store, key)?;
+    let mut outcome = crate::ledger::verify::verify(&store, key, ops_keys)?;
     let all_seqs: Vec<u64> = store
         .list("entries/")
         .map_err(|e| e.to_string())?

@@ -239,10 +239,9 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
     // Re-decide exactly as evaluate does: waivers, then the one decision function over the
     // re-run and the stored reports, the stored subjects and the freeze state the ledger held.
     let waivers = engine::apply_waivers(&policy.waivers, &mut reports, now);
-    let frozen = frozen_before(store, &stored)?;
-    let freeze = frozen
-        .as_ref()
-        .map(|f| freeze_input(f, &stored.entry.environment));
+    let frozen = frozen_before(store, &stored, &policy.trust.ops_keys)?;
+    let environment = &stored.entry.environment;
+    let freeze = frozen.as_ref().map(|f| freeze_input(f, environment));
     let mut evaluation = Evaluation {
         decision: Decision::Block,
         reasons: Vec::new(),
@@ -257,7 +256,7 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
             size: 0,
         }),
     };
-    let record = freeze_report(Ok(frozen.clone()), &stored.entry.environment);
+    let record = freeze_report(&Ok(frozen.clone()), environment);
     if record.is_some() {
         plans.push(plan(
             super::record::FREEZE_GATE,

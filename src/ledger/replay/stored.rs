@@ -5,9 +5,9 @@
 use super::ReplayError;
 use super::tree::{Placement, Tree};
 use crate::ledger::entry::{Base, BlobRef, Entry, EntryId, EvidenceRecord, Kind, blob_key};
+use crate::ledger::freeze::FreezeState;
 use crate::ledger::query;
 use crate::ledger::store::Store;
-use crate::ledger::tail::Frozen;
 use crate::verdict::Verdict;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -197,30 +197,18 @@ fn place(
     Ok(())
 }
 
-/// The environment's freeze in force when the entry was appended (the latest freeze or
-/// unfreeze entry before it), exactly what evaluate read.
+/// The environment's freeze in force when the entry was appended (judged by the entries
+/// before it and the stored policy's ops keys), exactly what evaluate read.
 pub(super) fn frozen_before(
     store: &dyn Store,
     stored: &Stored,
-) -> Result<Option<Frozen>, ReplayError> {
-    let environment = &stored.entry.environment;
-    for seq in (1..stored.id.seq).rev() {
-        let (_, entry) = query::read_entry(store, seq).map_err(ReplayError::Cannot)?;
-        if entry.environment != *environment {
-            continue;
-        }
-        match (entry.kind, entry.freeze) {
-            (Kind::Freeze, Some(record)) => {
-                return Ok(Some(Frozen {
-                    seq,
-                    reason: record.reason,
-                    by: record.by,
-                    time: entry.time,
-                }));
-            }
-            (Kind::Unfreeze, _) => return Ok(None),
-            _ => {}
-        }
-    }
-    Ok(None)
+    ops_keys: &[crate::keys::TrustedKey],
+) -> Result<Option<FreezeState>, ReplayError> {
+    crate::ledger::freeze::state_through(
+        store,
+        &stored.entry.environment,
+        ops_keys,
+        stored.id.seq.saturating_sub(1),
+    )
+    .map_err(ReplayError::Cannot)
 }

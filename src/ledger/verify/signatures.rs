@@ -1,9 +1,9 @@
-//! The signature half of `audit verify`: each entry's signatures are parsed and their
+//! The verdict-key half of `audit verify`'s signatures: each entry's verdict and provenance signatures are parsed and their
 //! trusted comments checked while the entry is read; the Ed25519 checks then run batched
 //! over a whole chunk of entries, and each result goes back to its entry in order.
 
 use super::minisig_batch::{BatchVerifier, Prepared, Rejected};
-use super::{Checked, brk, freeze_comment};
+use super::{Checked, brk};
 use crate::ledger::entry::{BlobRef, Entry, entry_key};
 use crate::verdict::TrustedComment;
 use std::collections::BTreeMap;
@@ -112,18 +112,6 @@ pub(super) fn check_signatures(
         bytes_of(&entry.provenance_signature),
         &|comment| comment.split(' ').any(|w| w == provenance_sha),
     );
-    if let (Some(statement), Some(freeze)) = (entry.freeze_statement(), &entry.freeze) {
-        let data = crate::verdict::canonical_json(&statement);
-        check(
-            entry.kind.as_str(),
-            Some(&data),
-            freeze
-                .signature
-                .as_ref()
-                .and_then(|b| loaded.get(&b.sha256)),
-            &|comment| comment == freeze_comment(&statement),
-        );
-    }
     checks
 }
 
