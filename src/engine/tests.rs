@@ -31,7 +31,7 @@ impl Gate for Scripted {
         match self.behaviour {
             Behaviour::Pass => Ok(GateResult::default()),
             Behaviour::Fail(code) => Ok(GateResult {
-                findings: vec![Finding::error(code, "bad")],
+                findings: vec![Finding::error(code, "bad").subject("node.tar.gz")],
                 ..GateResult::default()
             }),
             Behaviour::Error => Err("cannot read the evidence".into()),
@@ -153,13 +153,13 @@ fn subjects_fall_back_to_the_release_listing() {
 
 #[test]
 fn live_waiver_lets_a_failing_gate_promote() {
-    let policy = "environment = \"regtest\"\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.unlisted-file\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n";
+    let policy = "environment = \"regtest\"\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.signature-missing\"\nid = \"node.tar.gz\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n";
     let eval = run(
         policy,
         &[gate(
             "signatures",
             true,
-            Behaviour::Fail("sig.unlisted-file"),
+            Behaviour::Fail("sig.signature-missing"),
         )],
     );
     assert_eq!(eval.reports[0].outcome, Outcome::Waived);
@@ -171,7 +171,7 @@ fn live_waiver_lets_a_failing_gate_promote() {
         &[gate(
             "signatures",
             true,
-            Behaviour::Fail("sig.unlisted-file"),
+            Behaviour::Fail("sig.signature-missing"),
         )],
     );
     assert_eq!(eval.decision, Decision::Block);

@@ -7,6 +7,7 @@ mod explain;
 mod generate;
 mod github;
 mod init;
+mod integrity;
 mod keygen;
 mod ledger;
 mod ledger_bundle;

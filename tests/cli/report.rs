@@ -71,13 +71,13 @@ impl Demo {
 }
 
 /// The demo release with a changed artifact and an unlisted file; one live waiver covers
-/// the unlisted file, one expired waiver covers nothing.
+/// nothing (integrity findings are never waivable), one expired waiver covers nothing.
 pub fn tampered() -> Demo {
     let demo = Demo::new(
         r#"
 [[waivers]]
 gate = "signatures"
-code = "sig.unlisted-file"
+code = "sig.signature-missing"
 id = "debug.log"
 reason = "build log ships unsigned until OPS-7"
 owner = "release-manager@example.org"
@@ -85,7 +85,8 @@ expires = "2027-01-31"
 
 [[waivers]]
 gate = "signatures"
-code = "sig.legacy-signature"
+code = "sig.signature-missing"
+id = "RELEASE-NOTES.md"
 reason = "old signer, retired"
 owner = "release-manager@example.org"
 expires = "2026-01-01"
