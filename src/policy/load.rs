@@ -303,9 +303,10 @@ impl ConfigContext<'_> {
                 raw.span(),
                 "a waiver needs `code`: it names exactly one finding code",
             )
-            .with_hint(
-                "add code = \"...\" (e.g. \"audit.vulnerability\") and, where the finding names a subject, id = \"...\"; `tollgate explain CODE` says whether a code is waivable",
-            ));
+            .with_hint(format!(
+                "without a code it would cover every finding about its subject, integrity ones such as sig.digest-mismatch included; add code = \"...\" ({}) and id = \"...\" where the finding names a subject",
+                super::waiver_rules::waivable_of(&gate)
+            )));
         };
         let code = non_empty(code_field, "code")?;
         let id = w.id.as_ref().map(|i| non_empty(i, "id")).transpose()?;

@@ -30,7 +30,7 @@ fn refuse(field: Field, message: String, hint: String) -> Refusal {
 }
 
 /// The waivable codes of `gate`, for hints.
-fn waivable_of(gate: &str) -> String {
+pub fn waivable_of(gate: &str) -> String {
     let codes: Vec<String> = explain::waivable()
         .into_iter()
         .filter(|doc| doc.gate() == gate)

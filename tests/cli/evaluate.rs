@@ -241,14 +241,32 @@ fn waivers_applied_expired_and_unused_are_recorded() {
     assert!(stdout(&output).contains("EXPIRED"));
 }
 
-/// Issue 10 (point 2): a waiver meant for a missing per-artifact signature once also
-/// waived `sig.digest-mismatch` after one byte of the artifact changed, and the tampered
-/// digest was bound into a PROMOTE verdict. A waiver now covers its own code only.
+/// Issue 10 (point 2): a waiver meant for a missing per-artifact signature (`gate`, `id`,
+/// no `code`) also waived `sig.digest-mismatch` after one byte of the artifact changed, and
+/// the tampered digest was bound into a PROMOTE verdict. That waiver is now refused, and
+/// the one that names its code covers that code only: the release blocks on the mismatch.
 #[test]
 fn a_signature_waiver_does_not_waive_a_tampered_artifact() {
     let ws = Workspace::new();
     std::fs::remove_file(ws.release().join(format!("{ARTIFACT}.minisig"))).unwrap();
     ws.write(ARTIFACT, b"pretend this is a tarbalL");
+    let as_in_the_issue = format!(
+        "[[waivers]]\ngate = \"signatures\"\nid = \"{ARTIFACT}\"\nreason = \"signed later\"\nowner = \"rm@example.org\"\nexpires = 2026-12-31\n"
+    );
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        &as_in_the_issue,
+    );
+    let output = ws.evaluate(&["--now", "2026-11-21T10:00:00Z"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("a waiver needs `code`") && err.contains("sig.digest-mismatch"),
+        "{err}"
+    );
+    assert!(!ws.out().join("verdict.json").exists());
+
     ws.policy_with(
         "mainnet",
         "artifact_signatures = \"required\"",
