@@ -223,6 +223,33 @@ mod tests {
         assert_eq!(human(16 << 10), "16 KiB");
     }
 
+    /// docs/policy.md states every cap with its size.
+    #[test]
+    fn the_policy_doc_states_every_cap() {
+        let page = include_str!("../docs/policy.md");
+        let section = page
+            .split("## Input limits")
+            .nth(1)
+            .expect("an Input limits section");
+        for cap in [
+            caps::SUMS,
+            caps::SIGNATURE,
+            caps::PUBLIC_KEY,
+            caps::SBOM,
+            caps::AUDIT_REPORT,
+            caps::DRILL_LOG,
+            caps::BUNDLE,
+            caps::LEGACY_SIGNED,
+        ] {
+            let size = format!("| {} |", human(cap.bytes));
+            assert!(
+                section.lines().any(|l| l.ends_with(&size)),
+                "docs/policy.md does not state the {size} cap for {}",
+                cap.what
+            );
+        }
+    }
+
     #[test]
     fn directories_are_refused_by_kind() {
         let dir = tempfile::tempdir().unwrap();
