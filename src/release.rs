@@ -108,9 +108,14 @@ impl ReleaseDir {
         Ok(names)
     }
 
-    /// The path of a name that `list` returned.
-    pub fn path_of(&self, name: &str) -> PathBuf {
-        self.canonical.join(name)
+    /// The path to read for a name that `list` returned: the regular file it resolves to
+    /// inside the release, or why it must not be read (a special file, a symlink leading
+    /// out of the release directory, a dangling symlink).
+    pub fn path_of(&self, name: &str) -> Result<PathBuf, String> {
+        match self.resolve(name) {
+            Resolved::File(path) => Ok(path),
+            other => Err(format!("{name} {}", Self::describe(&other))),
+        }
     }
 }
 
@@ -174,6 +179,9 @@ mod tests {
             Resolved::NotAFile("a FIFO (named pipe)")
         );
         assert!(matches!(release.resolve("zero"), Resolved::Escapes(_)));
+        let refused = release.path_of("zero").unwrap_err();
+        assert!(refused.contains("points outside the release"), "{refused}");
+        assert!(release.path_of("pipe").is_err());
     }
 
     #[test]

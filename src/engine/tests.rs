@@ -151,6 +151,31 @@ fn subjects_fall_back_to_the_release_listing() {
     );
 }
 
+/// Issue 10: the listing fallback never reads a special file or a symlink leaving the
+/// release (it used to hash `/dev/zero` forever); they block as subject errors.
+#[cfg(unix)]
+#[test]
+fn subjects_from_the_listing_never_read_special_files() {
+    let release = release_with_file();
+    std::os::unix::fs::symlink("/dev/zero", release.path().join("zero")).unwrap();
+    let policy = crate::policy::parse(&release.path().join("p.toml"), POLICY).unwrap();
+    let inputs = Inputs {
+        policy: &policy,
+        release: release.path(),
+        repo: release.path(),
+        out: release.path(),
+        now: time::macros::datetime!(2026-11-21 12:00 UTC),
+    };
+    let eval = evaluate(&inputs, &[gate("r", true, Behaviour::Pass)]);
+    assert_eq!(eval.decision, Decision::Block);
+    assert_eq!(eval.subject_errors.len(), 1, "{:?}", eval.subject_errors);
+    assert!(
+        eval.subject_errors[0].contains("zero cannot be used: a symlink on the way points outside"),
+        "{:?}",
+        eval.subject_errors
+    );
+}
+
 #[test]
 fn live_waiver_lets_a_failing_gate_promote() {
     let policy = "environment = \"regtest\"\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.signature-missing\"\nid = \"node.tar.gz\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n";
