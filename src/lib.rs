@@ -3,8 +3,10 @@
 #![forbid(unsafe_code)]
 
 pub mod bounded;
+pub mod canonical;
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod cyclonedx;
 pub mod digest;
 pub mod drills;

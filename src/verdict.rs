@@ -126,8 +126,9 @@ impl Verdict {
         }
     }
 
-    /// Canonical bytes: keys sorted at every level, two-space indentation, one trailing
-    /// newline, no floats. The same verdict always serialises to the same bytes.
+    /// Canonical bytes (see [`crate::canonical`]): keys sorted at every level by UTF-16 code
+    /// units, RFC 8785 escaping, integers only, two-space indentation, one trailing newline.
+    /// The same verdict always serialises to the same bytes.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         canonical_json(self)
     }
@@ -144,13 +145,17 @@ impl Verdict {
     }
 }
 
-/// Canonical JSON for any serialisable value (keys sorted, stable layout).
-pub fn canonical_json<T: Serialize>(value: &T) -> Vec<u8> {
-    // serde_json's `Value` keeps object keys in a BTreeMap, which sorts them.
-    let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
-    let mut bytes = serde_json::to_vec_pretty(&value).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+/// Canonical JSON for tollgate's own documents (verdict, provenance, ledger entries and
+/// heads, freeze statements): [`crate::canonical`] in its indented layout.
+///
+/// Infallible because every type tollgate signs holds strings, booleans and integers only; a
+/// float or a non-string map key is a bug in tollgate, so it stops here, loudly, rather than
+/// signing anything (the old `unwrap_or(Null)` would have signed `null`).
+pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    match crate::canonical::to_vec(value, crate::canonical::Layout::Indented) {
+        Ok(bytes) => bytes,
+        Err(e) => panic!("tollgate bug: a document it signs has no canonical form: {e}"),
+    }
 }
 
 pub fn rfc3339(at: OffsetDateTime) -> String {

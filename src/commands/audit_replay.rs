@@ -1,5 +1,7 @@
 //! `tollgate audit replay ID`: re-decide an entry from the ledger and say whether the stored
-//! verdict is reproduced (exit 0) or exactly how it differs (exit 1).
+//! verdict is reproduced (exit 0) or exactly how it differs (exit 1). "Reproduced" is said
+//! only of gates that were re-run; when none could be, the output says so plainly (exit 0 if
+//! the stored decision still follows from the stored reports).
 
 use super::audit::json_text;
 use super::audit::open_existing;
@@ -22,7 +24,7 @@ pub fn run(args: &AuditShowArgs) -> CommandResult {
         ListFormat::Text => render(&outcome),
     };
     print(&text)?;
-    Ok(if outcome.reproduced {
+    Ok(if outcome.consistent {
         Exit::Success
     } else {
         Exit::Failure
@@ -37,9 +39,12 @@ fn render(r: &Replay) -> String {
     let width = r.gates.iter().map(|g| g.gate.len()).max().unwrap_or(0);
     for gate in &r.gates {
         let how = match gate.how {
-            How::Replayed => "replayed from stored evidence".to_owned(),
+            How::Replayed => match gate.reproduced {
+                Some(true) => "re-ran on the stored evidence: reproduced".to_owned(),
+                _ => "re-ran on the stored evidence: DIFFERS from the stored report".to_owned(),
+            },
             How::Stored => format!(
-                "taken as stored: {}",
+                "taken as stored, not reproduced: {}",
                 gate.reason.as_deref().unwrap_or_default()
             ),
             How::Derived => format!(
@@ -61,9 +66,29 @@ fn render(r: &Replay) -> String {
     for problem in &r.problems {
         text.push_str(&format!("problem: {problem}\n"));
     }
-    if r.reproduced {
+    let rerun: Vec<&str> = r
+        .gates
+        .iter()
+        .filter(|g| g.how == How::Replayed)
+        .map(|g| g.gate.as_str())
+        .collect();
+    let taken = r.gates.iter().filter(|g| g.how == How::Stored).count();
+    if rerun.is_empty() {
         text.push_str(&format!(
-            "REPRODUCED: the rebuilt verdict matches the stored verdict {} ({})\n",
+            "re-ran no gate: nothing was reproduced; the stored decision is shown as recorded: {} (verdict {})\n",
+            r.stored_decision, r.stored_verdict_sha256
+        ));
+    }
+    if r.consistent && !rerun.is_empty() {
+        text.push_str(&format!(
+            "REPRODUCED: re-ran {}: each gave its stored report; {taken} gate(s) taken as stored; the rebuilt verdict matches the stored verdict {} ({})\n",
+            rerun.join(", "),
+            r.stored_verdict_sha256,
+            r.stored_decision
+        ));
+    } else if r.consistent {
+        text.push_str(&format!(
+            "CONSISTENT: re-deciding from the {taken} stored report(s) under the stored policy rebuilds the stored verdict {} ({}); no gate's result was reproduced\n",
             r.stored_verdict_sha256, r.stored_decision
         ));
     } else {

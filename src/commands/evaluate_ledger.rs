@@ -3,7 +3,7 @@
 
 use super::{CommandError, Exit};
 use crate::cli::EvaluateArgs;
-use crate::engine::{Decision, Evaluation};
+use crate::engine::{Evaluation, FreezeState};
 use crate::ledger::append::append;
 use crate::ledger::evidence::{Bases, collect};
 use crate::ledger::record::{self, Evaluated};
@@ -37,23 +37,25 @@ pub fn freeze_state(store: &dyn Store, environment: &str) -> Result<Option<Froze
     tail::frozen(store, &chain, environment)
 }
 
-/// Add the `freeze` report when the environment is frozen (or its state is unreadable).
+/// Decide with the environment's freeze state (frozen or unreadable blocks), and add the
+/// `freeze` report that records it in the verdict.
 pub fn apply_freeze(
     evaluation: &mut Evaluation,
     state: Result<Option<Frozen>, String>,
     environment: &str,
 ) {
-    let Some(report) = record::freeze_report(state, environment) else {
-        return;
+    let report = record::freeze_report(state.clone(), environment);
+    let frozen = state
+        .ok()
+        .flatten()
+        .map(|f| record::freeze_input(&f, environment));
+    let unknown = report.as_ref().and_then(|r| r.error.clone());
+    let freeze = match (&frozen, &unknown) {
+        (Some(frozen), _) => FreezeState::Frozen(frozen),
+        (None, Some(why)) => FreezeState::Unknown(why),
+        (None, None) => FreezeState::Open,
     };
-    let reason = match (&report.error, report.findings.first()) {
-        (Some(error), _) => format!("required gate `freeze` could not evaluate: {error}"),
-        (None, Some(finding)) => finding.message.clone(),
-        (None, None) => format!("{environment} is frozen"),
-    };
-    evaluation.reports.push(report);
-    evaluation.decision = Decision::Block;
-    evaluation.reasons.push(reason);
+    evaluation.decide_with_freeze(freeze, report);
 }
 
 /// The files `evaluate` wrote, for the entry.

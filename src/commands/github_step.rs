@@ -1,13 +1,12 @@
 //! `evaluate` under GitHub Actions: the job summary and step outputs are appended, the
-//! report is printed with the runner's command processing stopped (it quotes file names
-//! from the release), and then the annotations are printed.
+//! report is printed (inert, like all output: it quotes file names from the release), and
+//! then the annotations are written as live commands (see `crate::console`).
 
-use super::{CommandError, Exit, print, print_stderr};
-use crate::cli::{EvaluateArgs, ReportFormat};
-use crate::github::{Paths, RunInfo, Runner, annotations, random_token, without_commands};
+use super::{CommandError, Exit, annotate, print};
+use crate::cli::EvaluateArgs;
+use crate::github::{Paths, RunInfo, Runner, annotations};
 use crate::policy::Policy;
 use crate::verdict::Verdict;
-use anyhow::anyhow;
 
 pub struct Step<'a> {
     pub args: &'a EvaluateArgs,
@@ -39,16 +38,6 @@ pub fn finish(runner: &Runner, step: &Step<'_>, report: &str) -> Result<(), Comm
         bases: vec![&step.args.release, &step.args.repo, &step.policy.dir],
         workspace: runner.workspace.as_deref(),
     };
-    let commands: String = annotations(step.verdict, &paths)
-        .iter()
-        .map(|a| a.render())
-        .collect();
-    if step.args.format == ReportFormat::Json {
-        // stdout stays pure JSON for machines; the runner reads commands on stderr too.
-        print(report)?;
-        return print_stderr(&commands);
-    }
-    let token = random_token()
-        .map_err(|e| CommandError::config(anyhow!("cannot draw a random token: {e}")))?;
-    print(&format!("{}{commands}", without_commands(report, &token)))
+    print(report)?;
+    annotate(&annotations(step.verdict, &paths))
 }

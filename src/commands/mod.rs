@@ -24,7 +24,6 @@ mod smoke_keeper;
 mod verify;
 
 use crate::cli::Command;
-use std::io::Write;
 use time::OffsetDateTime;
 
 /// The documented exit codes.
@@ -85,34 +84,29 @@ pub fn run(command: Command) -> CommandResult {
     }
 }
 
-/// Print to stdout; a closed pipe is not an error (the reader has gone, the exit code stands).
+/// Print to stdout through the console (inert under GitHub Actions); a closed pipe is not an
+/// error (the reader has gone, the exit code stands).
 pub fn print(text: &str) -> Result<(), CommandError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CommandError {
-            exit: Exit::Usage,
-            error: anyhow::anyhow!("cannot write to stdout: {e}"),
-        }),
-    }
+    written(crate::console::stdout(text), "stdout")
 }
 
-/// Print to stderr; a closed pipe is not an error.
+/// Print to stderr through the console; a closed pipe is not an error.
 pub fn print_stderr(text: &str) -> Result<(), CommandError> {
-    let mut stderr = std::io::stderr().lock();
-    match stderr
-        .write_all(text.as_bytes())
-        .and_then(|_| stderr.flush())
-    {
+    written(crate::console::stderr(text), "stderr")
+}
+
+/// Write tollgate's own annotations as live workflow commands (only under GitHub Actions).
+pub fn annotate(annotations: &[crate::github::Annotation]) -> Result<(), CommandError> {
+    written(crate::console::annotate(annotations), "stderr")
+}
+
+fn written(result: std::io::Result<()>, stream: &str) -> Result<(), CommandError> {
+    match result {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(CommandError {
             exit: Exit::Usage,
-            error: anyhow::anyhow!("cannot write to stderr: {e}"),
+            error: anyhow::anyhow!("cannot write to {stream}: {e}"),
         }),
     }
 }

@@ -1,7 +1,7 @@
 //! `tollgate verify`: is this verdict signed by this key, current, for this environment,
 //! and about these artifacts?
 
-use super::{CommandError, CommandResult, Exit, clock, print, print_stderr};
+use super::{CommandError, CommandResult, Exit, clock, print};
 use crate::cli::{OutputFormat, VerifyArgs};
 use crate::github::{Annotation, Level};
 use crate::keys::TrustedKey;
@@ -80,7 +80,7 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
             ),
         )
         .title("tollgate verify: INVALID");
-        print_stderr(&annotation.render())?;
+        super::annotate(&[annotation])?;
     }
     Ok(exit)
 }

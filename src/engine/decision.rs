@@ -1,6 +1,6 @@
 //! Promote or block: the one small function that decides, kept apart from everything else.
 
-use crate::report::GateReport;
+use crate::report::{GateReport, Subject};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,9 +19,58 @@ impl Decision {
     }
 }
 
-/// Promote only if at least one required gate ran and every required gate passed (or was
-/// fully waived). Advisory gates never block. Returns the reasons for a block.
-pub fn decide(reports: &[GateReport]) -> (Decision, Vec<String>) {
+/// An environment's freeze as the decision needs it: who froze it, since when, and why, as
+/// text the caller takes from the ledger (the decision never reads the ledger itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Freeze {
+    pub environment: String,
+    /// Who froze it (the freeze entry's `by`).
+    pub by: String,
+    /// Since when (the freeze entry's time, RFC 3339).
+    pub since: String,
+    /// Why, in the freezer's words (and, where it applies, why a later unfreeze did not count).
+    pub reason: String,
+}
+
+impl std::fmt::Display for Freeze {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is frozen since {} by {}: {}",
+            self.environment, self.since, self.by, self.reason
+        )
+    }
+}
+
+/// What the ledger says about the target environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FreezeState<'a> {
+    /// Not frozen.
+    Open,
+    Frozen(&'a Freeze),
+    /// The freeze state could not be read: why. Unknown blocks (fail closed).
+    Unknown(&'a str),
+}
+
+/// Everything a decision depends on, and nothing else: no clock, no I/O.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionInputs<'a> {
+    /// The gates' reports, waivers already applied (the `freeze` report is not one of them:
+    /// the freeze is [`DecisionInputs::freeze`]).
+    pub reports: &'a [GateReport],
+    /// The artifacts the verdict binds; none blocks.
+    pub subjects: &'a [Subject],
+    /// Problems met while identifying the subjects; each blocks.
+    pub subject_errors: &'a [String],
+    pub freeze: FreezeState<'a>,
+}
+
+/// Promote only if at least one required gate ran, every required gate passed (or was fully
+/// waived), the subjects were identified without error, there is at least one, and the
+/// environment is known not to be frozen. Advisory gates never block. Returns the reasons
+/// for a block, in that order.
+pub fn decide(inputs: &DecisionInputs<'_>) -> (Decision, Vec<String>) {
+    let reports = inputs.reports;
     let mut reasons = Vec::new();
     let mut required = 0;
     for report in reports.iter().filter(|r| r.required) {
@@ -41,12 +90,39 @@ pub fn decide(reports: &[GateReport]) -> (Decision, Vec<String>) {
             "the policy has only advisory gates (required = false); at least one gate must be required".to_owned()
         });
     }
+    reasons.extend(inputs.subject_errors.iter().cloned());
+    if inputs.subjects.is_empty() {
+        reasons.push("the release has no artifacts to bind a verdict to".to_owned());
+    }
+    match inputs.freeze {
+        FreezeState::Open => {}
+        FreezeState::Frozen(freeze) => reasons.push(freeze.to_string()),
+        FreezeState::Unknown(why) => {
+            reasons.push(format!("required gate `freeze` could not evaluate: {why}"))
+        }
+    }
     let decision = if reasons.is_empty() {
         Decision::Promote
     } else {
         Decision::Block
     };
     (decision, reasons)
+}
+
+impl super::Evaluation {
+    /// Decide again, now with the environment's freeze state, then add `record` (the report
+    /// that shows the freeze in the verdict; it is not a gate, so it is not decided on).
+    /// Call it once, after the gates: [`super::evaluate`] decides as if the environment were
+    /// open.
+    pub fn decide_with_freeze(&mut self, freeze: FreezeState<'_>, record: Option<GateReport>) {
+        (self.decision, self.reasons) = decide(&DecisionInputs {
+            reports: &self.reports,
+            subjects: &self.subjects,
+            subject_errors: &self.subject_errors,
+            freeze,
+        });
+        self.reports.extend(record);
+    }
 }
 
 fn outcome_words(report: &GateReport) -> String {
@@ -60,79 +136,4 @@ fn outcome_words(report: &GateReport) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::Outcome;
-
-    fn report(required: bool, outcome: Outcome) -> GateReport {
-        let mut r = GateReport::from_findings("g", vec![], vec![]);
-        r.required = required;
-        r.outcome = outcome;
-        r
-    }
-
-    const OUTCOMES: [Outcome; 4] = [
-        Outcome::Pass,
-        Outcome::Fail,
-        Outcome::Error,
-        Outcome::Waived,
-    ];
-
-    #[test]
-    fn empty_policy_blocks() {
-        assert_eq!(decide(&[]).0, Decision::Block);
-    }
-
-    #[test]
-    fn truth_table_single_gate() {
-        for outcome in OUTCOMES {
-            for required in [true, false] {
-                let expected = if required && outcome.allows_promotion() {
-                    Decision::Promote
-                } else {
-                    // Not required: advisory only, so nothing required ran.
-                    Decision::Block
-                };
-                assert_eq!(
-                    decide(&[report(required, outcome)]).0,
-                    expected,
-                    "required={required} outcome={outcome:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn truth_table_two_gates() {
-        for a in OUTCOMES {
-            for b in OUTCOMES {
-                for (ra, rb) in [(true, true), (true, false), (false, true), (false, false)] {
-                    let reports = [report(ra, a), report(rb, b)];
-                    let required_ok =
-                        (!ra || a.allows_promotion()) && (!rb || b.allows_promotion());
-                    let expected = if (ra || rb) && required_ok {
-                        Decision::Promote
-                    } else {
-                        Decision::Block
-                    };
-                    assert_eq!(decide(&reports).0, expected, "{a:?}/{ra} {b:?}/{rb}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn advisory_failure_never_blocks_and_reasons_name_the_gate() {
-        let mut failing = report(true, Outcome::Error);
-        failing.gate = "signatures".into();
-        failing.error = Some("sums missing".into());
-        let (decision, reasons) = decide(&[failing, report(false, Outcome::Fail)]);
-        assert_eq!(decision, Decision::Block);
-        assert_eq!(reasons.len(), 1);
-        assert!(reasons[0].contains("`signatures` could not evaluate: sums missing"));
-        assert_eq!(
-            decide(&[report(true, Outcome::Pass), report(false, Outcome::Error)]).0,
-            Decision::Promote
-        );
-    }
-}
+mod tests;

@@ -4,7 +4,7 @@
 mod decision;
 mod waivers;
 
-pub use decision::{Decision, decide};
+pub use decision::{Decision, DecisionInputs, Freeze, FreezeState, decide};
 pub use waivers::{WaiverSummary, WaiverUse, apply as apply_waivers};
 
 use crate::digest::DigestCache;
@@ -98,15 +98,14 @@ pub fn evaluate_with(
     };
 
     let waivers = apply_waivers(&inputs.policy.waivers, &mut reports, inputs.now);
-    let (mut decision, mut reasons) = decide(&reports);
-    if !subject_errors.is_empty() {
-        decision = Decision::Block;
-        reasons.extend(subject_errors.iter().cloned());
-    }
-    if subjects.is_empty() {
-        decision = Decision::Block;
-        reasons.push("the release has no artifacts to bind a verdict to".to_owned());
-    }
+    // As if the environment were open: a caller that reads the ledger re-decides with the
+    // freeze state (`Evaluation::decide_with_freeze`).
+    let (decision, reasons) = decide(&DecisionInputs {
+        reports: &reports,
+        subjects: &subjects,
+        subject_errors: &subject_errors,
+        freeze: FreezeState::Open,
+    });
     Evaluation {
         decision,
         reasons,

@@ -82,21 +82,15 @@ impl Annotation {
     }
 }
 
-/// Wrap untrusted text (a report quoting file names) so the runner does not act on any
-/// `::command::` line inside it: `::stop-commands::TOKEN` … `::TOKEN::`.
-pub fn without_commands(text: &str, token: &str) -> String {
-    let mut out = format!("::stop-commands::{token}\n{text}");
-    if !text.ends_with('\n') {
-        out.push('\n');
-    }
-    out.push_str(&format!("::{token}::\n"));
-    out
+/// A fresh unguessable token (for output delimiters): content from the release cannot
+/// predict it, so it cannot forge the end of a block.
+pub fn random_token() -> std::io::Result<String> {
+    random_bytes_hex(16)
 }
 
-/// A fresh unguessable token (for stop-commands and output delimiters): content from the
-/// release cannot predict it, so it cannot forge the end of a block.
-pub fn random_token() -> std::io::Result<String> {
-    let mut bytes = [0u8; 16];
+/// `len` bytes from the operating system's random source, as hex.
+pub fn random_bytes_hex(len: usize) -> std::io::Result<String> {
+    let mut bytes = vec![0u8; len];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok(hex::encode(bytes))
 }
@@ -140,14 +134,13 @@ mod tests {
     }
 
     #[test]
-    fn stop_commands_wraps_and_tokens_differ() {
+    fn tokens_are_fresh_hex_of_the_asked_length() {
         let t1 = random_token().unwrap();
         let t2 = random_token().unwrap();
         assert_ne!(t1, t2);
         assert_eq!(t1.len(), 32);
-        assert_eq!(
-            without_commands("x\n::error::y", "T"),
-            "::stop-commands::T\nx\n::error::y\n::T::\n"
-        );
+        let long = random_bytes_hex(32).unwrap();
+        assert_eq!(long.len(), 64);
+        assert!(long.bytes().all(|b| b.is_ascii_hexdigit()));
     }
 }

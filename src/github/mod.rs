@@ -1,15 +1,17 @@
 //! Running under GitHub Actions (`GITHUB_ACTIONS=true`): findings as workflow-command
 //! annotations, a Markdown job summary in `$GITHUB_STEP_SUMMARY`, and step outputs in
-//! `$GITHUB_OUTPUT`. This module builds the text and appends the files; it never prints.
+//! `$GITHUB_OUTPUT`, and [`inert`] text that no runner parses as a command. This module
+//! builds the text and appends the files; it never prints (`crate::console` does).
 
 mod annotations;
 mod command;
+pub mod inert;
 mod outputs;
 mod summary;
 
 pub use annotations::{Paths, annotations};
 pub use command::{
-    Annotation, Level, escape_data, escape_property, random_token, without_commands,
+    Annotation, Level, escape_data, escape_property, random_bytes_hex, random_token,
 };
 pub use outputs::output_entry;
 pub use summary::summary;

@@ -137,3 +137,34 @@ pub fn freeze_report(
         Vec::new(),
     ))
 }
+
+/// A freeze as the decision takes it (`engine::decide`); its reason is the `freeze.frozen`
+/// finding's message, word for word.
+pub fn freeze_input(frozen: &Frozen, environment: &str) -> crate::engine::Freeze {
+    crate::engine::Freeze {
+        environment: environment.to_owned(),
+        by: frozen.by.clone(),
+        since: frozen.time.clone(),
+        reason: frozen.reason.clone(),
+    }
+}
+
+#[cfg(test)]
+mod decision_tests {
+    use super::*;
+
+    #[test]
+    fn the_decisions_freeze_reason_is_the_findings_message() {
+        let frozen = Frozen {
+            seq: 3,
+            reason: "incident OPS-7".into(),
+            by: "ops <ops@example.org>".into(),
+            time: "2026-11-20T08:00:00Z".into(),
+        };
+        let report = freeze_report(Ok(Some(frozen.clone())), "mainnet").unwrap();
+        assert_eq!(
+            report.findings[0].message,
+            freeze_input(&frozen, "mainnet").to_string()
+        );
+    }
+}

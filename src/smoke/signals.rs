@@ -93,5 +93,7 @@ fn stop_all_and_exit(signal: i32) -> ! {
         });
         std::thread::sleep(Duration::from_millis(50));
     }
+    // exit() skips destructors: lift the GitHub Actions fence here (see crate::console).
+    crate::console::lift();
     std::process::exit(128 + signal);
 }

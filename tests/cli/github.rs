@@ -1,8 +1,10 @@
-//! `evaluate` and `verify` under a simulated GitHub Actions runner: annotations on stdout
-//! (escaped, after the report, which runs with commands stopped), the job summary appended
-//! to GITHUB_STEP_SUMMARY, step outputs appended to GITHUB_OUTPUT, and no secret anywhere.
+//! `evaluate` and `verify` under a simulated GitHub Actions runner: annotations on stderr
+//! (escaped, the only commands the runner model sees: see runner_model.rs), the job summary
+//! appended to GITHUB_STEP_SUMMARY, step outputs appended to GITHUB_OUTPUT, and no secret
+//! anywhere.
 
 use crate::report::{Demo, EVALUATE, tampered};
+use crate::runner_model::our_commands;
 use crate::util::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,21 +61,9 @@ impl Runner {
     }
 }
 
-/// The lines of stdout after the stop-commands block: what the runner acts on.
-fn commands_after_report(stdout: &str) -> Vec<String> {
-    let mut lines = stdout.lines();
-    let first = lines.next().unwrap_or_default();
-    let token = first
-        .strip_prefix("::stop-commands::")
-        .unwrap_or_else(|| panic!("report not wrapped in stop-commands:\n{stdout}"));
-    assert_eq!(token.len(), 32, "token {token:?}");
-    let end = format!("::{token}::");
-    let rest: Vec<_> = lines.skip_while(|l| *l != end).skip(1).collect();
-    assert!(
-        !rest.is_empty(),
-        "no end of the stop-commands block:\n{stdout}"
-    );
-    rest.into_iter().map(str::to_owned).collect()
+/// The annotation lines the runner acts on (the oracle checks there is nothing else).
+fn commands(out: &Output) -> Vec<String> {
+    our_commands(out).into_iter().map(|o| o.line).collect()
 }
 
 #[test]
@@ -88,11 +78,7 @@ fn blocked_run_annotates_summarises_and_sets_outputs() {
         "{text}"
     );
 
-    let commands = commands_after_report(&text);
-    assert!(
-        commands.iter().all(|l| l.starts_with("::")),
-        "{commands:#?}"
-    );
+    let commands = commands(&out);
     let find = |prefix: &str| {
         commands
             .iter()
@@ -162,7 +148,7 @@ fn promote_run_summary_snapshot_and_notice() {
     let runner = Runner::new(demo.path());
     let out = runner.run(demo.path(), EVALUATE, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let commands = commands_after_report(&stdout(&out));
+    let commands = commands(&out);
     assert_eq!(
         commands,
         [
@@ -191,7 +177,9 @@ fn json_format_keeps_stdout_pure_and_annotates_on_stderr() {
     let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("pure JSON");
     assert_eq!(parsed["decision"], "block");
     assert!(
-        stderr(&out).contains("::error title=tollgate%3A BLOCK::"),
+        commands(&out)
+            .iter()
+            .any(|l| l.starts_with("::error title=tollgate%3A BLOCK::")),
         "{}",
         stderr(&out)
     );
@@ -206,7 +194,7 @@ fn a_hostile_file_name_cannot_inject_workflow_commands() {
     let runner = Runner::new(demo.path());
     let out = runner.run(demo.path(), EVALUATE, &[]);
     assert_eq!(out.status.code(), Some(1));
-    let commands = commands_after_report(&stdout(&out));
+    let commands = commands(&out);
     // Every command line the runner acts on is one of ours; the name is escaped inside.
     assert!(
         commands
@@ -262,7 +250,9 @@ fn secrets_never_reach_logs_summary_or_outputs() {
         "a wrong password is a configuration error"
     );
     assert!(
-        stderr(&bad).contains("::error title=tollgate%3A error::"),
+        commands(&bad)
+            .iter()
+            .any(|l| l.starts_with("::error title=tollgate%3A error::")),
         "{}",
         stderr(&bad)
     );
@@ -332,7 +322,9 @@ fn invalid_verdict_is_annotated_by_verify() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("::error title=tollgate verify%3A INVALID::"),
+        commands(&out)
+            .iter()
+            .any(|l| l.starts_with("::error title=tollgate verify%3A INVALID::")),
         "{}",
         stderr(&out)
     );
@@ -347,11 +339,42 @@ fn log_lines_on_stderr_never_start_a_workflow_command() {
     ws.policy_with(
         "mainnet",
         "",
-        "[gates.audit]\nreports = [\"a\\n::error::forged.json\"]\n",
+        "[gates.audit]\nreports = [\"a\\n::error::forged.json\", \"b\\n  ::error::indented.json\"]\n",
     );
+    // Outside GitHub Actions too: the filter is always on.
     let out = ws.evaluate(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let log = stderr(&out);
     assert!(log.contains("forged.json"), "{log}");
-    assert!(!log.lines().any(|line| line.starts_with("::")), "{log}");
+    assert!(
+        crate::runner_model::lines(&out.stderr)
+            .iter()
+            .all(|line| crate::runner_model::shape(line).is_none()),
+        "{log}"
+    );
+    // Under GitHub Actions: only tollgate's own annotations, which quote the names escaped.
+    let runner = Runner::new(ws.path());
+    let mut args = vec![
+        "evaluate".to_owned(),
+        "--policy".to_owned(),
+        ws.policy_path().display().to_string(),
+    ];
+    for (flag, path) in [
+        ("--release", ws.release()),
+        ("--repo", ws.path().to_path_buf()),
+        ("--out", ws.out()),
+        ("--store", ws.store()),
+    ] {
+        args.extend([flag.to_owned(), path.display().to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = runner.run(ws.path(), &args, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let commands = commands(&out);
+    assert!(
+        commands
+            .iter()
+            .any(|l| l.contains("a%0A::error::forged.json")),
+        "{commands:#?}"
+    );
 }

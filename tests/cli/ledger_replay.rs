@@ -103,6 +103,16 @@ fn assert_reproduced(ws: &Workspace, seq: u64, decision: &str) -> Value {
     let (code, value) = replay_json(ws, seq);
     assert_eq!(code, 0, "{value:#}");
     assert_eq!(value["reproduced"], true, "{value:#}");
+    assert_eq!(value["consistent"], true, "{value:#}");
+    // Reproduced is said of re-run gates only, and of each of them.
+    for gate in value["gates"].as_array().unwrap() {
+        let rerun = gate["how"] == "replayed";
+        assert_eq!(
+            gate.get("reproduced"),
+            rerun.then_some(&Value::Bool(true)),
+            "{gate:#}"
+        );
+    }
     assert_eq!(value["differences"], Value::Array(vec![]));
     assert_eq!(value["stored_decision"], decision);
     assert_eq!(value["replayed_decision"], decision);
@@ -170,7 +180,11 @@ fn real_evaluations_replay_to_their_stored_verdicts() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("audit       replayed from stored evidence"),
+        text.contains("audit       re-ran on the stored evidence: reproduced"),
+        "{text}"
+    );
+    assert!(
+        text.contains("signatures  taken as stored, not reproduced: artifacts are not stored"),
         "{text}"
     );
     assert!(
@@ -178,9 +192,10 @@ fn real_evaluations_replay_to_their_stored_verdicts() {
         "{text}"
     );
     assert!(
-        text.contains("REPRODUCED: the rebuilt verdict matches the stored verdict"),
+        text.contains("REPRODUCED: re-ran audit, drills: each gave its stored report; 1 gate(s) taken as stored; the rebuilt verdict matches the stored verdict"),
         "{text}"
     );
+    assert!(!text.contains("re-ran no gate"), "{text}");
 }
 
 #[test]
@@ -288,6 +303,8 @@ fn a_stored_verdict_that_its_evidence_does_not_support_is_caught_exactly() {
     // The same through JSON: pointers and values, typed.
     let (code, value) = replay_json(&ws, forged);
     assert_eq!(code, 1);
+    assert_eq!(value["gates"][1]["reproduced"], false, "{value:#}");
+    assert_eq!(value["gates"][0].get("reproduced"), None, "{value:#}");
     assert_eq!(value["differences"][2]["pointer"], "/gates/1/outcome");
     assert_eq!(value["differences"][2]["stored"], "fail");
     assert_eq!(value["differences"][2]["replayed"], "pass");
@@ -326,6 +343,20 @@ fn evidence_that_was_not_stored_is_named_and_the_rest_still_replays() {
     let (code, value) = replay_json(&ws, edited);
     assert_eq!(code, 0, "{value:#}");
     assert_eq!(modes(&value), ["signatures:stored", "drills:stored"]);
+    // Nothing was re-run, so nothing is reproduced: the stored decision is only re-decided.
+    assert_eq!(value["rerun"], 0, "{value:#}");
+    assert_eq!(value["reproduced"], false, "{value:#}");
+    assert_eq!(value["consistent"], true, "{value:#}");
+    let text = stdout(&replay(&ws, &edited.to_string(), &[]));
+    assert!(
+        text.contains("re-ran no gate: nothing was reproduced; the stored decision is shown as recorded: promote (verdict "),
+        "{text}"
+    );
+    assert!(
+        text.contains("CONSISTENT: re-deciding from the 2 stored report(s) under the stored policy rebuilds the stored verdict"),
+        "{text}"
+    );
+    assert!(!text.contains("REPRODUCED"), "{text}");
     let reason = value["gates"][1]["reason"].as_str().unwrap();
     assert!(
         reason.contains("drills.jsonl was not stored (changed since the gate read it"),

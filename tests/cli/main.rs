@@ -1,11 +1,13 @@
 //! End-to-end tests of the `tollgate` binary, one module per area.
 
 mod audit;
+mod canonical;
 mod drills;
 mod evaluate;
 mod explain;
 mod generate;
 mod github;
+mod github_hostile;
 mod init;
 mod integrity;
 mod keygen;
@@ -17,6 +19,7 @@ mod policy;
 mod readme;
 mod real_deps;
 mod report;
+mod runner_model;
 mod sbom;
 mod smoke;
 mod terminal;

@@ -4,8 +4,10 @@
 //! Gates whose inputs are all in the ledger are re-run through their real implementations
 //! (see [`rules`]); the others are taken from the stored verdict with the reason, and what
 //! can be re-verified of them is (see [`recheck`]). Waivers are then re-applied and the
-//! decision re-made with the engine's own functions, and the verdict rebuilt with
-//! [`Verdict::new`]. Only the per-gate `duration_ms` timings are ignored in the comparison.
+//! decision re-made with `engine::decide`, the function `evaluate` uses, and the verdict
+//! rebuilt with [`Verdict::new`]. Only the per-gate `duration_ms` timings are ignored in the
+//! comparison. Only a re-run gate can be reproduced; with none re-run, the replay is at best
+//! consistent (the stored decision follows from the stored reports), never reproduced.
 
 mod diff;
 mod recheck;
@@ -17,9 +19,9 @@ pub use diff::Difference;
 pub use stored::read_blob;
 
 use super::entry::EntryId;
-use super::record::freeze_report;
+use super::record::{freeze_input, freeze_report};
 use super::store::Store;
-use crate::engine::{self, Decision, Evaluation, Inputs};
+use crate::engine::{self, Decision, Evaluation, FreezeState, Inputs};
 use crate::report::{Evidence, GateReport};
 use crate::verdict::{Verdict, parse_rfc3339};
 use serde::Serialize;
@@ -77,6 +79,9 @@ pub struct GatePlan {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+    /// For a re-run gate only: whether its report came out as stored (timings aside).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reproduced: Option<bool>,
 }
 
 /// What a replay found.
@@ -97,6 +102,12 @@ pub struct Replay {
     pub differences: Vec<Difference>,
     /// Re-verifications that failed, and reports the stored policy does not account for.
     pub problems: Vec<String>,
+    /// How many gates were re-run (the others were taken as stored or re-derived).
+    pub rerun: usize,
+    /// The rebuilt verdict matches the stored one and nothing contradicts it: the stored
+    /// decision follows from the reports under the stored policy.
+    pub consistent: bool,
+    /// Consistent, and at least one gate was re-run: only re-run gates are ever reproduced.
     pub reproduced: bool,
 }
 
@@ -225,38 +236,20 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
     }
     let mut plans: Vec<GatePlan> = plans.into_iter().map(|(p, _, _)| p).collect();
 
-    // Re-decide exactly as evaluate does: waivers, decision, subjects, then the freeze.
+    // Re-decide exactly as evaluate does: waivers, then the one decision function over the
+    // re-run and the stored reports, the stored subjects and the freeze state the ledger held.
     let waivers = engine::apply_waivers(&policy.waivers, &mut reports, now);
-    let (mut decision, mut reasons) = engine::decide(&reports);
-    let subjects = stored.verdict.subjects.clone();
-    if subjects.is_empty() {
-        decision = Decision::Block;
-        reasons.push("the release has no artifacts to bind a verdict to".to_owned());
-    }
     let frozen = frozen_before(store, &stored)?;
-    let frozen_by = frozen.as_ref().map(|f| f.seq);
-    if let Some(report) = freeze_report(Ok(frozen), &stored.entry.environment) {
-        plans.push(plan(
-            super::record::FREEZE_GATE,
-            How::Derived,
-            frozen_by.map(|seq| format!("frozen by ledger entry {seq}, before this one")),
-        ));
-        reasons.push(
-            report
-                .findings
-                .first()
-                .map(|f| f.message.clone())
-                .unwrap_or_default(),
-        );
-        reports.push(report);
-        decision = Decision::Block;
-    }
-    let evaluation = Evaluation {
-        decision,
-        reasons,
+    let freeze = frozen
+        .as_ref()
+        .map(|f| freeze_input(f, &stored.entry.environment));
+    let mut evaluation = Evaluation {
+        decision: Decision::Block,
+        reasons: Vec::new(),
         reports,
-        subjects,
+        subjects: stored.verdict.subjects.clone(),
         waivers,
+        // Not stored apart from the reasons; a verdict that had them shows as a difference.
         subject_errors: Vec::new(),
         sbom: stored.verdict.sbom.as_ref().map(|d| Evidence {
             path: d.path.clone(),
@@ -264,13 +257,39 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
             size: 0,
         }),
     };
+    let record = freeze_report(Ok(frozen.clone()), &stored.entry.environment);
+    if record.is_some() {
+        plans.push(plan(
+            super::record::FREEZE_GATE,
+            How::Derived,
+            frozen.map(|f| format!("frozen by ledger entry {}, before this one", f.seq)),
+        ));
+    }
+    let state = match &freeze {
+        Some(freeze) => FreezeState::Frozen(freeze),
+        None => FreezeState::Open,
+    };
+    evaluation.decide_with_freeze(state, record);
     let rebuilt = Verdict::new(&evaluation, &policy, stored.verdict.commit.clone(), now);
     let mut replayed = serde_json::to_value(&rebuilt)
         .map_err(|e| ReplayError::Cannot(format!("cannot serialise the replayed verdict: {e}")))?;
     restore_paths(&mut replayed, &tree);
     copy_durations(&stored.verdict_value, &mut replayed);
     let differences = diff::diff(&stored.verdict_value, &replayed);
-    let reproduced = differences.is_empty() && problems.is_empty();
+    // The rebuilt verdict's gates are in plan order.
+    for (index, plan) in plans.iter_mut().enumerate() {
+        if plan.how == How::Replayed {
+            let at = format!("/gates/{index}");
+            plan.reproduced = Some(!differences.iter().any(|d| {
+                d.pointer == at
+                    || d.pointer
+                        .strip_prefix(&at)
+                        .is_some_and(|r| r.starts_with('/'))
+            }));
+        }
+    }
+    let rerun = plans.iter().filter(|p| p.how == How::Replayed).count();
+    let consistent = differences.is_empty() && problems.is_empty();
     Ok(Replay {
         entry: stored.id.clone(),
         environment: stored.entry.environment.clone(),
@@ -290,7 +309,9 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
         ignored: IGNORED,
         differences,
         problems,
-        reproduced,
+        rerun,
+        consistent,
+        reproduced: consistent && rerun > 0,
     })
 }
 
@@ -300,6 +321,7 @@ fn plan(gate: &str, how: How, reason: Option<String>) -> GatePlan {
         how,
         reason,
         checks: Vec::new(),
+        reproduced: None,
     }
 }
 
