@@ -37,10 +37,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Hash one file in a single streaming pass, feeding every extra sink the same bytes.
+/// Hash one regular file in a single streaming pass, feeding every extra sink the same
+/// bytes. Anything else (a FIFO, a device such as `/dev/zero`, a directory) is refused
+/// without being read: it could block or never end.
 pub fn hash_file(path: &Path, sinks: &mut [&mut dyn Sink]) -> io::Result<FileDigest> {
-    let mut file = File::open(path)?;
+    let (mut file, _) = open_regular(path)?;
     hash_reader(&mut file, sinks)
+}
+
+/// `bounded::open_regular` as an `io::Result` (the digest API's error type).
+fn open_regular(path: &Path) -> io::Result<(File, std::fs::Metadata)> {
+    crate::bounded::open_regular(path).map_err(|e| match e {
+        crate::bounded::ReadError::Io(e) => e,
+        crate::bounded::ReadError::NotRegular(kind) => io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {kind}, not a regular file, so it was not read"),
+        ),
+        other => io::Error::other(other.describe(path)),
+    })
 }
 
 /// Hash any reader in a single streaming pass.
@@ -118,8 +132,8 @@ impl DigestCache {
         let Some(progress) = &self.progress else {
             return hash_file(path, sinks);
         };
-        let mut file = File::open(path)?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let (mut file, metadata) = open_regular(path)?;
+        let size = metadata.len();
         progress.files_total.fetch_add(1, Ordering::Relaxed);
         progress.bytes_total.fetch_add(size, Ordering::Relaxed);
         let mut counter = Counter(&progress.bytes_done);

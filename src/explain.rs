@@ -18,6 +18,86 @@ pub struct CodeDoc {
     pub fields: Vec<(String, String)>,
 }
 
+/// Whether a policy waiver may cover a code's findings, from its table's `waivable` column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Waivable {
+    Yes,
+    /// Never: the column's reason, e.g. "integrity" or "never blocks".
+    No(String),
+}
+
+/// Whether a code's findings name a subject (the waiver's `id`), from the `subject` column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectKind {
+    /// Every finding names one: a waiver must give `id`. The column's description.
+    Always(String),
+    /// Some findings name one (a plugin's own codes): `id` is optional.
+    Optional(String),
+    /// No finding names one: a waiver cannot give `id`.
+    Never,
+}
+
+impl CodeDoc {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, cell)| cell.as_str())
+    }
+
+    /// The `waivable` column: `yes`, or `no` with a reason. A code whose table lacks the
+    /// column is never waivable (fail closed; a unit test keeps every table complete).
+    pub fn waivable(&self) -> Waivable {
+        let cell = self.field("waivable").unwrap_or("no: undeclared");
+        if cell.eq_ignore_ascii_case("yes") {
+            return Waivable::Yes;
+        }
+        let reason = cell
+            .strip_prefix("no")
+            .unwrap_or(cell)
+            .trim_start_matches([':', ' ', '('])
+            .trim_end_matches(')')
+            .trim();
+        Waivable::No(if reason.is_empty() {
+            "not waivable".to_owned()
+        } else {
+            reason.to_owned()
+        })
+    }
+
+    /// The `subject` column: `none`, `optional: ...`, or what every finding names.
+    pub fn subject(&self) -> SubjectKind {
+        match self.field("subject").map(str::trim) {
+            None => SubjectKind::Optional("undeclared".to_owned()),
+            Some(cell) if cell.eq_ignore_ascii_case("none") || cell == "—" => SubjectKind::Never,
+            Some(cell) => match cell.strip_prefix("optional") {
+                Some(rest) => SubjectKind::Optional(rest.trim_start_matches([':', ' ']).to_owned()),
+                None => SubjectKind::Always(cell.to_owned()),
+            },
+        }
+    }
+
+    /// The gate whose reports carry this code, as a waiver's `gate` names it: the page's
+    /// name (`real-deps.md` -> `real_deps`), or for a plugin's own code the plugin's name.
+    pub fn gate(&self) -> String {
+        if let Some(rest) = self.code.strip_prefix("plugin.")
+            && let Some((plugin, _)) = rest.split_once('.')
+        {
+            return plugin.to_owned();
+        }
+        let file = self.page.rsplit('/').next().unwrap_or(&self.page);
+        file.strip_suffix(".md").unwrap_or(file).replace('-', "_")
+    }
+}
+
+/// Every documented code a waiver may name, in page then table order.
+pub fn waivable() -> Vec<CodeDoc> {
+    all()
+        .into_iter()
+        .filter(|doc| doc.waivable() == Waivable::Yes)
+        .collect()
+}
+
 /// Every documented code, in page then table order.
 pub fn all() -> Vec<CodeDoc> {
     embedded::GATE_DOCS
@@ -55,6 +135,11 @@ pub fn plugin_code(code: &str) -> Option<CodeDoc> {
                 "when the plugin gave it severity \"error\" and no live waiver covers it"
                     .to_owned(),
             ),
+            field("waivable", "yes".to_owned()),
+            field(
+                "subject",
+                "optional: whatever the plugin names (an artifact, a check)".to_owned(),
+            ),
             field(
                 "meaning",
                 format!(
@@ -64,7 +149,7 @@ pub fn plugin_code(code: &str) -> Option<CodeDoc> {
             field(
                 "to waive",
                 format!(
-                    "[[waivers]] gate = \"{gate}\", code = \"{code}\" (or id = the finding's subject)"
+                    "[[waivers]] gate = \"{gate}\", code = \"{code}\" (and id = the finding's subject, if it names one)"
                 ),
             ),
         ],

@@ -67,8 +67,10 @@ impl TrustedKey {
 
     /// Read a minisign public key file (`untrusted comment:` line, then the key).
     pub fn from_file(path: &Path, source: &str) -> Result<TrustedKey, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read public key {}: {e}", path.display()))?;
+        let bytes = crate::bounded::read_capped(path, crate::bounded::caps::PUBLIC_KEY)
+            .map_err(|e| format!("public key: {}", e.describe(path)))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("public key {} is not UTF-8 text", path.display()))?;
         let line = key_line(&text)
             .ok_or_else(|| format!("{} holds no minisign public key line", path.display()))?;
         let mut key =

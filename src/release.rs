@@ -10,8 +10,9 @@ pub enum Resolved {
     File(PathBuf),
     /// Nothing exists at that name.
     Missing,
-    /// The name exists but is not a regular file (a directory, a device).
-    NotAFile,
+    /// The name exists but is not a regular file, or is a symlink to something that is not
+    /// (a directory, a FIFO, a socket, a device): what it is. Never to be opened.
+    NotAFile(&'static str),
     /// The name is absolute, climbs with `..`, or resolves through a symlink to a place
     /// outside the release directory.
     Escapes(&'static str),
@@ -54,10 +55,8 @@ impl ReleaseDir {
             }
         }
         let joined = self.canonical.join(path);
-        match joined.symlink_metadata() {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Resolved::Missing,
-            Err(_) => return Resolved::Missing,
-            Ok(_) => {}
+        if joined.symlink_metadata().is_err() {
+            return Resolved::Missing;
         }
         let Ok(target) = joined.canonicalize() else {
             // A dangling symlink: it points somewhere that does not exist.
@@ -66,10 +65,21 @@ impl ReleaseDir {
         if !target.starts_with(&self.canonical) {
             return Resolved::Escapes("a symlink on the way points outside the release directory");
         }
-        if target.is_file() {
-            Resolved::File(target)
-        } else {
-            Resolved::NotAFile
+        // `target` is canonical (no symlink left), so this is the type of what would be read.
+        match target.symlink_metadata() {
+            Ok(meta) if meta.is_file() => Resolved::File(target),
+            Ok(meta) => Resolved::NotAFile(crate::bounded::kind(&meta.file_type())),
+            Err(_) => Resolved::Missing,
+        }
+    }
+
+    /// How `resolve`'s answer reads after a name: "is missing", "is a FIFO (named pipe)".
+    pub fn describe(resolved: &Resolved) -> String {
+        match resolved {
+            Resolved::File(_) => "is present".to_owned(),
+            Resolved::Missing => "is missing".to_owned(),
+            Resolved::NotAFile(kind) => format!("is {kind}, not a regular file"),
+            Resolved::Escapes(why) => format!("cannot be used: {why}"),
         }
     }
 
@@ -98,9 +108,14 @@ impl ReleaseDir {
         Ok(names)
     }
 
-    /// The path of a name that `list` returned.
-    pub fn path_of(&self, name: &str) -> PathBuf {
-        self.canonical.join(name)
+    /// The path to read for a name that `list` returned: the regular file it resolves to
+    /// inside the release, or why it must not be read (a special file, a symlink leading
+    /// out of the release directory, a dangling symlink).
+    pub fn path_of(&self, name: &str) -> Result<PathBuf, String> {
+        match self.resolve(name) {
+            Resolved::File(path) => Ok(path),
+            other => Err(format!("{name} {}", Self::describe(&other))),
+        }
     }
 }
 
@@ -117,7 +132,7 @@ mod tests {
         assert!(matches!(release.resolve("a.bin"), Resolved::File(_)));
         assert!(matches!(release.resolve("./a.bin"), Resolved::File(_)));
         assert_eq!(release.resolve("missing"), Resolved::Missing);
-        assert_eq!(release.resolve("sub"), Resolved::NotAFile);
+        assert_eq!(release.resolve("sub"), Resolved::NotAFile("a directory"));
         assert!(matches!(release.resolve("../a.bin"), Resolved::Escapes(_)));
         assert!(matches!(
             release.resolve("sub/../../x"),
@@ -142,6 +157,31 @@ mod tests {
         assert!(matches!(release.resolve("out"), Resolved::Escapes(_)));
         assert!(matches!(release.resolve("in"), Resolved::File(_)));
         assert_eq!(release.list().unwrap(), ["in", "out", "real"]);
+    }
+
+    /// Issue 10: special files, and symlinks to them or to directories, are named by kind
+    /// (never "Is a directory (os error 21)" from an attempted read).
+    #[cfg(unix)]
+    #[test]
+    fn special_files_and_symlinks_to_them_are_not_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink("sub", dir.path().join("to-dir")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("pipe"))
+            .status();
+        assert!(made.unwrap().success());
+        let release = ReleaseDir::open(dir.path()).unwrap();
+        assert_eq!(release.resolve("to-dir"), Resolved::NotAFile("a directory"));
+        assert_eq!(
+            release.resolve("pipe"),
+            Resolved::NotAFile("a FIFO (named pipe)")
+        );
+        assert!(matches!(release.resolve("zero"), Resolved::Escapes(_)));
+        let refused = release.path_of("zero").unwrap_err();
+        assert!(refused.contains("points outside the release"), "{refused}");
+        assert!(release.path_of("pipe").is_err());
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl From<&WaiverUse> for WaiverRecord {
         let w = &used.waiver;
         WaiverRecord {
             gate: w.gate.clone(),
-            code: w.matches.code.clone(),
+            code: Some(w.matches.code.clone()),
             id: w.matches.id.clone(),
             reason: w.reason.clone(),
             owner: w.owner.clone(),

@@ -16,6 +16,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     let now = clock(args.now.as_deref())?;
     let started = OffsetDateTime::now_utc();
     let policy = crate::policy::load(&args.policy).map_err(CommandError::config)?;
+    crate::policy::check_waiver_horizon(&policy, now).map_err(CommandError::config)?;
     if let Some(wanted) = &args.environment
         && wanted != policy.environment.as_str()
     {

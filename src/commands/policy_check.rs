@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 pub fn run(file: &Path) -> CommandResult {
     let policy = crate::policy::load(file).map_err(CommandError::config)?;
     let now = OffsetDateTime::now_utc();
+    crate::policy::check_waiver_horizon(&policy, now).map_err(CommandError::config)?;
     let mut text = format!(
         "ok: {} — environment {}, verdicts valid for {}\n",
         file.display(),
@@ -43,12 +44,10 @@ pub fn run(file: &Path) -> CommandResult {
         } else {
             "EXPIRED (void)"
         };
-        let what = waiver
-            .matches
-            .code
-            .as_deref()
-            .or(waiver.matches.id.as_deref())
-            .unwrap_or("");
+        let what = match &waiver.matches.id {
+            Some(id) => format!("{} {id}", waiver.matches.code),
+            None => waiver.matches.code.clone(),
+        };
         text.push_str(&format!(
             "  waiver line {}: {} {what} — {state}, expires {}, owner {}\n",
             waiver.line, waiver.gate, waiver.expires, waiver.owner

@@ -74,21 +74,79 @@ fn version(text: &str) -> Result<SpecVersion, ReadError> {
     })
 }
 
+/// The two fields that say which CycloneDX version to parse a JSON document as. Every other
+/// field is skipped without being kept: the document is never held as a `serde_json::Value`,
+/// only as this and then as cyclonedx-bom's typed model for the declared version.
+#[derive(serde::Deserialize)]
+struct JsonHeader {
+    #[serde(rename = "bomFormat", default, deserialize_with = "string_or_none")]
+    bom_format: Option<String>,
+    #[serde(rename = "specVersion", default, deserialize_with = "string_or_none")]
+    spec_version: Option<String>,
+}
+
+/// A string field, or `None` for any other JSON value (reported as missing or wrong).
+fn string_or_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(Visitor)
+}
+
 fn parse_json(bytes: &[u8]) -> Result<Document, ReadError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
+    let header: JsonHeader = serde_json::from_slice(bytes)
         .map_err(|e| ReadError::Invalid(format!("not valid JSON: {e}")))?;
-    if value.get("bomFormat").and_then(|f| f.as_str()) != Some("CycloneDX") {
+    if header.bom_format.as_deref() != Some("CycloneDX") {
         return Err(ReadError::Invalid(
             "not a CycloneDX document: `bomFormat` is not \"CycloneDX\"".to_owned(),
         ));
     }
-    let spec_version = value
-        .get("specVersion")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| ReadError::Invalid("`specVersion` is missing or not a string".to_owned()))?
-        .to_owned();
-    version(&spec_version)?;
-    let bom = Bom::parse_json_value(value)
+    let spec_version = header
+        .spec_version
+        .ok_or_else(|| ReadError::Invalid("`specVersion` is missing or not a string".to_owned()))?;
+    let parsed = version(&spec_version)?;
+    let bom = Bom::parse_from_json_with_version(bytes, parsed)
         .map_err(|e| ReadError::Invalid(format!("not valid CycloneDX {spec_version}: {e}")))?;
     Ok(Document {
         bom,

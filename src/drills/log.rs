@@ -32,9 +32,13 @@ fn read_hint(error: &io::Error) -> &'static str {
 /// Every entry of the log at `path`, in file order. A single bad line fails the whole read:
 /// a corrupt log must never be half-trusted.
 pub fn read(path: &Path) -> Result<(Vec<ValidEntry>, Vec<u8>), LogError> {
-    let bytes = std::fs::read(path).map_err(|source| LogError::Read {
+    use crate::bounded::{ReadError, caps, read_capped};
+    let bytes = read_capped(path, caps::DRILL_LOG).map_err(|e| LogError::Read {
         path: path.to_path_buf(),
-        source,
+        source: match e {
+            ReadError::Io(source) => source,
+            other => io::Error::other(other.describe(path)),
+        },
     })?;
     let entries = parse(path, &bytes)?;
     Ok((entries, bytes))

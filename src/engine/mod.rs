@@ -202,9 +202,19 @@ fn subjects_from_listing(release: &Path, digests: &DigestCache) -> (Vec<Subject>
         .into_iter()
         .filter(|n| !n.ends_with(".minisig"))
         .collect();
-    let paths: Vec<_> = names.iter().map(|n| dir.path_of(n)).collect();
-    let mut subjects = Vec::new();
     let mut errors = Vec::new();
+    // Special files and symlinks leaving the release are never read: they block instead.
+    let (names, paths): (Vec<String>, Vec<_>) = names
+        .into_iter()
+        .filter_map(|n| match dir.path_of(&n) {
+            Ok(path) => Some((n, path)),
+            Err(why) => {
+                errors.push(format!("release file {why}, so it is not read"));
+                None
+            }
+        })
+        .unzip();
+    let mut subjects = Vec::new();
     for (name, digest) in names.into_iter().zip(digests.digest_all(&paths)) {
         match digest {
             Ok(d) => subjects.push(Subject {

@@ -31,7 +31,7 @@ impl Gate for Scripted {
         match self.behaviour {
             Behaviour::Pass => Ok(GateResult::default()),
             Behaviour::Fail(code) => Ok(GateResult {
-                findings: vec![Finding::error(code, "bad")],
+                findings: vec![Finding::error(code, "bad").subject("node.tar.gz")],
                 ..GateResult::default()
             }),
             Behaviour::Error => Err("cannot read the evidence".into()),
@@ -151,15 +151,40 @@ fn subjects_fall_back_to_the_release_listing() {
     );
 }
 
+/// Issue 10: the listing fallback never reads a special file or a symlink leaving the
+/// release (it used to hash `/dev/zero` forever); they block as subject errors.
+#[cfg(unix)]
+#[test]
+fn subjects_from_the_listing_never_read_special_files() {
+    let release = release_with_file();
+    std::os::unix::fs::symlink("/dev/zero", release.path().join("zero")).unwrap();
+    let policy = crate::policy::parse(&release.path().join("p.toml"), POLICY).unwrap();
+    let inputs = Inputs {
+        policy: &policy,
+        release: release.path(),
+        repo: release.path(),
+        out: release.path(),
+        now: time::macros::datetime!(2026-11-21 12:00 UTC),
+    };
+    let eval = evaluate(&inputs, &[gate("r", true, Behaviour::Pass)]);
+    assert_eq!(eval.decision, Decision::Block);
+    assert_eq!(eval.subject_errors.len(), 1, "{:?}", eval.subject_errors);
+    assert!(
+        eval.subject_errors[0].contains("zero cannot be used: a symlink on the way points outside"),
+        "{:?}",
+        eval.subject_errors
+    );
+}
+
 #[test]
 fn live_waiver_lets_a_failing_gate_promote() {
-    let policy = "environment = \"regtest\"\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.unlisted-file\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n";
+    let policy = "environment = \"regtest\"\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.signature-missing\"\nid = \"node.tar.gz\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n";
     let eval = run(
         policy,
         &[gate(
             "signatures",
             true,
-            Behaviour::Fail("sig.unlisted-file"),
+            Behaviour::Fail("sig.signature-missing"),
         )],
     );
     assert_eq!(eval.reports[0].outcome, Outcome::Waived);
@@ -171,7 +196,7 @@ fn live_waiver_lets_a_failing_gate_promote() {
         &[gate(
             "signatures",
             true,
-            Behaviour::Fail("sig.unlisted-file"),
+            Behaviour::Fail("sig.signature-missing"),
         )],
     );
     assert_eq!(eval.decision, Decision::Block);

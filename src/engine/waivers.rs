@@ -86,7 +86,7 @@ mod tests {
         Waiver {
             gate: "signatures".into(),
             matches: WaiverMatch {
-                code: Some(code.into()),
+                code: code.into(),
                 id: None,
             },
             reason: "tracked in OPS-1".into(),

@@ -232,10 +232,11 @@ pub fn render(facts: &Facts<'_>, detected_summary: &[String]) -> String {
         }
     }
     out.push_str(
-        "\n# Waivers accept specific findings for a while; every field is required:\n\
+        "\n# Waivers accept one waivable finding code for one subject, for at most max_waiver_days\n\
+         # (default 90); every field is required (docs/policy.md lists the waivable codes):\n\
          # [[waivers]]\n\
          # gate = \"signatures\"\n\
-         # code = \"sig.unlisted-file\"\n\
+         # code = \"sig.signature-missing\"\n\
          # id = \"CHANGELOG.txt\"\n\
          # reason = \"why this is acceptable, with a ticket\"\n\
          # owner = \"release-manager@example.org\"\n\

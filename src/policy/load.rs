@@ -27,6 +27,12 @@ const PLANNED_GATES: &[&str] = &["git"];
 
 const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// How far ahead a waiver may expire unless the policy says otherwise (`max_waiver_days`).
+pub const DEFAULT_MAX_WAIVER_DAYS: u32 = 90;
+
+/// The largest `max_waiver_days` a policy may set: a waiver is temporary (ten years is not).
+const MAX_WAIVER_DAYS_LIMIT: i64 = 3650;
+
 /// Read and validate the policy at `path`.
 pub fn load(path: &Path) -> Result<Policy, PolicyError> {
     let bytes = std::fs::read(path).map_err(|e| {
@@ -111,6 +117,25 @@ impl ConfigContext<'_> {
             Some(ttl) => self.duration("verdict_ttl", ttl)?,
             None => DEFAULT_TTL,
         };
+        let max_waiver_days = match &raw.max_waiver_days {
+            None => DEFAULT_MAX_WAIVER_DAYS,
+            Some(days) => match u32::try_from(*days.get_ref()) {
+                Ok(n) if n >= 1 && i64::from(n) <= MAX_WAIVER_DAYS_LIMIT => n,
+                _ => {
+                    return Err(self
+                        .error(
+                            days,
+                            format!(
+                                "`max_waiver_days` must be a whole number of days from 1 to {MAX_WAIVER_DAYS_LIMIT}, found {}",
+                                days.get_ref()
+                            ),
+                        )
+                        .with_hint(format!(
+                            "waivers are temporary: the default is {DEFAULT_MAX_WAIVER_DAYS}"
+                        )));
+                }
+            },
+        };
         let trust = match raw.trust {
             Some(trust) => self.trust(trust)?,
             None => Trust::default(),
@@ -131,6 +156,7 @@ impl ConfigContext<'_> {
             sha256: sha256_hex(self.text.as_bytes()),
             environment,
             verdict_ttl,
+            max_waiver_days,
             trust,
             gates,
             waivers,
@@ -271,19 +297,27 @@ impl ConfigContext<'_> {
             }
             return Err(error);
         }
-        if w.code.is_none() && w.id.is_none() {
+        let Some(code_field) = &w.code else {
             return Err(PolicyError::at(
                 self.path,
                 self.text,
                 raw.span(),
-                "a waiver needs `code` or `id` (or both)",
+                "a waiver needs `code`: it names exactly one finding code",
             )
-            .with_hint(
-                "name the finding code (e.g. \"sig.unlisted-file\") or the subject id it waives",
-            ));
-        }
-        let code = w.code.as_ref().map(|c| non_empty(c, "code")).transpose()?;
+            .with_hint(format!(
+                "without a code it would cover every finding about its subject, integrity ones such as sig.digest-mismatch included; add code = \"...\" ({}) and id = \"...\" where the finding names a subject",
+                super::waiver_rules::waivable_of(&gate)
+            )));
+        };
+        let code = non_empty(code_field, "code")?;
         let id = w.id.as_ref().map(|i| non_empty(i, "id")).transpose()?;
+        super::waiver_rules::check(&gate, &code, id.as_deref(), is_plugin).map_err(|refusal| {
+            let at = match (refusal.field, &w.id) {
+                (super::waiver_rules::Field::Id, Some(id)) => id.span(),
+                _ => code_field.span(),
+            };
+            self.error_at(at, refusal.message).with_hint(refusal.hint)
+        })?;
         let (expires, expiry) = self.expiry(&w.expires)?;
         Ok(Waiver {
             gate,

@@ -5,14 +5,16 @@ mod error;
 mod load;
 mod raw;
 mod waiver;
+mod waiver_rules;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::unknown_field_hint;
 pub use error::{PolicyError, line_col, nearest};
-pub use load::{ConfigContext, KNOWN_GATES, load, parse};
+pub use load::{ConfigContext, DEFAULT_MAX_WAIVER_DAYS, KNOWN_GATES, load, parse};
 pub use waiver::{Waiver, WaiverExpiry, WaiverMatch};
+pub use waiver_rules::check_horizon as check_waiver_horizon;
 
 use crate::keys::TrustedKey;
 use serde::{Deserialize, Serialize};
@@ -74,6 +76,8 @@ pub struct Policy {
     pub sha256: String,
     pub environment: Environment,
     pub verdict_ttl: Duration,
+    /// How far ahead of the evaluation a waiver's `expires` may lie (`max_waiver_days`).
+    pub max_waiver_days: u32,
     pub trust: Trust,
     pub gates: Gates,
     pub waivers: Vec<Waiver>,

@@ -9,6 +9,7 @@ use toml::Spanned;
 pub struct RawPolicy {
     pub environment: Spanned<String>,
     pub verdict_ttl: Option<Spanned<String>>,
+    pub max_waiver_days: Option<Spanned<i64>>,
     pub trust: Option<RawTrust>,
     pub gates: Option<RawGates>,
     pub waivers: Option<Vec<Spanned<RawWaiver>>>,

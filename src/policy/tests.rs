@@ -22,7 +22,7 @@ fn signed_policy(extra: &str) -> String {
 #[test]
 fn full_policy_validates() {
     let policy = parse_text(&signed_policy(
-        "\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.unlisted-file\"\nid = \"NOTES.txt\"\nreason = \"docs\"\nowner = \"rm@example.org\"\nexpires = 2026-12-31\n",
+        "\n[[waivers]]\ngate = \"signatures\"\ncode = \"sig.signature-missing\"\nid = \"NOTES.txt\"\nreason = \"docs\"\nowner = \"rm@example.org\"\nexpires = 2026-12-31\n",
     ))
     .unwrap();
     assert_eq!(policy.environment, Environment::Mainnet);
@@ -38,6 +38,7 @@ fn full_policy_validates() {
     assert_eq!(policy.waivers.len(), 1);
     assert_eq!(policy.waivers[0].line, 8);
     assert_eq!(policy.sha256.len(), 64);
+    assert_eq!(policy.max_waiver_days, DEFAULT_MAX_WAIVER_DAYS);
 }
 
 #[test]
@@ -109,9 +110,9 @@ fn waivers_need_every_field() {
     let no_target = err(&signed_policy(
         "[[waivers]]\ngate = \"signatures\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n",
     ));
-    assert!(no_target.message.contains("`code` or `id`"), "{no_target}");
+    assert!(no_target.message.contains("needs `code`"), "{no_target}");
     let empty_reason = err(&signed_policy(
-        "[[waivers]]\ngate = \"signatures\"\ncode = \"x\"\nreason = \"  \"\nowner = \"o\"\nexpires = 2026-12-31\n",
+        "[[waivers]]\ngate = \"signatures\"\ncode = \"sig.signature-missing\"\nid = \"a.tgz\"\nreason = \"  \"\nowner = \"o\"\nexpires = 2026-12-31\n",
     ));
     assert!(empty_reason.message.contains("reason"), "{empty_reason}");
 }
@@ -120,7 +121,7 @@ fn waivers_need_every_field() {
 fn waiver_expiry_forms() {
     let ok = |expires: &str| {
         parse_text(&signed_policy(&format!(
-            "[[waivers]]\ngate = \"signatures\"\ncode = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = {expires}\n"
+            "[[waivers]]\ngate = \"signatures\"\ncode = \"sig.signature-missing\"\nid = \"a.tgz\"\nreason = \"r\"\nowner = \"o\"\nexpires = {expires}\n"
         )))
     };
     assert!(ok("2026-12-31").is_ok());
@@ -134,7 +135,7 @@ fn waiver_expiry_forms() {
 #[test]
 fn waiver_for_unknown_gate_suggests_one() {
     let e = err(&signed_policy(
-        "[[waivers]]\ngate = \"signatres\"\ncode = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n",
+        "[[waivers]]\ngate = \"signatres\"\ncode = \"sig.signature-missing\"\nid = \"a.tgz\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n",
     ));
     assert!(e.hint.unwrap().contains("`signatures`"));
 }
@@ -178,4 +179,81 @@ fn bad_artifact_signatures_value() {
 fn empty_policy_parses_but_configures_no_gates() {
     let policy = parse_text("environment = \"testnet\"\n").unwrap();
     assert!(policy.gates.configured().is_empty());
+}
+
+fn waiver_text(gate: &str, code: Option<&str>, id: Option<&str>) -> String {
+    let mut text = format!("[[waivers]]\ngate = \"{gate}\"\n");
+    if let Some(code) = code {
+        text.push_str(&format!("code = \"{code}\"\n"));
+    }
+    if let Some(id) = id {
+        text.push_str(&format!("id = \"{id}\"\n"));
+    }
+    text + "reason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n"
+}
+
+/// Issue 10: a waiver names exactly one code; integrity codes are refused by name and line.
+#[test]
+fn waivers_need_a_waivable_code_and_its_subject() {
+    let e = err(&signed_policy(&waiver_text(
+        "signatures",
+        None,
+        Some("app.tar.gz"),
+    )));
+    assert!(e.message.contains("needs `code`"), "{e}");
+    assert_eq!(e.position.map(|p| p.0), Some(7), "{e}");
+    let e = err(&signed_policy(&waiver_text(
+        "signatures",
+        Some("sig.digest-mismatch"),
+        Some("app.tar.gz"),
+    )));
+    assert!(
+        e.message
+            .contains("`sig.digest-mismatch` can never be waived (integrity)"),
+        "{e}"
+    );
+    assert_eq!(e.position.map(|p| p.0), Some(9), "{e}");
+    assert!(e.hint.unwrap().contains("sig.signature-missing"));
+    let e = err(&signed_policy(&waiver_text(
+        "signatures",
+        Some("sig.signature-missing"),
+        None,
+    )));
+    assert!(e.message.contains("needs `id`"), "{e}");
+    let e = err(&signed_policy(&waiver_text(
+        "signatures",
+        Some("sig.no-such-code"),
+        Some("a"),
+    )));
+    assert!(e.message.contains("unknown finding code"), "{e}");
+}
+
+#[test]
+fn max_waiver_days_is_checked_against_the_clock() {
+    use time::macros::datetime;
+    let text = |extra: &str| {
+        format!(
+            "{extra}{}",
+            signed_policy(&waiver_text(
+                "signatures",
+                Some("sig.signature-missing"),
+                Some("a.tgz")
+            ))
+        )
+    };
+    // Expires 2026-12-31 (void from 2027-01-01): 91 days after 2026-10-02.
+    let policy = parse_text(&text("")).unwrap();
+    assert!(check_waiver_horizon(&policy, datetime!(2026-10-03 0:00 UTC)).is_ok());
+    let e = check_waiver_horizon(&policy, datetime!(2026-10-01 0:00 UTC)).unwrap_err();
+    assert!(
+        e.message.contains("more than max_waiver_days = 90 days"),
+        "{e}"
+    );
+    assert_eq!(e.position.map(|p| p.0), Some(7), "{e}");
+    assert!(e.hint.unwrap().contains("max_waiver_days"));
+    let policy = parse_text(&text("max_waiver_days = 365\n")).unwrap();
+    assert_eq!(policy.max_waiver_days, 365);
+    assert!(check_waiver_horizon(&policy, datetime!(2026-10-01 0:00 UTC)).is_ok());
+    let e = err(&text("max_waiver_days = 0\n"));
+    assert!(e.message.contains("from 1 to 3650"), "{e}");
 }

@@ -4,11 +4,11 @@ use crate::report::Finding;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// What a waiver covers within its gate: a finding code, a subject id, or both.
+/// What a waiver covers within its gate: exactly one finding code, and the one subject
+/// (`id`) its findings name, when that code's findings name one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaiverMatch {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
@@ -40,17 +40,13 @@ impl Waiver {
         now < self.expiry.void_from
     }
 
-    /// Whether this waiver covers a finding of `gate`: its `code` must match when the waiver
-    /// names one, and its `id` must equal the finding's subject or one of its aliases.
+    /// Whether this waiver covers a finding of `gate`: its `code` must be the finding's, and
+    /// its `id` (when given) the finding's subject or one of its aliases.
     pub fn covers(&self, gate: &str, finding: &Finding) -> bool {
         if self.gate != gate {
             return false;
         }
-        let code_ok = self
-            .matches
-            .code
-            .as_deref()
-            .is_none_or(|c| c == finding.code);
+        let code_ok = self.matches.code == finding.code;
         let id_ok = match self.matches.id.as_deref() {
             None => true,
             Some(id) => {
@@ -66,11 +62,11 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
-    fn waiver(code: Option<&str>, id: Option<&str>) -> Waiver {
+    fn waiver(code: &str, id: Option<&str>) -> Waiver {
         Waiver {
             gate: "signatures".into(),
             matches: WaiverMatch {
-                code: code.map(Into::into),
+                code: code.into(),
                 id: id.map(Into::into),
             },
             reason: "r".into(),
@@ -93,11 +89,11 @@ mod tests {
 
     #[test]
     fn matching_needs_every_given_field() {
-        let by_code = waiver(Some("sig.unlisted-file"), None);
+        let by_code = waiver("sig.unlisted-file", None);
         assert!(by_code.covers("signatures", &finding("sig.unlisted-file", Some("a"))));
         assert!(!by_code.covers("signatures", &finding("sig.digest-mismatch", Some("a"))));
         assert!(!by_code.covers("audit", &finding("sig.unlisted-file", Some("a"))));
-        let both = waiver(Some("sig.unlisted-file"), Some("notes.txt"));
+        let both = waiver("sig.unlisted-file", Some("notes.txt"));
         assert!(both.covers(
             "signatures",
             &finding("sig.unlisted-file", Some("notes.txt"))
@@ -106,9 +102,23 @@ mod tests {
         assert!(!both.covers("signatures", &finding("sig.unlisted-file", None)));
     }
 
+    /// Issue 10: a waiver for one code never covers another code of the same subject.
+    #[test]
+    fn a_waiver_covers_its_own_code_only() {
+        let w = waiver("sig.signature-missing", Some("app.tar.gz"));
+        assert!(w.covers(
+            "signatures",
+            &finding("sig.signature-missing", Some("app.tar.gz"))
+        ));
+        assert!(!w.covers(
+            "signatures",
+            &finding("sig.digest-mismatch", Some("app.tar.gz"))
+        ));
+    }
+
     #[test]
     fn id_matches_an_alias() {
-        let mut w = waiver(None, Some("CVE-2020-26235"));
+        let mut w = waiver("audit.vulnerability", Some("CVE-2020-26235"));
         w.gate = "audit".into();
         let f = finding("audit.vulnerability", Some("RUSTSEC-2020-0071"))
             .aliases(vec!["CVE-2020-26235".into()]);
@@ -121,7 +131,7 @@ mod tests {
 
     #[test]
     fn live_through_the_expiry_day() {
-        let w = waiver(Some("x"), None);
+        let w = waiver("x", None);
         assert!(w.is_live(datetime!(2026-12-31 23:59:59 UTC)));
         assert!(!w.is_live(datetime!(2027-01-01 0:00 UTC)));
     }

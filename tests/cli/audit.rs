@@ -48,7 +48,7 @@ fn audit_report(verdict: &Value) -> &Value {
 
 fn waiver(id: &str, expires: &str) -> String {
     format!(
-        "[[waivers]]\ngate = \"audit\"\nid = \"{id}\"\nreason = \"not reachable from the node binary; OPS-112\"\nowner = \"release-manager@example.org\"\nexpires = {expires}\n"
+        "[[waivers]]\ngate = \"audit\"\ncode = \"audit.vulnerability\"\nid = \"{id}\"\nreason = \"not reachable from the node binary; OPS-112\"\nowner = \"release-manager@example.org\"\nexpires = {expires}\n"
     )
 }
 
@@ -117,10 +117,10 @@ fn vulnerabilities_block_with_their_codes() {
 fn waivers_by_id_or_alias_promote_and_are_listed() {
     let tail = format!(
         "{}{}{}",
-        waiver("RUSTSEC-2021-0003", "2099-12-31"),
+        waiver("RUSTSEC-2021-0003", &soon()),
         // time's advisory, waived by its CVE alias (cargo-deny keeps the aliases).
-        waiver("CVE-2020-26235", "2099-12-31"),
-        waiver("RUSTSEC-2099-0001", "2099-12-31"),
+        waiver("CVE-2020-26235", &soon()),
+        waiver("RUSTSEC-2099-0001", &soon()),
     );
     let ws = scene(
         "vulnerable",
@@ -147,7 +147,7 @@ fn an_expired_waiver_is_void() {
     let tail = format!(
         "{}{}",
         waiver("RUSTSEC-2021-0003", "2020-01-01"),
-        waiver("RUSTSEC-2020-0071", "2099-12-31")
+        waiver("RUSTSEC-2020-0071", &soon())
     );
     let ws = scene(
         "vulnerable",

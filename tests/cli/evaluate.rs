@@ -201,19 +201,22 @@ fn advisory_only_policy_blocks() {
     );
 }
 
+const ARTIFACT: &str = "chain-node-1.4.2-x86_64-linux.tar.gz";
+
+fn signature_waiver(id: &str, expires: &str) -> String {
+    format!(
+        "[[waivers]]\ngate = \"signatures\"\ncode = \"sig.signature-missing\"\nid = \"{id}\"\nreason = \"signed by hand after the build until OPS-7\"\nowner = \"rm@example.org\"\nexpires = {expires}\n"
+    )
+}
+
 #[test]
 fn waivers_applied_expired_and_unused_are_recorded() {
     let ws = Workspace::new();
-    ws.write("CHANGELOG.txt", b"extra");
-    let waiver = |code: &str, expires: &str| {
-        format!(
-            "[[waivers]]\ngate = \"signatures\"\ncode = \"{code}\"\nid = \"CHANGELOG.txt\"\nreason = \"docs ship unsigned until OPS-7\"\nowner = \"rm@example.org\"\nexpires = {expires}\n"
-        )
-    };
+    std::fs::remove_file(ws.release().join(format!("{ARTIFACT}.minisig"))).unwrap();
     let tail = format!(
         "{}{}",
-        waiver("sig.unlisted-file", "2026-12-31"),
-        waiver("sig.digest-mismatch", "2026-12-31")
+        signature_waiver(ARTIFACT, "2026-12-31"),
+        signature_waiver("RELEASE-NOTES.md", "2026-12-31")
     );
     ws.policy_with("mainnet", "artifact_signatures = \"required\"", &tail);
     let output = ws.evaluate(&["--now", "2026-11-21T10:00:00Z"]);
@@ -222,9 +225,13 @@ fn waivers_applied_expired_and_unused_are_recorded() {
     assert_eq!(verdict["gates"][0]["outcome"], "waived");
     assert_eq!(
         verdict["waivers_applied"][0]["reason"],
-        "docs ship unsigned until OPS-7"
+        "signed by hand after the build until OPS-7"
     );
-    assert_eq!(verdict["waivers_unused"][0]["code"], "sig.digest-mismatch");
+    assert_eq!(
+        verdict["waivers_applied"][0]["code"],
+        "sig.signature-missing"
+    );
+    assert_eq!(verdict["waivers_unused"][0]["id"], "RELEASE-NOTES.md");
     assert!(stdout(&output).contains("waiver unused"));
 
     let output = ws.evaluate(&["--now", "2027-01-05T10:00:00Z"]);
@@ -232,6 +239,134 @@ fn waivers_applied_expired_and_unused_are_recorded() {
     let verdict = read_json(&ws.out().join("verdict.json"));
     assert_eq!(verdict["waivers_expired"].as_array().unwrap().len(), 2);
     assert!(stdout(&output).contains("EXPIRED"));
+}
+
+/// Issue 10 (point 2): a waiver meant for a missing per-artifact signature (`gate`, `id`,
+/// no `code`) also waived `sig.digest-mismatch` after one byte of the artifact changed, and
+/// the tampered digest was bound into a PROMOTE verdict. That waiver is now refused, and
+/// the one that names its code covers that code only: the release blocks on the mismatch.
+#[test]
+fn a_signature_waiver_does_not_waive_a_tampered_artifact() {
+    let ws = Workspace::new();
+    std::fs::remove_file(ws.release().join(format!("{ARTIFACT}.minisig"))).unwrap();
+    ws.write(ARTIFACT, b"pretend this is a tarbalL");
+    let as_in_the_issue = format!(
+        "[[waivers]]\ngate = \"signatures\"\nid = \"{ARTIFACT}\"\nreason = \"signed later\"\nowner = \"rm@example.org\"\nexpires = 2026-12-31\n"
+    );
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        &as_in_the_issue,
+    );
+    let output = ws.evaluate(&["--now", "2026-11-21T10:00:00Z"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("a waiver needs `code`") && err.contains("sig.digest-mismatch"),
+        "{err}"
+    );
+    assert!(!ws.out().join("verdict.json").exists());
+
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        &signature_waiver(ARTIFACT, "2026-12-31"),
+    );
+    let output = ws.evaluate(&["--now", "2026-11-21T10:00:00Z"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("sig.digest-mismatch"),
+        "{}",
+        stdout(&output)
+    );
+    let verdict = read_json(&ws.out().join("verdict.json"));
+    assert_eq!(verdict["decision"], "block");
+    assert_eq!(verdict["gates"][0]["outcome"], "fail");
+    let findings = verdict["gates"][0]["findings"].as_array().unwrap();
+    let mismatch = findings
+        .iter()
+        .find(|f| f["code"] == "sig.digest-mismatch")
+        .expect("the tampered artifact is reported");
+    assert_eq!(mismatch["subject"], ARTIFACT);
+    assert!(mismatch.get("waived_by").is_none(), "{mismatch}");
+    // The waiver still covers what it names: the missing signature.
+    let missing = findings
+        .iter()
+        .find(|f| f["code"] == "sig.signature-missing")
+        .unwrap();
+    assert_eq!(missing["waived_by"], 0);
+}
+
+/// The issue's waiver as it was written (no `code`), and one naming an integrity code, are
+/// configuration errors that name the file, the line and the code.
+#[test]
+fn waivers_without_code_or_for_integrity_codes_exit_2() {
+    let ws = Workspace::new();
+    let policy = ws.policy_path().display().to_string();
+    let cases = [
+        (
+            "[[waivers]]\ngate = \"signatures\"\nid = \"app.tar.gz\"\n",
+            "a waiver needs `code`",
+        ),
+        (
+            "[[waivers]]\ngate = \"signatures\"\ncode = \"sig.digest-mismatch\"\nid = \"app.tar.gz\"\n",
+            "`sig.digest-mismatch` can never be waived (integrity)",
+        ),
+        (
+            "[[waivers]]\ngate = \"signatures\"\ncode = \"sig.unlisted-file\"\nid = \"evil.minisig\"\n",
+            "`sig.unlisted-file` can never be waived (integrity)",
+        ),
+    ];
+    for (waiver, expected) in cases {
+        let tail =
+            format!("{waiver}reason = \"r\"\nowner = \"rm@example.org\"\nexpires = 2026-12-31\n");
+        ws.policy_with("mainnet", "artifact_signatures = \"required\"", &tail);
+        for args in [
+            vec!["policy", "check", policy.as_str()],
+            vec!["evaluate", "--policy", policy.as_str()],
+        ] {
+            let output = tollgate(&args);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{args:?}: {}",
+                stderr(&output)
+            );
+            let err = stderr(&output);
+            assert!(err.contains(expected), "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("{policy}:")),
+                "names the file and line: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_waiver_past_max_waiver_days_exits_2() {
+    let ws = Workspace::new();
+    std::fs::remove_file(ws.release().join(format!("{ARTIFACT}.minisig"))).unwrap();
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        &signature_waiver(ARTIFACT, "2027-06-30"),
+    );
+    let output = ws.evaluate(&["--now", "2026-11-21T10:00:00Z"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "expires 2027-06-30, more than max_waiver_days = 90 days after 2026-11-21T10:00:00Z"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("raise `max_waiver_days`"), "{err}");
+    assert!(!ws.out().join("verdict.json").exists());
+    // The policy may allow longer waivers explicitly.
+    let text = std::fs::read_to_string(ws.policy_path()).unwrap();
+    std::fs::write(ws.policy_path(), format!("max_waiver_days = 365\n{text}")).unwrap();
+    let output = ws.evaluate(&["--now", "2026-11-21T10:00:00Z"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
 #[test]

@@ -10,8 +10,29 @@ fn explains_a_code_from_the_gate_page() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "sig.digest-mismatch\n  The signatures gate (docs/gates/signatures.md)\n  blocks      yes\n  meaning     an artifact's SHA-256 differs from its sums line\n  what to do  rebuild the sums from the published files, or re-download\n"
+        "sig.digest-mismatch\n  The signatures gate (docs/gates/signatures.md)\n  blocks      yes\n  waivable    no: integrity\n  subject     the artifact name\n  meaning     an artifact's SHA-256 differs from its sums line\n  what to do  rebuild the sums from the published files, or re-download\n"
     );
+}
+
+/// Issue 10: explain says whether a policy waiver may name a code, and what its `id` is.
+#[test]
+fn explain_says_whether_a_code_is_waivable() {
+    let out = tollgate(&["explain", "sig.signature-missing"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("\n  waivable    yes\n"), "{text}");
+    assert!(
+        text.contains("\n  subject     the artifact name\n"),
+        "{text}"
+    );
+    let out = tollgate(&["explain", "deps.lockfile-stale"]);
+    assert!(
+        stdout(&out).contains("waivable    no: integrity"),
+        "{}",
+        stdout(&out)
+    );
+    let out = tollgate(&["explain", "plugin.some-gate.some-code"]);
+    assert!(stdout(&out).contains("waivable  yes"), "{}", stdout(&out));
 }
 
 #[test]

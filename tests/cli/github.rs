@@ -97,14 +97,14 @@ fn blocked_run_annotates_summarises_and_sets_outputs() {
         "::error file=release/RELEASE-NOTES.md.minisig,title=tollgate signatures%3A sig.signature-invalid::",
     );
     find(
-        "::notice title=tollgate signatures%3A sig.unlisted-file::debug.log is in the release directory but not in SHA256SUMS (waived by waiver #1)",
+        "::notice title=tollgate signatures%3A sig.signature-missing::chain-node_1.4.2_amd64.deb has no signature chain-node_1.4.2_amd64.deb.minisig, and the policy requires one (waived by waiver #1)",
     );
     find(
-        "::warning file=policy.toml,title=tollgate waiver expired and is void::waiver for signatures sig.legacy-signature",
+        "::warning file=policy.toml,title=tollgate waiver expired and is void::waiver for signatures sig.signature-missing RELEASE-NOTES.md",
     );
     assert_eq!(
         commands.last().unwrap(),
-        "::error title=tollgate%3A BLOCK::promotion to regtest blocked:%0A- required gate `signatures` failed with 2 blocking finding(s)"
+        "::error title=tollgate%3A BLOCK::promotion to regtest blocked:%0A- required gate `signatures` failed with 3 blocking finding(s)"
     );
 
     let verdict_bytes = std::fs::read(demo.path().join("out/verdict.json")).unwrap();
@@ -115,9 +115,9 @@ fn blocked_run_annotates_summarises_and_sets_outputs() {
         "{summary}"
     );
     for part in [
-        "| signatures | yes | ❌ FAIL | 3 |",
+        "| signatures | yes | ❌ FAIL | 4 |",
         "### Waivers applied",
-        "| signatures | `sig.unlisted-file debug.log` | build log ships unsigned until OPS-7 |",
+        "| signatures | `sig.signature-missing chain-node_1.4.2_amd64.deb` | the .deb is signed by the package repository until OPS-7 |",
         "### Waivers expired (void)",
         &format!("sha256 `{verdict_sha}`, ⚠️ UNSIGNED"),
     ] {

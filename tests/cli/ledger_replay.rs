@@ -135,7 +135,7 @@ fn real_evaluations_replay_to_their_stored_verdicts() {
     // 4: the same, with waivers covering the blocking advisories (one by its CVE alias).
     let waiver = |id: &str| {
         format!(
-            "[[waivers]]\ngate = \"audit\"\nid = \"{id}\"\nreason = \"not reachable; OPS-112\"\nowner = \"rm@example.org\"\nexpires = 2099-12-31\n"
+            "[[waivers]]\ngate = \"audit\"\ncode = \"audit.vulnerability\"\nid = \"{id}\"\nreason = \"not reachable; OPS-112\"\nowner = \"rm@example.org\"\nexpires = 2026-12-31\n"
         )
     };
     audit_policy(

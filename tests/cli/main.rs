@@ -10,6 +10,7 @@ mod generate;
 mod github;
 mod github_hostile;
 mod init;
+mod integrity;
 mod keygen;
 mod ledger;
 mod ledger_bundle;

@@ -112,9 +112,10 @@ fn git_dependency_blocks_unless_allowed_and_pinned() {
 
 #[test]
 fn a_waiver_by_package_id_lets_the_release_through() {
-    let ws = with_real_deps(
-        "\n[[waivers]]\ngate = \"real_deps\"\ncode = \"deps.denied-crate\"\nid = \"mock-rpc@0.1.0\"\nreason = \"regtest only\"\nowner = \"rm@example.org\"\nexpires = 2099-01-01\n",
-    );
+    let ws = with_real_deps(&format!(
+        "\n[[waivers]]\ngate = \"real_deps\"\ncode = \"deps.denied-crate\"\nid = \"mock-rpc@0.1.0\"\nreason = \"regtest only\"\nowner = \"rm@example.org\"\nexpires = {}\n",
+        soon()
+    ));
     let (code, verdict) = ws.evaluate_repo(&testdata("real-deps/denied-crate"), &[]);
     assert_eq!(code, 0, "{verdict:#}");
     assert_eq!(gate(&verdict, "real_deps")["outcome"], "waived");

@@ -70,22 +70,24 @@ impl Demo {
     }
 }
 
-/// The demo release with a changed artifact and an unlisted file; one live waiver covers
-/// the unlisted file, one expired waiver covers nothing.
+/// The demo release with a changed artifact, an unlisted file and an artifact without its
+/// signature; one live waiver covers the missing signature (integrity findings are never
+/// waivable), one expired waiver covers nothing.
 pub fn tampered() -> Demo {
     let demo = Demo::new(
         r#"
 [[waivers]]
 gate = "signatures"
-code = "sig.unlisted-file"
-id = "debug.log"
-reason = "build log ships unsigned until OPS-7"
+code = "sig.signature-missing"
+id = "chain-node_1.4.2_amd64.deb"
+reason = "the .deb is signed by the package repository until OPS-7"
 owner = "release-manager@example.org"
 expires = "2027-01-31"
 
 [[waivers]]
 gate = "signatures"
-code = "sig.legacy-signature"
+code = "sig.signature-missing"
+id = "RELEASE-NOTES.md"
 reason = "old signer, retired"
 owner = "release-manager@example.org"
 expires = "2026-01-01"
@@ -96,6 +98,11 @@ expires = "2026-01-01"
     text.push_str("- and one more line nobody signed\n");
     std::fs::write(notes, text).unwrap();
     std::fs::write(demo.path().join("release/debug.log"), "linker output\n").unwrap();
+    std::fs::remove_file(
+        demo.path()
+            .join("release/chain-node_1.4.2_amd64.deb.minisig"),
+    )
+    .unwrap();
     demo
 }
 

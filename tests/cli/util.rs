@@ -180,6 +180,18 @@ impl Workspace {
     }
 }
 
+/// A waiver expiry 30 days after the real clock: within the default `max_waiver_days` (90)
+/// for tests that evaluate without `--now`, whenever they run.
+pub fn soon() -> String {
+    let date = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
 pub fn tollgate<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     command(args).output().expect("run tollgate")
 }

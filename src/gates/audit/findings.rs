@@ -149,7 +149,8 @@ fn hint(advisory: &Advisory) -> String {
         Kind::Notice => format!("read the advisory and act on {}", advisory.package),
     };
     format!(
-        "{fix}, or add a [[waivers]] entry for gate \"audit\" with id \"{}\", a reason, an owner and an expiry",
+        "{fix}, or add a [[waivers]] entry for gate \"audit\" with code \"{}\" and id \"{}\", a reason, an owner and an expiry",
+        advisory.kind.code(),
         advisory.id
     )
 }

@@ -3,15 +3,11 @@
 
 use super::config::Config;
 use super::run;
+use crate::bounded::{Cap, caps};
 use crate::gates::GateContext;
 use crate::release::{ReleaseDir, Resolved};
-use std::io::Read;
 use std::path::Path;
 use std::time::SystemTime;
-
-/// Reports larger than this are refused (osv-scanner embeds whole advisories, so the bound
-/// is generous).
-const MAX_REPORT: u64 = 64 << 20;
 
 /// One report's bytes and how old it is known to be.
 pub struct Source {
@@ -35,7 +31,12 @@ pub fn gather(config: &Config, ctx: &GateContext<'_>) -> Result<Vec<Source>, Str
             )
         })?;
         for name in &config.reports {
-            sources.push(release_file(&release, name, ctx.release)?);
+            sources.push(release_file(
+                &release,
+                name,
+                ctx.release,
+                caps::AUDIT_REPORT,
+            )?);
         }
     }
     if let Some(run_config) = &config.run {
@@ -50,7 +51,14 @@ pub fn gather(config: &Config, ctx: &GateContext<'_>) -> Result<Vec<Source>, Str
     Ok(sources)
 }
 
-fn release_file(release: &ReleaseDir, name: &str, root: &Path) -> Result<Source, String> {
+/// One report from the release directory: a regular file within `cap` (osv-scanner embeds
+/// whole advisories, so `caps::AUDIT_REPORT` is generous; tests pass a small one).
+pub(super) fn release_file(
+    release: &ReleaseDir,
+    name: &str,
+    root: &Path,
+    cap: Cap,
+) -> Result<Source, String> {
     let path = match release.resolve(name) {
         Resolved::File(path) => path,
         Resolved::Missing => {
@@ -59,9 +67,9 @@ fn release_file(release: &ReleaseDir, name: &str, root: &Path) -> Result<Source,
                 root.display()
             ));
         }
-        Resolved::NotAFile => {
+        Resolved::NotAFile(kind) => {
             return Err(format!(
-                "audit report `{name}` in {} is not a regular file",
+                "audit report `{name}` in {} is {kind}, not a regular file; publish the report as a file",
                 root.display()
             ));
         }
@@ -75,18 +83,11 @@ fn release_file(release: &ReleaseDir, name: &str, root: &Path) -> Result<Source,
             path.display()
         )
     };
-    let file = std::fs::File::open(&path).map_err(cannot)?;
-    let modified = file.metadata().and_then(|m| m.modified()).map_err(cannot)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_REPORT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_REPORT {
-        return Err(format!(
-            "audit report `{name}` is larger than {} MiB; it is not an audit report",
-            MAX_REPORT >> 20
-        ));
-    }
+    let (file, metadata) = crate::bounded::open_regular(&path)
+        .map_err(|e| format!("audit report `{name}`: {}", e.describe(&path)))?;
+    let modified = metadata.modified().map_err(cannot)?;
+    let bytes = crate::bounded::read_open(file, &metadata, cap)
+        .map_err(|e| format!("audit report `{name}`: {}", e.describe(&path)))?;
     Ok(Source {
         name: name.to_owned(),
         bytes,

@@ -450,3 +450,38 @@ fn config_errors_point_at_the_key() {
     assert_eq!(run.db, Some(dir.path().join("db")));
     assert!(run.no_fetch);
 }
+
+/// Issue 10 (point 7): an audit report past its cap is refused naming the report, the cap
+/// and what to do; a FIFO in its place is refused by kind without blocking.
+#[test]
+fn an_audit_report_past_its_cap_is_refused_clearly() {
+    let scene = Scene::new("clean");
+    scene.write("big.json", &vec![b' '; 4096]);
+    let release = crate::release::ReleaseDir::open(&scene.release()).unwrap();
+    let cap = crate::bounded::caps::AUDIT_REPORT.with_bytes(1024);
+    let error = super::sources::release_file(&release, "big.json", &scene.release(), cap)
+        .err()
+        .unwrap();
+    assert!(
+        error.contains("audit report `big.json`")
+            && error.contains("larger than the 1 KiB cap for an audit report (4096 bytes)")
+            && error.contains("split the audit"),
+        "{error}"
+    );
+    let source =
+        super::sources::release_file(&release, "big.json", &scene.release(), cap.with_bytes(4096))
+            .unwrap();
+    assert_eq!(source.bytes.len(), 4096);
+    #[cfg(unix)]
+    {
+        let made = std::process::Command::new("mkfifo")
+            .arg(scene.release().join("pipe.json"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let error = super::sources::release_file(&release, "pipe.json", &scene.release(), cap)
+            .err()
+            .unwrap();
+        assert!(error.contains("is a FIFO (named pipe)"), "{error}");
+    }
+}

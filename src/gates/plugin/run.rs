@@ -169,7 +169,11 @@ fn artifacts(release: &Path, ctx: &GateContext<'_>) -> Result<Vec<Artifact>, Str
     let names = dir
         .list()
         .map_err(|e| format!("cannot list release directory {}: {e}", release.display()))?;
-    let paths: Vec<PathBuf> = names.iter().map(|n| dir.path_of(n)).collect();
+    let paths: Vec<PathBuf> = names
+        .iter()
+        .map(|n| dir.path_of(n))
+        .collect::<Result<_, _>>()
+        .map_err(|why| format!("release file {why}, so it is not read"))?;
     names
         .into_iter()
         .zip(ctx.digests.digest_all(&paths))

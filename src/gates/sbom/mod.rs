@@ -9,19 +9,16 @@ pub mod config;
 pub use config::Config;
 
 use super::{Gate, GateContext, GateResult};
+use crate::bounded::{Cap, ReadError as ReadFailure, caps};
 use crate::cyclonedx::{self, ReadError};
 use crate::digest::sha256_hex;
 use crate::release::{ReleaseDir, Resolved};
 use crate::release_build::BuildError;
 use crate::report::{Evidence, Finding};
 use config::{GENERATED_NAME, Source, parse_version};
-use std::io::Read;
 use std::path::Path;
 
 pub const NAME: &str = "sbom";
-
-/// SBOMs of large workspaces run to tens of MiB; anything past this is not one.
-const MAX_SBOM: u64 = 256 << 20;
 
 pub struct SbomGate {
     config: Config,
@@ -66,7 +63,7 @@ impl Gate for SbomGate {
             }
             Source::File(file) => {
                 let name = file.to_string_lossy().into_owned();
-                match read_from_release(ctx.release, &name)? {
+                match read_from_release(ctx.release, &name, caps::SBOM)? {
                     Ok(bytes) => (name, bytes),
                     Err(why) => {
                         out.findings.push(
@@ -146,29 +143,29 @@ impl SbomGate {
     }
 }
 
-/// The SBOM's bytes, or why it is not there (a finding); `Err` when it cannot be read.
-fn read_from_release(release: &Path, name: &str) -> Result<Result<Vec<u8>, String>, String> {
+/// The SBOM's bytes, or why it is not there (a finding); `Err` when it cannot be read,
+/// including a file past `cap` (`caps::SBOM`; tests pass a small one).
+fn read_from_release(
+    release: &Path,
+    name: &str,
+    cap: Cap,
+) -> Result<Result<Vec<u8>, String>, String> {
     let dir = ReleaseDir::open(release)
         .map_err(|e| format!("cannot open release directory {}: {e}", release.display()))?;
     let path = match dir.resolve(name) {
         Resolved::File(path) => path,
         Resolved::Missing => return Ok(Err("is missing".to_owned())),
-        Resolved::NotAFile => return Ok(Err("is not a regular file".to_owned())),
-        Resolved::Escapes(why) => return Ok(Err(format!("cannot be used: {why}"))),
+        other @ (Resolved::NotAFile(_) | Resolved::Escapes(_)) => {
+            return Ok(Err(ReleaseDir::describe(&other)));
+        }
     };
-    let file =
-        std::fs::File::open(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SBOM + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > MAX_SBOM {
-        return Err(format!(
-            "{} is larger than {} MiB; it is not an SBOM tollgate will read",
-            path.display(),
-            MAX_SBOM >> 20
-        ));
-    }
+    let bytes = match crate::bounded::read_capped(&path, cap) {
+        Ok(bytes) => bytes,
+        Err(ReadFailure::NotRegular(kind)) => {
+            return Ok(Err(format!("is {kind}, not a regular file")));
+        }
+        Err(e) => return Err(format!("SBOM `{name}`: {}", e.describe(&path))),
+    };
     if bytes.is_empty() {
         return Ok(Err("is empty".to_owned()));
     }

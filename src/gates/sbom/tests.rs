@@ -287,3 +287,55 @@ fn configuration_errors_point_at_the_line() {
     let text = "environment = \"mainnet\"\n[gates.sbom]\nspec_version = \"one\"\n";
     assert!(parse(Path::new("p.toml"), text).is_err());
 }
+
+/// Issue 10 (point 7): an SBOM past its cap is refused naming the file, the cap and what to
+/// do; within the cap it is read. (The real cap is large; the function takes it.)
+#[test]
+fn an_sbom_past_its_cap_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sbom.cdx.json"), vec![b' '; 2048]).unwrap();
+    let cap = crate::bounded::caps::SBOM.with_bytes(1024);
+    let error = super::read_from_release(dir.path(), "sbom.cdx.json", cap).unwrap_err();
+    assert!(
+        error.contains("sbom.cdx.json")
+            && error.contains("larger than the 1 KiB cap for an SBOM (2048 bytes)")
+            && error.contains("generate = true"),
+        "{error}"
+    );
+    let read = super::read_from_release(dir.path(), "sbom.cdx.json", cap.with_bytes(2048));
+    assert_eq!(read.unwrap().unwrap().len(), 2048);
+}
+
+/// A FIFO where the SBOM belongs is reported as missing by kind, without blocking on it.
+#[cfg(unix)]
+#[test]
+fn a_fifo_sbom_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("sbom.cdx.json"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let why = super::read_from_release(dir.path(), "sbom.cdx.json", crate::bounded::caps::SBOM)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(why, "is a FIFO (named pipe), not a regular file");
+}
+
+/// The JSON header is read typed: a non-string `bomFormat` or `specVersion` is reported as
+/// such, never held as a whole `serde_json::Value`.
+#[test]
+fn json_header_fields_must_be_strings() {
+    let bad_format = br#"{"bomFormat": {"x": [1, 2]}, "specVersion": "1.5"}"#;
+    let error = crate::cyclonedx::parse(bad_format).unwrap_err();
+    assert!(
+        format!("{error:?}").contains("`bomFormat` is not"),
+        "{error:?}"
+    );
+    let bad_version = br#"{"bomFormat": "CycloneDX", "specVersion": 1.5}"#;
+    let error = crate::cyclonedx::parse(bad_version).unwrap_err();
+    assert!(
+        format!("{error:?}").contains("`specVersion` is missing"),
+        "{error:?}"
+    );
+}

@@ -4,7 +4,10 @@
 use super::SumsEntry;
 use super::config::{ArtifactSignatures, Config};
 use super::findings;
-use super::{describe, escape_finding, evidence_of, normalize, parse_signature, read_small};
+use super::{
+    describe, escape_finding, evidence_of, normalize, parse_signature, read_small, special_finding,
+};
+use crate::bounded::caps;
 use crate::digest::{FileDigest, Sink, hash_file};
 use crate::gates::GateContext;
 use crate::keys::TrustedKey;
@@ -15,7 +18,7 @@ use std::path::Path;
 
 /// Legacy signatures sign the whole file, not a hash; verifying one means holding the file
 /// in memory, which tollgate allows only up to this size.
-const LEGACY_MAX: u64 = 256 << 20;
+const LEGACY_MAX: u64 = caps::LEGACY_SIGNED.bytes;
 
 #[derive(Default)]
 pub struct ArtifactOutcome {
@@ -39,6 +42,11 @@ pub fn check(
         Resolved::Escapes(why) => {
             out.findings
                 .push(escape_finding(&entry.name, why).at(sums_name, Some(entry.line)));
+            return out;
+        }
+        Resolved::NotAFile(kind) => {
+            out.findings
+                .push(special_finding(&name, kind).at(sums_name, Some(entry.line)));
             return out;
         }
         other => {
@@ -115,6 +123,10 @@ fn load_signature(
             out.findings.push(escape_finding(&sig_name, why));
             return None;
         }
+        Resolved::NotAFile(kind) => {
+            out.findings.push(special_finding(&sig_name, kind));
+            return None;
+        }
         _ if mode == ArtifactSignatures::Required => {
             out.findings.push(
                 Finding::error(
@@ -128,7 +140,7 @@ fn load_signature(
         }
         _ => return None,
     };
-    let bytes = match read_small(&sig_path) {
+    let bytes = match read_small(&sig_path, caps::SIGNATURE) {
         Ok(bytes) => bytes,
         Err(e) => {
             out.findings
@@ -170,7 +182,8 @@ fn digest_and_verify(
         if digest.size > LEGACY_MAX {
             return Ok((digest, Some(Check::LegacyTooLarge)));
         }
-        let bytes = std::fs::read(path)?;
+        let bytes = crate::bounded::read_capped(path, caps::LEGACY_SIGNED)
+            .map_err(|e| std::io::Error::other(e.describe(path)))?;
         return Ok((digest, Some(file.check_bytes(keys, &bytes, allow_legacy))));
     }
     let Some(mut stream) = StreamCheck::start(key, file) else {

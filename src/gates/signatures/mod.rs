@@ -9,6 +9,7 @@ mod sums;
 pub use sums::{ParsedSums, SumsEntry, parse as parse_sums};
 
 use super::{Gate, GateContext, GateResult};
+use crate::bounded::{Cap, caps};
 use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
 use crate::minisig::SignatureFile;
@@ -20,9 +21,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 pub const NAME: &str = "signatures";
-
-/// Sums and signature files are small; anything larger is not a sums file.
-const MAX_SMALL_FILE: u64 = 16 << 20;
 
 pub struct SignaturesGate {
     config: Config,
@@ -55,7 +53,7 @@ impl Gate for SignaturesGate {
 
         let sums_name = normalize(&self.config.sums.to_string_lossy());
         let sums_bytes = match release.resolve(&sums_name) {
-            Resolved::File(path) => read_small(&path)?,
+            Resolved::File(path) => read_small(&path, caps::SUMS)?,
             other => {
                 return Err(format!(
                     "sums file `{sums_name}` in {}: {}; publish it or set `sums` in [gates.signatures]",
@@ -114,24 +112,101 @@ impl Gate for SignaturesGate {
                 ctx.release.display()
             )
         })?;
+        let names = Names {
+            sums: &sums_name,
+            signature: &sig_name,
+            listed: &listed,
+        };
+        let examined = self.examined_elsewhere(&names);
         for name in listing {
-            let exempt = name == sums_name || name == sig_name || name.ends_with(".minisig");
-            if !exempt && !listed.contains(&name) {
-                out.findings.push(
-                    Finding::error(
-                        "sig.unlisted-file",
-                        format!("{name} is in the release directory but not in {sums_name}"),
-                    )
-                    .subject(&name)
-                    .hint(format!(
-                        "list it in {sums_name}, or remove it from the release"
-                    )),
-                );
-            }
+            out.findings
+                .extend(unlisted_or_special(&release, &name, &names, &examined));
         }
         out.evidence.sort();
         Ok(out)
     }
+}
+
+/// The release's names the gate treats specially.
+struct Names<'a> {
+    sums: &'a str,
+    /// The configured sums signature (exempt from listing even when not required).
+    signature: &'a str,
+    listed: &'a HashSet<String>,
+}
+
+impl Names<'_> {
+    /// Only the sums file, its configured signature and `<listed artifact>.minisig` need no
+    /// line in the sums file; any other `*.minisig` (a stray `evil.minisig`) is unlisted.
+    fn exempt(&self, name: &str) -> bool {
+        name == self.sums
+            || name == self.signature
+            || name
+                .strip_suffix(".minisig")
+                .is_some_and(|artifact| self.listed.contains(artifact))
+    }
+}
+
+impl SignaturesGate {
+    /// Names whose kind another check already resolved and reported on.
+    fn examined_elsewhere(&self, names: &Names<'_>) -> HashSet<String> {
+        let mut examined: HashSet<String> = names.listed.clone();
+        examined.insert(names.sums.to_owned());
+        if self.config.require_sums_signature {
+            examined.insert(names.signature.to_owned());
+        }
+        if self.config.artifact_signatures != config::ArtifactSignatures::Ignore {
+            examined.extend(names.listed.iter().map(|n| format!("{n}.minisig")));
+        }
+        examined
+    }
+}
+
+/// The finding for one name of the directory listing: a special file or a symlink leaving
+/// the release (never opened), or a regular file the sums file does not list.
+fn unlisted_or_special(
+    release: &ReleaseDir,
+    name: &str,
+    names: &Names<'_>,
+    examined: &HashSet<String>,
+) -> Option<Finding> {
+    if !examined.contains(name) {
+        match release.resolve(name) {
+            Resolved::File(_) => {}
+            Resolved::Escapes(why) => return Some(escape_finding(name, why)),
+            Resolved::NotAFile(kind) => return Some(special_finding(name, kind)),
+            Resolved::Missing => return Some(special_finding(name, "a symlink to nothing")),
+        }
+    }
+    if names.exempt(name) || names.listed.contains(name) {
+        return None;
+    }
+    let sums_name = names.sums;
+    let why = if name.ends_with(".minisig") {
+        " (a signature is exempt only beside an artifact the sums file lists)"
+    } else {
+        ""
+    };
+    Some(
+        Finding::error(
+            "sig.unlisted-file",
+            format!("{name} is in the release directory but not in {sums_name}{why}"),
+        )
+        .subject(name)
+        .hint(format!(
+            "list it in {sums_name}, or remove it from the release"
+        )),
+    )
+}
+
+/// A release name that is not a regular file, or a symlink to one that is not.
+fn special_finding(name: &str, kind: &str) -> Finding {
+    Finding::error(
+        "sig.special-file",
+        format!("`{name}` is {kind}, not a regular file; tollgate does not read it"),
+    )
+    .subject(name)
+    .hint("publish regular files only: remove it, or replace the link with the file itself")
 }
 
 impl SignaturesGate {
@@ -149,14 +224,15 @@ impl SignaturesGate {
                 out.findings.push(escape_finding(sig_name, why));
                 return Ok(());
             }
-            other => {
+            Resolved::NotAFile(kind) => {
+                out.findings.push(special_finding(sig_name, kind));
+                return Ok(());
+            }
+            Resolved::Missing => {
                 out.findings.push(
                     Finding::error(
-                        "sig.signature-missing",
-                        format!(
-                            "signature over {sums_name}: {sig_name} {}",
-                            describe(&other)
-                        ),
+                        "sig.sums-signature-missing",
+                        format!("signature over {sums_name}: {sig_name} is missing"),
                     )
                     .subject(sums_name)
                     .hint(format!("sign it: minisign -S -s KEY -m {sums_name}")),
@@ -164,7 +240,7 @@ impl SignaturesGate {
                 return Ok(());
             }
         };
-        let sig_bytes = read_small(&sig_path)?;
+        let sig_bytes = read_small(&sig_path, caps::SIGNATURE)?;
         out.evidence.push(evidence_of(sig_name, &sig_bytes));
         match parse_signature(&sig_bytes, sig_name, sums_name) {
             Ok(file) => {
@@ -187,31 +263,12 @@ fn normalize(name: &str) -> String {
 }
 
 fn describe(resolved: &Resolved) -> String {
-    match resolved {
-        Resolved::File(_) => "is present".to_owned(),
-        Resolved::Missing => "is missing".to_owned(),
-        Resolved::NotAFile => "is not a regular file".to_owned(),
-        Resolved::Escapes(why) => format!("cannot be used: {why}"),
-    }
+    ReleaseDir::describe(resolved)
 }
 
-/// Read a small evidence file (sums, signature) whole, refusing anything implausibly large.
-fn read_small(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SMALL_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > MAX_SMALL_FILE {
-        return Err(format!(
-            "{} is larger than {} MiB; it is not a sums or signature file",
-            path.display(),
-            MAX_SMALL_FILE >> 20
-        ));
-    }
-    Ok(bytes)
+/// Read a small evidence file (sums, signature) whole: a regular file within `cap`.
+fn read_small(path: &Path, cap: Cap) -> Result<Vec<u8>, String> {
+    crate::bounded::read_capped(path, cap).map_err(|e| e.describe(path))
 }
 
 fn evidence_of(name: &str, bytes: &[u8]) -> Evidence {

@@ -156,6 +156,94 @@ fn unlisted_file_but_signatures_and_sums_are_exempt() {
     assert_eq!(f.codes(), ["sig.unlisted-file"]);
 }
 
+/// Issue 10 (point 8): only `<listed artifact>.minisig` and the configured sums signature
+/// are exempt; a signature beside nothing listed is an unlisted file.
+#[test]
+fn only_real_signatures_are_exempt() {
+    let f = Fixture::new();
+    f.sign("NOTES.md", &f.signer);
+    f.write("evil.minisig", b"untrusted comment: x\n");
+    f.write("sub/other.tar.gz.minisig", b"x");
+    let result = f.run_with("").unwrap();
+    let found: Vec<(&str, Option<&str>)> = result
+        .findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.subject.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("sig.unlisted-file", Some("evil.minisig")),
+            ("sig.unlisted-file", Some("sub/other.tar.gz.minisig"))
+        ]
+    );
+    // A custom sums signature name is exempt even when not required.
+    std::fs::rename(
+        f.release().join("SHA256SUMS.minisig"),
+        f.release().join("sums.sig"),
+    )
+    .unwrap();
+    std::fs::remove_file(f.release().join("evil.minisig")).unwrap();
+    std::fs::remove_dir_all(f.release().join("sub")).unwrap();
+    assert!(
+        f.codes_with("sums_signature = \"sums.sig\"\nrequire_sums_signature = false")
+            .is_empty()
+    );
+}
+
+/// Issue 10 (point 7): special files are findings by kind and are never opened.
+#[cfg(unix)]
+#[test]
+fn special_files_are_findings_and_never_read() {
+    let f = Fixture::new();
+    let made = std::process::Command::new("mkfifo")
+        .arg(f.release().join("pipe"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", f.release().join("zero")).unwrap();
+    std::fs::create_dir(f.release().join("dir")).unwrap();
+    std::os::unix::fs::symlink("dir", f.release().join("dir-link")).unwrap();
+    let result = f.run_with("").unwrap();
+    let found: Vec<(&str, &str)> = result
+        .findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.subject.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("sig.special-file", "dir-link"),
+            ("sig.special-file", "pipe"),
+            ("sig.path-escape", "zero")
+        ]
+    );
+    assert!(
+        result.findings[1].message.contains("a FIFO (named pipe)"),
+        "{}",
+        result.findings[1].message
+    );
+    // Listed, the same files give the same codes, at their sums line.
+    let sums = std::fs::read_to_string(f.release().join("SHA256SUMS")).unwrap();
+    let zeros = "0".repeat(64);
+    f.write_raw_sums(&format!(
+        "{sums}{zeros}  pipe\n{zeros}  dir-link\n{zeros}  zero\n"
+    ));
+    let codes = f.codes();
+    assert_eq!(
+        codes,
+        ["sig.special-file", "sig.special-file", "sig.path-escape"]
+    );
+    // A FIFO where the sums signature belongs is not read either.
+    std::fs::remove_file(f.release().join("SHA256SUMS.minisig")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(f.release().join("SHA256SUMS.minisig"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert!(f.codes().contains(&"sig.special-file".to_owned()));
+}
+
 #[test]
 fn duplicate_entries_are_reported() {
     let f = Fixture::new();
@@ -269,7 +357,7 @@ fn signature_by_untrusted_key_is_a_finding() {
 fn missing_and_malformed_sums_signature() {
     let f = Fixture::new();
     std::fs::remove_file(f.release().join("SHA256SUMS.minisig")).unwrap();
-    assert_eq!(f.codes(), ["sig.signature-missing"]);
+    assert_eq!(f.codes(), ["sig.sums-signature-missing"]);
     assert!(f.codes_with("require_sums_signature = false").is_empty());
     f.write("SHA256SUMS.minisig", b"not a signature\n");
     assert_eq!(f.codes(), ["sig.signature-malformed"]);

@@ -2,6 +2,7 @@
 //! `/`-separated, free of `..`, and unique; only regular files (and directories, which are
 //! skipped) are accepted, so a crafted tar cannot plant a symlink or write anywhere.
 
+use crate::bounded::{Cap, ReadError};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -11,9 +12,16 @@ const MAX_MEMBER: u64 = 64 << 20;
 
 /// Every member of the bundle at `path`, by name.
 pub fn read(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("cannot open bundle {}: {e}", path.display()))?;
+    read_capped(path, crate::bounded::caps::BUNDLE)
+}
+
+/// As `read`, refusing a bundle whose members hold more than `cap` bytes in all (tests
+/// pass a small cap).
+pub fn read_capped(path: &Path, cap: Cap) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let (file, _) = crate::bounded::open_regular(path)
+        .map_err(|e| format!("cannot open bundle: {}", e.describe(path)))?;
     let at = |what: String| format!("bundle {}: {what}", path.display());
+    let mut total: u64 = 0;
     let mut archive = tar::Archive::new(std::io::BufReader::new(file));
     let mut members = BTreeMap::new();
     for member in archive
@@ -49,6 +57,10 @@ pub fn read(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
                 member.size()
             )));
         }
+        total = total.saturating_add(member.size());
+        if total > cap.bytes {
+            return Err(ReadError::TooLarge { size: total, cap }.describe(path));
+        }
         let mut bytes = Vec::with_capacity(member.size() as usize);
         member
             .read_to_end(&mut bytes)
@@ -60,4 +72,40 @@ pub fn read(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
         }
     }
     Ok(members)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(dir: &Path, members: &[(&str, usize)]) -> std::path::PathBuf {
+        let path = dir.join("b.tar");
+        let mut builder = tar::Builder::new(std::fs::File::create(&path).unwrap());
+        for (name, size) in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(*size as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, name, &vec![b'x'; *size][..])
+                .unwrap();
+        }
+        builder.finish().unwrap();
+        path
+    }
+
+    /// Issue 10 (point 7): the members together are capped, not only each one.
+    #[test]
+    fn a_bundle_past_its_total_cap_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = bundle(dir.path(), &[("a", 600), ("b", 600)]);
+        let cap = crate::bounded::caps::BUNDLE.with_bytes(1024);
+        let error = read_capped(&path, cap).unwrap_err();
+        assert!(
+            error.contains("larger than the 1 KiB cap for a ledger bundle")
+                && error.contains("audit verify --store"),
+            "{error}"
+        );
+        assert_eq!(read_capped(&path, cap.with_bytes(1200)).unwrap().len(), 2);
+    }
 }

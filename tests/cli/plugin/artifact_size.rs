@@ -99,7 +99,10 @@ fn an_oversize_artifact_blocks_and_a_waiver_lets_it_through() {
         &[ws.out().join("plugins/artifact-size.response.json")],
     );
 
-    let waiver = "[[waivers]]\ngate = \"artifact-size\"\ncode = \"plugin.artifact-size.too-large\"\nid = \"chain-node.bin\"\nreason = \"debug build for the testnet soak\"\nowner = \"release-manager@example.org\"\nexpires = 2099-12-31\n";
+    let waiver = format!(
+        "[[waivers]]\ngate = \"artifact-size\"\ncode = \"plugin.artifact-size.too-large\"\nid = \"chain-node.bin\"\nreason = \"debug build for the testnet soak\"\nowner = \"release-manager@example.org\"\nexpires = {}\n",
+        soon()
+    );
     plugin_policy(&ws, &format!("{}{waiver}", table("")));
     let (code, verdict, text) = evaluate(&ws, &[]);
     assert_eq!(code, 0, "{text}");
