@@ -6,7 +6,6 @@ use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::FreezeArgs;
 use crate::ledger::entry::Kind;
 use crate::ledger::{Mode, append, open, record, tail};
-use crate::signing::{Signer, password_from_env};
 use crate::verdict::rfc3339;
 use anyhow::anyhow;
 use std::path::Path;
@@ -18,10 +17,7 @@ pub fn run(args: &FreezeArgs, kind: Kind) -> CommandResult {
             "--reason is empty: say why, it is shown in every blocked evaluate and kept in the ledger"
         )));
     }
-    let signer = match &args.key {
-        Some(path) => Some(Signer::load(path, password_from_env()).map_err(CommandError::config)?),
-        None => None,
-    };
+    let signer = super::signing_key::signer(&args.signing)?;
     let store = open(&args.store.store, Path::new("."), Mode::Create)
         .map_err(|e| CommandError::config(anyhow!("--store {}: {e}", args.store.store)))?;
     let environment = args.environment.as_str();

@@ -18,6 +18,7 @@ mod real_deps;
 mod report;
 mod sbom;
 mod smoke;
+mod spawn;
 mod terminal;
 mod util;
 mod verify;
