@@ -493,14 +493,20 @@ fn sigkill_to_tollgate_leaves_no_node_behind() {
 /// `env` lists, and nothing kept under --out or in the ledger holds a secret value.
 #[test]
 fn the_node_and_command_steps_see_no_secret_and_no_log_keeps_one() {
-    use crate::spawn::{SECRETS, assert_no_secret_in, assert_no_secret_in_dump, names_in};
+    use crate::spawn::{
+        SECRETS, assert_no_secret_in, assert_no_secret_in_dump, leak_file, names_in,
+    };
+    // The secret values are in a file no evidence includes (the spec and the policy are
+    // kept in the ledger as written): the wrapper and the step print it.
+    let probe = tempfile::tempdir().unwrap();
+    let dir = probe.path();
+    let leak = leak_file(dir);
     let tail = |dir: &Path| {
-        let values: Vec<&str> = SECRETS.iter().map(|(_, v)| *v).collect();
         format!(
             r#"
 [[steps]]
 name = "dump"
-command = ["sh", "-c", "env > '{}/step.env'; echo 'step leaks {}'"]
+command = ["sh", "-c", "env > '{}/step.env'; echo \"step leaks $(cat '{}')\""]
 expect = ["/stdout == \"nothing\""]
 
 [stop]
@@ -509,20 +515,17 @@ deadline = "10s"
 grace = "2s"
 "#,
             dir.display(),
-            values.join(" ")
+            leak.display()
         )
     };
-    let probe = tempfile::tempdir().unwrap();
-    let smoke = Smoke::new(&[], &tail(probe.path()));
-    let dir = probe.path();
+    let smoke = Smoke::new(&[], &tail(dir));
     let wrapper = dir.join("wrap-node.sh");
-    let values: Vec<&str> = SECRETS.iter().map(|(_, v)| *v).collect();
     std::fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\nenv > '{}/node.env'\necho 'node log leaks {}'\nexec \"$@\"\n",
+            "#!/bin/sh\nenv > '{}/node.env'\necho \"node log leaks $(cat '{}')\"\nexec \"$@\"\n",
             dir.display(),
-            values.join(" ")
+            leak.display()
         ),
     )
     .unwrap();

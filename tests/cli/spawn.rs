@@ -17,6 +17,15 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("FOO_TOKEN", "foo-token-3b8a-made-up"),
 ];
 
+/// A file (outside every evidence directory) holding each secret value, space-separated:
+/// what a compromised child prints.
+pub fn leak_file(dir: &Path) -> PathBuf {
+    let path = dir.join("found-elsewhere.txt");
+    let values: Vec<&str> = SECRETS.iter().map(|(_, v)| *v).collect();
+    std::fs::write(&path, values.join(" ")).unwrap();
+    path
+}
+
 /// Every file under `dir` whose bytes contain `needle`.
 pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -106,20 +115,17 @@ fn evaluate_with_secrets(ws: &Workspace) -> Output {
 fn a_plugin_sees_no_secret_and_nothing_it_prints_keeps_one() {
     let ws = Workspace::new();
     let dump = ws.path().join("plugin.env");
-    // The plugin dumps its environment, then echoes every secret value (as a compromised
-    // plugin that found them elsewhere would) on stderr and in its report.
-    let echoes: String = SECRETS
-        .iter()
-        .map(|(_, v)| format!("echo 'leaking {v}' >&2\n"))
-        .collect();
-    let message: Vec<&str> = SECRETS.iter().map(|(_, v)| *v).collect();
+    let leak = leak_file(ws.path());
+    // The plugin dumps its environment, then prints every secret value (as a compromised
+    // plugin that found them elsewhere would: here in a file outside any evidence, so that
+    // no file the policy's author wrote holds them) on stderr and in its report.
     shell_plugin(
         &ws,
         "check",
         &format!(
-            "env > '{}'\n{echoes}cat > /dev/null\necho '{{\"protocol\":1,\"outcome\":\"fail\",\"findings\":[{{\"code\":\"leak\",\"message\":\"found {}\",\"severity\":\"error\"}}]}}'",
+            "env > '{}'\necho \"leaking $(cat '{leak}')\" >&2\ncat > /dev/null\necho \"{{\\\"protocol\\\":1,\\\"outcome\\\":\\\"fail\\\",\\\"findings\\\":[{{\\\"code\\\":\\\"leak\\\",\\\"message\\\":\\\"found $(cat '{leak}')\\\",\\\"severity\\\":\\\"error\\\"}}]}}\"",
             dump.display(),
-            message.join(" ")
+            leak = leak.display()
         ),
     );
     plugin_policy(&ws, &shell_table("check", "30s"));
@@ -128,7 +134,10 @@ fn a_plugin_sees_no_secret_and_nothing_it_prints_keeps_one() {
     assert_no_secret_in_dump(&dump);
     // What the plugin printed was kept, redacted.
     let kept = std::fs::read_to_string(ws.out().join("plugins/check.stderr.log")).unwrap();
-    assert!(kept.contains("leaking [REDACTED]"), "{kept}");
+    assert!(
+        kept.contains("leaking [REDACTED] [REDACTED] [REDACTED]"),
+        "{kept}"
+    );
     let verdict = read_json(&ws.out().join("verdict.json"));
     let found = gate(&verdict, "check")["findings"][0]["message"]
         .as_str()
