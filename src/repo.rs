@@ -1,8 +1,8 @@
 //! Facts about the source repository and the machine: commit, dirty flag, toolchain, host.
 
+use crate::process::{Keep, Limits, Spawn};
 use crate::verdict::Commit;
 use serde::Serialize;
-use crate::process::{Keep, Limits, Spawn};
 use std::path::Path;
 use std::time::Duration;
 
@@ -106,7 +106,9 @@ fn command_output(dir: &Path, program: &str, args: &[&str]) -> String {
             args.join(" "),
             humantime::format_duration(VERSION_TIMEOUT)
         ),
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout.bytes).trim().to_owned(),
+        Ok(out) if out.status.success() => {
+            String::from_utf8_lossy(&out.stdout.bytes).trim().to_owned()
+        }
         Ok(out) => format!(
             "unavailable: `{program} {}` exited with {}: {}",
             args.join(" "),

@@ -186,7 +186,11 @@ fn password_from_file(path: &Path) -> Result<Zeroizing<String>, KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_err(read_error)?.permissions().mode() & 0o777;
+        let mode = std::fs::metadata(path)
+            .map_err(read_error)?
+            .permissions()
+            .mode()
+            & 0o777;
         if mode & 0o044 != 0 {
             return Err(KeyError::PasswordFileReadable {
                 path: path.to_path_buf(),
@@ -242,8 +246,8 @@ impl PendingKey {
 
     /// `load` if no child process runs now; an error naming how many do otherwise.
     pub fn load_when_quiet(self) -> Result<Signer, KeyError> {
-        let quiet = crate::process::quiescent()
-            .map_err(|running| KeyError::ChildrenRunning { running })?;
+        let quiet =
+            crate::process::quiescent().map_err(|running| KeyError::ChildrenRunning { running })?;
         self.load(&quiet)
     }
 }
@@ -420,7 +424,10 @@ mod tests {
         let file = dir.path().join("pw");
         std::fs::write(&file, "hunter2-from-file\r\nsecond line\n").unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert_eq!(password_from_file(&file).unwrap().as_str(), "hunter2-from-file");
+        assert_eq!(
+            password_from_file(&file).unwrap().as_str(),
+            "hunter2-from-file"
+        );
         for mode in [0o644, 0o640, 0o604] {
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
             assert!(matches!(

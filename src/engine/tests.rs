@@ -276,13 +276,19 @@ fn a_gate_past_its_deadline_is_an_error_and_its_child_is_gone() {
             gate("quick", true, Behaviour::Pass),
         ],
     );
-    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(evaluation.decision, Decision::Block);
     let slow = &evaluation.reports[0];
     assert_eq!(slow.outcome, Outcome::Error);
     let error = slow.error.as_deref().unwrap();
     assert!(
-        error.starts_with("gate `slow` did not finish within 1s; the processes it started were stopped"),
+        error.starts_with(
+            "gate `slow` did not finish within 1s; the processes it started were stopped"
+        ),
         "{error}"
     );
     assert!(error.contains("timed out = true"), "{error}");
@@ -296,5 +302,8 @@ fn a_gate_past_its_deadline_is_an_error_and_its_child_is_gone() {
         let state = stat.rsplit(") ").next().and_then(|s| s.chars().next());
         !matches!(state, Some('Z' | 'X'))
     });
-    assert!(!alive, "the gate's `sleep 300` (pid {pid}) survived its deadline");
+    assert!(
+        !alive,
+        "the gate's `sleep 300` (pid {pid}) survived its deadline"
+    );
 }

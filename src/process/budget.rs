@@ -37,7 +37,9 @@ impl Budget {
         let now = Instant::now();
         Budget(Arc::new(Inner {
             timeout,
-            deadline: now.checked_add(timeout).unwrap_or(now + Duration::from_secs(3600 * 24 * 365)),
+            deadline: now
+                .checked_add(timeout)
+                .unwrap_or(now + Duration::from_secs(3600 * 24 * 365)),
             expired: AtomicBool::new(false),
             groups: Mutex::new(BTreeSet::new()),
         }))

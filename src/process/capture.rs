@@ -107,7 +107,6 @@ pub fn spawn_reader<R: Read + Send + 'static>(
         }
         let rest = stream.finish();
         keep_chunk(&rest, &mut captured);
-        drop(keep_chunk);
         captured.bytes = kept.into();
         // The receiver may have given up waiting; then nobody wants the capture.
         let _ = send.send(captured);

@@ -41,9 +41,8 @@ impl Group {
 
     /// Send `signal` (a number, as in `kill -s`) to every member.
     pub fn signal(self, signal: i32) -> std::io::Result<()> {
-        let signal = Signal::from_named_raw(signal).ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a signal")
-        })?;
+        let signal = Signal::from_named_raw(signal)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a signal"))?;
         kill_process_group(self.0, signal).map_err(std::io::Error::from)
     }
 }

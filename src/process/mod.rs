@@ -72,9 +72,10 @@ fn run_command(mut command: Command, stdin: Vec<u8>, limits: &Limits) -> io::Res
         });
     }
     let redactor = crate::redact::current();
-    let stdout = child.stdout.take().map(|pipe| {
-        capture::spawn_reader(pipe, limits.stdout_cap, Keep::Head, redactor.clone())
-    });
+    let stdout = child
+        .stdout
+        .take()
+        .map(|pipe| capture::spawn_reader(pipe, limits.stdout_cap, Keep::Head, redactor.clone()));
     let stderr = child
         .stderr
         .take()

@@ -265,7 +265,9 @@ mod tests {
 
     /// What `env` prints for a child of `spawn`: one NAME=value per line.
     fn dumped(spawn: Spawn) -> Vec<String> {
-        let done = spawn.run(Vec::new(), &limits(Duration::from_secs(30))).unwrap();
+        let done = spawn
+            .run(Vec::new(), &limits(Duration::from_secs(30)))
+            .unwrap();
         assert!(done.status.success());
         String::from_utf8(done.stdout.bytes)
             .unwrap()
@@ -295,7 +297,9 @@ mod tests {
     fn only_the_allowlist_reaches_a_child() {
         // The test process has a PATH and a HOME; nothing else may pass (cargo's own
         // CARGO_* variables, which the test harness sets, are the canary).
-        assert!(std::env::var_os("CARGO_PKG_NAME").is_some() || std::env::var_os("CARGO").is_some());
+        assert!(
+            std::env::var_os("CARGO_PKG_NAME").is_some() || std::env::var_os("CARGO").is_some()
+        );
         let mut spawn = Spawn::new("env");
         spawn.env("SET_BY_SPEC", "1");
         let lines = dumped(spawn);
@@ -362,7 +366,10 @@ mod tests {
         assert!(super::super::quiescent().is_err());
         budget.expire();
         let status = child.wait_timeout(Duration::from_secs(20)).unwrap();
-        assert!(status.is_some_and(|s| !s.success()), "SIGTERM did not stop it");
+        assert!(
+            status.is_some_and(|s| !s.success()),
+            "SIGTERM did not stop it"
+        );
         drop(child);
         // Other tests run children concurrently: wait for them rather than assume.
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -111,12 +111,7 @@ fn processes_left_behind_after_exit_are_stopped() {
 
 #[test]
 fn a_missing_program_is_an_error() {
-    let error = run(
-        Spawn::new("/nonexistent/plugin"),
-        Vec::new(),
-        &limits(1000),
-    )
-    .unwrap_err();
+    let error = run(Spawn::new("/nonexistent/plugin"), Vec::new(), &limits(1000)).unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::NotFound);
 }
 

@@ -3,8 +3,8 @@
 
 use super::spec::{Auth, HttpMethod, Password, RpcEndpoint, RpcVersion};
 use super::template::{self, Vars};
-use serde_json::{Value, json};
 use crate::process::{Keep, Limits, Spawn};
+use serde_json::{Value, json};
 use std::io::Read;
 use std::time::Duration;
 
@@ -266,8 +266,12 @@ mod tests {
             failed.contains("exit status: 4") && failed.contains("oops"),
             "{failed}"
         );
-        let slow =
-            command(&["sleep".into(), "30".into()], &[], Duration::from_millis(200)).unwrap_err();
+        let slow = command(
+            &["sleep".into(), "30".into()],
+            &[],
+            Duration::from_millis(200),
+        )
+        .unwrap_err();
         assert!(slow.contains("did not finish within 200ms"), "{slow}");
     }
 }

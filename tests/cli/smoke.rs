@@ -537,7 +537,11 @@ grace = "2s"
         &format!("command = [\"{}\", \"", wrapper.display()),
         1,
     );
-    std::fs::write(&spec_path, format!("env = [\"SMOKE_PASSED_TOKEN\"]\n{spec}")).unwrap();
+    std::fs::write(
+        &spec_path,
+        format!("env = [\"SMOKE_PASSED_TOKEN\"]\n{spec}"),
+    )
+    .unwrap();
 
     let mut command = smoke.command();
     command.env("SMOKE_PASSED_TOKEN", "passed-by-name");
@@ -553,7 +557,10 @@ grace = "2s"
         assert_no_secret_in_dump(&dump);
         let names = names_in(&dump);
         assert!(names.iter().any(|n| n == "SMOKE_PASSED_TOKEN"), "{names:?}");
-        assert!(!names.iter().any(|n| n == "SMOKE_TEST_RPC_PASSWORD"), "{names:?}");
+        assert!(
+            !names.iter().any(|n| n == "SMOKE_TEST_RPC_PASSWORD"),
+            "{names:?}"
+        );
     }
     // The failing step quotes the command's output, redacted; the node log is redacted.
     let verdict = read_json(&smoke.ws.out().join("verdict.json"));
@@ -580,7 +587,11 @@ fn a_smoke_gate_past_its_timeout_blocks_and_its_node_is_gone() {
     assert!(spec.contains("deadline = \"10s\"\ninterval = \"100ms\""));
     std::fs::write(
         &spec_path,
-        spec.replacen("deadline = \"10s\"\ninterval", "deadline = \"300s\"\ninterval", 1),
+        spec.replacen(
+            "deadline = \"10s\"\ninterval",
+            "deadline = \"300s\"\ninterval",
+            1,
+        ),
     )
     .unwrap();
     smoke.ws.policy_with(
@@ -590,7 +601,11 @@ fn a_smoke_gate_past_its_timeout_blocks_and_its_node_is_gone() {
     );
     let started = Instant::now();
     let (output, verdict) = smoke.evaluate();
-    assert!(started.elapsed() < Duration::from_secs(120), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     smoke.assert_node_gone();
     let report = gate(&verdict, "smoke");

@@ -72,7 +72,10 @@ pub fn names_in(dump: &Path) -> Vec<String> {
 pub fn assert_no_secret_in_dump(dump: &Path) {
     let text = std::fs::read_to_string(dump).unwrap();
     for (name, value) in SECRETS {
-        assert!(!names_in(dump).iter().any(|n| n == name), "{name} in {text}");
+        assert!(
+            !names_in(dump).iter().any(|n| n == name),
+            "{name} in {text}"
+        );
         assert!(!text.contains(value), "{name}'s value in {text}");
     }
 }
@@ -174,7 +177,10 @@ fn a_plugin_table_env_passes_exactly_the_named_variables() {
     let output = evaluate_with_secrets(&ws);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = std::fs::read_to_string(&dump).unwrap();
-    assert!(text.contains(&format!("FOO_TOKEN={}\n", SECRETS[2].1)), "{text}");
+    assert!(
+        text.contains(&format!("FOO_TOKEN={}\n", SECRETS[2].1)),
+        "{text}"
+    );
     let mut extra: Vec<String> = names_in(&dump)
         .into_iter()
         .filter(|n| {
@@ -261,7 +267,10 @@ fn cargo_metadata_sees_no_secret() {
     // The toolchain variables cargo needs do pass (when tollgate has them).
     if let Ok(toolchain) = std::env::var("RUSTUP_TOOLCHAIN") {
         let text = std::fs::read_to_string(&dump).unwrap();
-        assert!(text.contains(&format!("RUSTUP_TOOLCHAIN={toolchain}\n")), "{text}");
+        assert!(
+            text.contains(&format!("RUSTUP_TOOLCHAIN={toolchain}\n")),
+            "{text}"
+        );
     }
 }
 
@@ -281,10 +290,7 @@ fn a_gate_past_its_timeout_blocks_and_its_processes_are_gone() {
     shell_plugin(
         &ws,
         "slow",
-        &format!(
-            "sleep 300 &\necho $! > '{}'\nwait",
-            pidfile.display()
-        ),
+        &format!("sleep 300 &\necho $! > '{}'\nwait", pidfile.display()),
     );
     plugin_policy(&ws, &shell_table("slow", "2s"));
     let started = Instant::now();
