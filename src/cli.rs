@@ -104,6 +104,9 @@ pub struct SmokeKeeperArgs {
     /// Between SIGTERM and SIGKILL when stopping the node on its own.
     #[arg(long)]
     pub grace_ms: u64,
+    /// A variable of the keeper's environment to pass on to the node (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub pass_env: Vec<String>,
     /// The node command and its arguments.
     #[arg(last = true, required = true)]
     pub argv: Vec<String>,
@@ -201,9 +204,23 @@ pub struct DrillRecordArgs {
     pub tip: Option<String>,
     #[arg(long)]
     pub notes: Option<String>,
-    /// Operator secret key that signs the entry (password from TOLLGATE_KEY_PASSWORD).
+    /// Operator secret key that signs the entry.
+    #[command(flatten)]
+    pub signing: SigningArgs,
+}
+
+/// The signing key of a command that signs, and where an encrypted key's password comes
+/// from; one definition for every such command (see `signing::PendingKey`).
+#[derive(Debug, Args)]
+pub struct SigningArgs {
+    /// Secret key that signs (from `tollgate keygen` or `minisign -G`); an encrypted key's
+    /// password comes from --key-password-file or TOLLGATE_KEY_PASSWORD.
     #[arg(long, value_name = "SECKEY")]
     pub key: Option<PathBuf>,
+    /// Read the key's password from the first line of FILE (mode 0600: a file readable by
+    /// group or others is refused) instead of TOLLGATE_KEY_PASSWORD; not both.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub key_password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -228,10 +245,9 @@ pub struct EvaluateArgs {
     /// Where to write verdict.json, its .minisig and provenance.json.
     #[arg(long, value_name = "DIR", default_value = "tollgate-out")]
     pub out: PathBuf,
-    /// Secret key that signs the verdict (from `tollgate keygen` or `minisign -G`);
-    /// an encrypted key's password comes from TOLLGATE_KEY_PASSWORD.
-    #[arg(long, value_name = "SECKEY")]
-    pub key: Option<PathBuf>,
+    /// The key that signs the verdict; it is read only after every gate has finished.
+    #[command(flatten)]
+    pub signing: SigningArgs,
     /// Report format on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -285,9 +301,14 @@ pub struct KeygenArgs {
     /// Directory for tollgate.key (mode 0600) and tollgate.pub; existing keys are never overwritten.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Do not encrypt the secret key (otherwise its password comes from TOLLGATE_KEY_PASSWORD).
+    /// Do not encrypt the secret key (otherwise its password comes from
+    /// --key-password-file or TOLLGATE_KEY_PASSWORD).
     #[arg(long)]
     pub unencrypted: bool,
+    /// Read the new key's password from the first line of FILE (mode 0600) instead of
+    /// TOLLGATE_KEY_PASSWORD.
+    #[arg(long, value_name = "FILE", conflicts_with = "unencrypted")]
+    pub key_password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -415,10 +436,10 @@ pub struct FreezeArgs {
     /// Why (shown in every blocked evaluate while frozen).
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
-    /// Ops secret key that signs the entry (required; its public key must be in the policy's
-    /// [trust] ops_keys for an unfreeze to count; password from TOLLGATE_KEY_PASSWORD).
-    #[arg(long, value_name = "OPSKEY")]
-    pub key: Option<PathBuf>,
+    /// The ops key that signs the entry (required: only an unfreeze signed by a key in the
+    /// policy's [trust] ops_keys counts).
+    #[command(flatten)]
+    pub signing: SigningArgs,
     #[command(flatten)]
     pub store: StoreArgs,
 }

@@ -23,6 +23,7 @@ pub mod output;
 pub mod policy;
 pub mod process;
 pub mod provenance;
+pub mod redact;
 pub mod release;
 pub mod release_build;
 pub mod render;

@@ -1,9 +1,10 @@
 //! Facts about the source repository and the machine: commit, dirty flag, toolchain, host.
 
+use crate::process::{Keep, Limits, Spawn};
 use crate::verdict::Commit;
 use serde::Serialize;
 use std::path::Path;
-use std::process::Command;
+use std::time::Duration;
 
 /// The commit checked out in `repo` and whether the work tree has uncommitted changes.
 /// `Ok(None)` when `repo` is not inside a git repository.
@@ -84,14 +85,35 @@ pub fn toolchain(repo: &Path) -> Toolchain {
     }
 }
 
+/// How long `rustc -vV` or `cargo -V` may take (a rustup proxy may first read the toolchain
+/// file; it never downloads: RUSTUP_AUTO_INSTALL is not passed).
+const VERSION_TIMEOUT: Duration = Duration::from_secs(60);
+
 fn command_output(dir: &Path, program: &str, args: &[&str]) -> String {
-    match Command::new(program).args(args).current_dir(dir).output() {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    // Through the one builder: a cleared environment plus the allowlist and the toolchain
+    // variables, bounded, output capped.
+    let mut command = Spawn::new(program);
+    command.toolchain().args(args).current_dir(dir);
+    let limits = Limits {
+        timeout: VERSION_TIMEOUT,
+        grace: Duration::from_secs(1),
+        stdout_cap: 64 << 10,
+        stderr_cap: 16 << 10,
+    };
+    match command.run(Vec::new(), &limits) {
+        Ok(out) if out.timed_out => format!(
+            "unavailable: `{program} {}` did not finish within {}",
+            args.join(" "),
+            humantime::format_duration(VERSION_TIMEOUT)
+        ),
+        Ok(out) if out.status.success() => {
+            String::from_utf8_lossy(&out.stdout.bytes).trim().to_owned()
+        }
         Ok(out) => format!(
             "unavailable: `{program} {}` exited with {}: {}",
             args.join(" "),
             out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+            out.stderr.text_with_marker(Keep::Tail).trim()
         ),
         Err(e) => format!("unavailable: cannot run `{program}`: {e}"),
     }

@@ -11,6 +11,9 @@ use zeroize::Zeroizing;
 /// Environment variable holding the password of an encrypted secret key.
 pub const PASSWORD_VAR: &str = "TOLLGATE_KEY_PASSWORD";
 
+/// The flag that reads the password from a file instead.
+pub const PASSWORD_FILE_FLAG: &str = "--key-password-file";
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("cannot read secret key {path}: {source}")]
@@ -22,10 +25,31 @@ pub enum KeyError {
     WorldReadable { path: PathBuf, mode: u32 },
     #[error("{path} is not a minisign secret key: {reason}")]
     Malformed { path: PathBuf, reason: String },
-    #[error("secret key {path} is encrypted: set {PASSWORD_VAR} to its password")]
+    #[error(
+        "secret key {path} is encrypted: give its password with {PASSWORD_FILE_FLAG} FILE or {PASSWORD_VAR}"
+    )]
     PasswordMissing { path: PathBuf },
-    #[error("cannot decrypt secret key {path}: {reason} (check {PASSWORD_VAR})")]
+    #[error("cannot decrypt secret key {path}: {reason} (check the password)")]
     Decrypt { path: PathBuf, reason: String },
+    #[error(
+        "both {PASSWORD_FILE_FLAG} and {PASSWORD_VAR} give a key password: use one (unset {PASSWORD_VAR} or drop the flag)"
+    )]
+    PasswordTwice,
+    #[error("cannot read the key password file {path}: {source}")]
+    PasswordFileRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "key password file {path} is readable by other users (mode {mode:o}); run `chmod 600 {path}`"
+    )]
+    PasswordFileReadable { path: PathBuf, mode: u32 },
+    #[error("key password file {path} holds no password on its first line")]
+    PasswordFileEmpty { path: PathBuf },
+    #[error(
+        "refusing to load the signing key while {running} child process(es) still run: it is loaded only after every gate has finished and every child is reaped"
+    )]
+    ChildrenRunning { running: usize },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -141,6 +165,96 @@ impl Signer {
 /// The password for an encrypted key, from the environment.
 pub fn password_from_env() -> Option<Zeroizing<String>> {
     std::env::var(PASSWORD_VAR).ok().map(Zeroizing::new)
+}
+
+/// The key password from `--key-password-file FILE` or `TOLLGATE_KEY_PASSWORD` (never
+/// both), registered for redaction so it never appears in kept evidence. The file's first
+/// line is the password (its line ending stripped); a file readable by group or others is
+/// refused, as a key file is.
+pub fn password(file: Option<&Path>) -> Result<Option<Zeroizing<String>>, KeyError> {
+    let password = match (file, password_from_env()) {
+        (Some(_), Some(_)) => return Err(KeyError::PasswordTwice),
+        (None, env) => env,
+        (Some(path), None) => Some(password_from_file(path)?),
+    };
+    if let Some(password) = &password {
+        crate::redact::register(password);
+    }
+    Ok(password)
+}
+
+fn password_from_file(path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    let read_error = |source| KeyError::PasswordFileRead {
+        path: path.to_path_buf(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(read_error)?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o044 != 0 {
+            return Err(KeyError::PasswordFileReadable {
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(read_error)?);
+    let first = text.split('\n').next().unwrap_or_default();
+    let first = first.strip_suffix('\r').unwrap_or(first);
+    if first.is_empty() {
+        return Err(KeyError::PasswordFileEmpty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(Zeroizing::new(first.to_owned()))
+}
+
+/// A signing key named on the command line, checked but not yet read: the file exists and
+/// is not readable by others, and its password (if any) is at hand. Reading and decrypting
+/// it (`load`) needs proof that no child process is running, so a command loads its key
+/// only after every gate has finished and every child is reaped.
+pub struct PendingKey {
+    path: PathBuf,
+    password: Option<Zeroizing<String>>,
+}
+
+impl PendingKey {
+    /// The key `--key` names, with its password from `--key-password-file` or the
+    /// environment; `None` without `--key`. Fails early on what can be checked without
+    /// reading the key: a missing or world-readable file, an unreadable password file, two
+    /// passwords.
+    pub fn prepare(
+        key: Option<&Path>,
+        password_file: Option<&Path>,
+    ) -> Result<Option<PendingKey>, KeyError> {
+        let password = password(password_file)?;
+        let Some(path) = key else {
+            return Ok(None);
+        };
+        refuse_world_readable(path)?;
+        Ok(Some(PendingKey {
+            path: path.to_path_buf(),
+            password,
+        }))
+    }
+
+    /// Read and decrypt the key. `_quiet` proves no child process runs (see
+    /// `process::quiescent`).
+    pub fn load(self, _quiet: &crate::process::Quiescent) -> Result<Signer, KeyError> {
+        Signer::load(&self.path, self.password)
+    }
+
+    /// `load` if no child process runs now; an error naming how many do otherwise.
+    pub fn load_when_quiet(self) -> Result<Signer, KeyError> {
+        let quiet =
+            crate::process::quiescent().map_err(|running| KeyError::ChildrenRunning { running })?;
+        self.load(&quiet)
+    }
 }
 
 /// Size of a minisign secret key: algorithms, KDF parameters, key id, key and checksum.
@@ -305,6 +419,69 @@ mod tests {
             Signer::load(&keys.secret, None),
             Err(KeyError::Malformed { .. })
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn password_files_are_read_and_guarded() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "hunter2-from-file\r\nsecond line\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(
+            password_from_file(&file).unwrap().as_str(),
+            "hunter2-from-file"
+        );
+        for mode in [0o644, 0o640, 0o604] {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert!(matches!(
+                password_from_file(&file),
+                Err(KeyError::PasswordFileReadable { .. })
+            ));
+        }
+        std::fs::write(&file, "\nrest").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(matches!(
+            password_from_file(&file),
+            Err(KeyError::PasswordFileEmpty { .. })
+        ));
+    }
+
+    #[test]
+    fn a_pending_key_loads_only_when_no_child_runs() {
+        use crate::process::Spawn;
+        use std::process::Stdio;
+        let dir = tempfile::tempdir().unwrap();
+        let keys = keygen(dir.path(), None).unwrap();
+        let pending = || {
+            PendingKey::prepare(Some(&keys.secret), None)
+                .unwrap()
+                .unwrap()
+        };
+        let mut sleep = Spawn::new("sleep");
+        sleep.arg("300");
+        let mut child = sleep
+            .start(Stdio::null(), Stdio::null(), Stdio::null())
+            .unwrap();
+        assert!(matches!(
+            pending().load_when_quiet(),
+            Err(KeyError::ChildrenRunning { .. })
+        ));
+        child.kill().unwrap();
+        drop(child);
+        // Other tests start children concurrently: retry until none runs.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let signer = loop {
+            match pending().load_when_quiet() {
+                Ok(signer) => break signer,
+                Err(KeyError::ChildrenRunning { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(signer.key_id(), keys.key_id);
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use super::{CommandError, CommandResult, Exit, clock, print};
 use crate::cli::{DrillListArgs, DrillRecordArgs, OutputFormat};
 use crate::drills::{DrillEntry, DrillResult, append, read, signed_bytes};
-use crate::signing::{Signer, password_from_env};
 use crate::verdict::rfc3339;
 use anyhow::anyhow;
 
@@ -43,8 +42,7 @@ pub fn record(args: &DrillRecordArgs) -> CommandResult {
         .clone()
         .validate(0)
         .map_err(|e| CommandError::config(anyhow!(e)))?;
-    if let Some(key) = &args.key {
-        let signer = Signer::load(key, password_from_env()).map_err(CommandError::config)?;
+    if let Some(signer) = super::signing_key::signer(&args.signing)? {
         let comment = format!(
             "tollgate-drill kind:{} finished:{}",
             entry.kind, entry.finished_at

@@ -6,7 +6,6 @@ use crate::digest::sha256_hex;
 use crate::engine::{self, Decision, Inputs};
 use crate::policy::Policy;
 use crate::provenance::{self, ConfigFile, ProvenanceInputs};
-use crate::signing::{Signer, password_from_env};
 use crate::verdict::{Verdict, rfc3339};
 use anyhow::{Context, anyhow};
 use std::path::Path;
@@ -32,16 +31,14 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
             args.release.display()
         )));
     }
-    // Load the key before evaluating, so a bad key fails fast instead of after the gates.
-    let signer = match &args.key {
-        Some(path) => Some(Signer::load(path, password_from_env()).map_err(CommandError::config)?),
-        None => {
-            tracing::warn!(
-                "no --key given: the verdict and provenance are written unsigned and cannot be verified"
-            );
-            None
-        }
-    };
+    // Check the key and read its password now, so a bad flag fails fast; the key itself is
+    // read only after every gate has finished and every child is reaped (below).
+    let pending_key = super::signing_key::prepare(&args.signing)?;
+    if pending_key.is_none() {
+        tracing::warn!(
+            "no --key given: the verdict and provenance are written unsigned and cannot be verified"
+        );
+    }
     let commit = crate::repo::commit(&args.repo).map_err(|e| CommandError::config(anyhow!(e)))?;
     let store = super::evaluate_ledger::open_store(args)?;
     // Read before the gates run: a freeze recorded after this point applies to the next run.
@@ -70,6 +67,8 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     });
     drop(progress);
     let toolchain = toolchain.unwrap_or_else(|_| crate::repo::Toolchain::unavailable("panicked"));
+    // Every gate has returned and the engine waited for each; no child may run now.
+    let signer = super::signing_key::load(pending_key)?;
     super::evaluate_ledger::apply_freeze(&mut evaluation, freeze, policy.environment.as_str());
     let verdict = Verdict::new(&evaluation, &policy, commit, now);
     let verdict_bytes = verdict.canonical_bytes();

@@ -10,7 +10,6 @@ use crate::keys::TrustedKey;
 use crate::ledger::entry::Kind;
 use crate::ledger::record::OpsSignature;
 use crate::ledger::{Mode, append, freeze, open, ops, record};
-use crate::signing::{Signer, password_from_env};
 use crate::verdict::rfc3339;
 use anyhow::anyhow;
 use std::path::Path;
@@ -22,7 +21,7 @@ pub fn run(args: &FreezeArgs, kind: Kind) -> CommandResult {
             "--reason is empty: say why, it is shown in every blocked evaluate and kept in the ledger"
         )));
     }
-    let Some(key) = &args.key else {
+    let Some(signer) = super::signing_key::signer(&args.signing)? else {
         return Err(CommandError::config(anyhow!(
             "tollgate {} needs --key OPSKEY: a freeze or unfreeze is an ops statement, and only one \
              signed by a key in the policy's [trust] ops_keys counts (an unsigned unfreeze lifts \
@@ -30,7 +29,7 @@ pub fn run(args: &FreezeArgs, kind: Kind) -> CommandResult {
             kind.as_str()
         )));
     };
-    let signer = Signer::load(key, password_from_env()).map_err(CommandError::config)?;
+    let key = args.signing.key.as_deref().unwrap_or(Path::new("--key"));
     let own_key = TrustedKey::resolve(&signer.public_key_base64(), Path::new("."))
         .map_err(|e| CommandError::config(anyhow!("--key {}: {e}", key.display())))?;
     let store = open(&args.store.store, Path::new("."), Mode::Create)

@@ -9,7 +9,8 @@ pub fn run(args: &KeygenArgs) -> CommandResult {
         None
     } else {
         Some(
-            signing::password_from_env()
+            signing::password(args.key_password_file.as_deref())
+                .map_err(CommandError::config)?
                 .ok_or_else(|| CommandError::config(KeyError::NoPasswordForKeygen))?,
         )
     };

@@ -21,6 +21,7 @@ mod keygen;
 mod policy_check;
 mod progress;
 mod sbom;
+mod signing_key;
 mod smoke_keeper;
 mod verify;
 

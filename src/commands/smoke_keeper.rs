@@ -10,6 +10,7 @@ pub fn run(args: &SmokeKeeperArgs) -> CommandResult {
         log: args.log.clone(),
         max_bytes: args.max_bytes,
         grace: Duration::from_millis(args.grace_ms),
+        pass_env: args.pass_env.clone(),
         argv: args.argv.clone(),
     });
     Ok(if code == 0 {

@@ -1,5 +1,8 @@
 //! The engine: runs every configured gate (concurrently, never stopping at the first
-//! failure), applies waivers, and decides.
+//! failure), each within its deadline, applies waivers, and decides. A gate still running at
+//! its deadline is an error that blocks; the processes it started are told to stop (its
+//! one-shot children never outlive the deadline anyway: see `process::Budget`), and the
+//! engine returns only once every gate has returned, so no child outlives the evaluation.
 
 mod decision;
 mod waivers;
@@ -10,11 +13,13 @@ pub use waivers::{WaiverSummary, WaiverUse, apply as apply_waivers};
 use crate::digest::DigestCache;
 use crate::gates::{Gate, GateContext, GateResult};
 use crate::policy::Policy;
+use crate::process::Budget;
 use crate::release::ReleaseDir;
 use crate::release_build::ReleaseBuilds;
 use crate::report::{Evidence, GateReport, Subject};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Instant;
 use time::OffsetDateTime;
 
@@ -63,24 +68,7 @@ pub fn evaluate_with(
         builds: &builds,
         now: inputs.now,
     };
-    let results: Vec<(GateReport, Extras)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = gates
-            .iter()
-            .map(|gate| scope.spawn(|| run_one(gate.as_ref(), &ctx)))
-            .collect();
-        handles
-            .into_iter()
-            .zip(gates)
-            .map(|(handle, gate)| {
-                handle.join().unwrap_or_else(|_| {
-                    (
-                        panicked(gate.as_ref(), "the gate's thread panicked"),
-                        Extras::default(),
-                    )
-                })
-            })
-            .collect()
-    });
+    let results = run_all(gates, &ctx);
     let mut reports = Vec::with_capacity(results.len());
     let mut reported_subjects: Vec<Subject> = Vec::new();
     let mut sbom = None;
@@ -115,6 +103,105 @@ pub fn evaluate_with(
         subject_errors,
         sbom,
     }
+}
+
+/// Run every gate on its own thread within its deadline; results in gate order.
+fn run_all(gates: &[Box<dyn Gate>], ctx: &GateContext<'_>) -> Vec<(GateReport, Extras)> {
+    let budgets: Vec<Budget> = gates.iter().map(|g| Budget::new(g.timeout())).collect();
+    let budgets = &budgets;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        let handles: Vec<_> = gates
+            .iter()
+            .zip(budgets)
+            .enumerate()
+            .map(|(index, (gate, budget))| {
+                let tx = tx.clone();
+                scope.spawn(move || {
+                    let result = budget.enter(|| run_one(gate.as_ref(), ctx));
+                    // The engine waits for every gate: the receiver is there.
+                    let _ = tx.send((index, result));
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut results: Vec<Option<(GateReport, Extras)>> = gates.iter().map(|_| None).collect();
+        let mut pending = gates.len();
+        while pending > 0 {
+            let next = budgets
+                .iter()
+                .zip(&results)
+                .filter(|(b, r)| r.is_none() && !b.expired())
+                .map(|(b, _)| b.deadline())
+                .min();
+            let received = match next {
+                Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match received {
+                Ok((index, (report, extras))) => {
+                    let budget = &budgets[index];
+                    let gate = gates[index].as_ref();
+                    let on_time = !budget.expired() && Instant::now() <= budget.deadline();
+                    results[index] = Some(if on_time {
+                        (report, extras)
+                    } else {
+                        budget.expire();
+                        (late(gate, budget, &report), Extras::default())
+                    });
+                    pending -= 1;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let now = Instant::now();
+                    for ((budget, gate), result) in budgets.iter().zip(gates).zip(&results) {
+                        if result.is_none() && !budget.expired() && budget.deadline() <= now {
+                            tracing::warn!(
+                                gate = gate.name(),
+                                "the gate did not finish within {}; stopping the processes it started",
+                                humantime::format_duration(budget.timeout())
+                            );
+                            budget.expire();
+                        }
+                    }
+                }
+                // Every sender is gone: a gate thread died outside `catch_unwind`.
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        handles
+            .into_iter()
+            .zip(gates)
+            .zip(results)
+            .map(|((handle, gate), result)| {
+                let joined = handle.join();
+                result.unwrap_or_else(|| {
+                    let why = if joined.is_err() {
+                        "the gate's thread panicked"
+                    } else {
+                        "the gate's thread ended without a report"
+                    };
+                    (panicked(gate.as_ref(), why), Extras::default())
+                })
+            })
+            .collect()
+    })
+}
+
+/// The report of a gate that finished after its deadline: an error that blocks, whatever
+/// it concluded late.
+fn late(gate: &dyn Gate, budget: &Budget, report: &GateReport) -> GateReport {
+    let mut reason = format!(
+        "gate `{}` did not finish within {}; the processes it started were stopped (raise `timeout` in its table if it needs longer)",
+        gate.name(),
+        humantime::format_duration(budget.timeout())
+    );
+    if let Some(error) = &report.error {
+        reason.push_str(&format!("; it reported: {error}"));
+    }
+    let mut late = GateReport::errored(gate.name(), reason);
+    late.required = gate.required();
+    late.duration_ms = report.duration_ms;
+    late
 }
 
 /// What a gate reports beside its findings and evidence.

@@ -251,3 +251,84 @@ fn gates_run_concurrently() {
     let eval = run(POLICY, &gates);
     assert_eq!(eval.decision, Decision::Promote, "{:?}", eval.reasons);
 }
+
+/// A gate that starts a child which would run for minutes (a process group: `sh` and its
+/// `sleep`), with a deadline of `timeout`.
+struct Slow {
+    timeout: Duration,
+    pidfile: std::path::PathBuf,
+}
+
+impl Gate for Slow {
+    fn name(&self) -> &'static str {
+        "slow"
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    fn evaluate(&self, _ctx: &GateContext<'_>) -> Result<GateResult, String> {
+        let mut sh = crate::process::Spawn::new("sh");
+        sh.arg("-c").arg(format!(
+            "sleep 300 & echo $! > '{}'; wait",
+            self.pidfile.display()
+        ));
+        let limits = crate::process::Limits {
+            timeout: Duration::from_secs(600),
+            grace: Duration::from_millis(500),
+            stdout_cap: 1024,
+            stderr_cap: 1024,
+        };
+        let done = sh.run(Vec::new(), &limits).map_err(|e| e.to_string())?;
+        Err(format!("the child ended: timed out = {}", done.timed_out))
+    }
+}
+
+#[test]
+fn a_gate_past_its_deadline_is_an_error_and_its_child_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("sleep.pid");
+    let started = Instant::now();
+    let evaluation = run(
+        "environment = \"regtest\"\n",
+        &[
+            Box::new(Slow {
+                timeout: Duration::from_secs(1),
+                pidfile: pidfile.clone(),
+            }),
+            gate("quick", true, Behaviour::Pass),
+        ],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(evaluation.decision, Decision::Block);
+    let slow = &evaluation.reports[0];
+    assert_eq!(slow.outcome, Outcome::Error);
+    let error = slow.error.as_deref().unwrap();
+    assert!(
+        error.starts_with(
+            "gate `slow` did not finish within 1s; the processes it started were stopped"
+        ),
+        "{error}"
+    );
+    assert!(error.contains("timed out = true"), "{error}");
+    assert_eq!(evaluation.reports[1].outcome, Outcome::Pass);
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit(") ").next().and_then(|s| s.chars().next());
+        !matches!(state, Some('Z' | 'X'))
+    });
+    assert!(
+        !alive,
+        "the gate's `sleep 300` (pid {pid}) survived its deadline"
+    );
+}

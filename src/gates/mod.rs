@@ -64,11 +64,19 @@ pub struct GateResult {
     pub sbom: Option<Evidence>,
 }
 
+/// A gate's deadline when its table sets no `timeout`.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// One kind of evidence check. `Err` means the gate could not evaluate, which blocks.
 pub trait Gate: Send + Sync {
     /// The gate's name in reports (a plugin gate's is its policy `name`).
     fn name(&self) -> &str;
     fn required(&self) -> bool;
+    /// The gate's deadline: past it the gate is an error that blocks, and the processes it
+    /// started are stopped (see `engine`).
+    fn timeout(&self) -> std::time::Duration {
+        DEFAULT_TIMEOUT
+    }
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String>;
 }
 

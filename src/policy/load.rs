@@ -163,6 +163,15 @@ impl ConfigContext<'_> {
         })
     }
 
+    /// A gate table's `timeout`: how long the gate may run before it is an error that
+    /// blocks (default `gates::DEFAULT_TIMEOUT`).
+    pub fn gate_timeout(&self, value: Option<&Spanned<String>>) -> Result<Duration, PolicyError> {
+        match value {
+            Some(value) => self.duration("timeout", value),
+            None => Ok(crate::gates::DEFAULT_TIMEOUT),
+        }
+    }
+
     /// A humantime duration ("90s", "2h", "92d"), longer than zero.
     pub fn duration(&self, key: &str, value: &Spanned<String>) -> Result<Duration, PolicyError> {
         let duration = humantime::parse_duration(value.get_ref()).map_err(|e| {

@@ -1,6 +1,9 @@
 //! Capped capture of a child's output pipe on its own thread: memory stays bounded however
 //! much the child writes, and the pipe is always drained so the child never stalls on it.
+//! Every known secret is redacted from the stream before anything is kept, so no caller can
+//! keep a secret by forgetting to redact.
 
+use crate::redact::Redactor;
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read};
 use std::sync::mpsc::{self, Receiver};
@@ -17,9 +20,12 @@ pub enum Keep {
 /// What was kept of one stream, and how much the child wrote in all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Captured {
+    /// What was kept, secrets redacted.
     pub bytes: Vec<u8>,
     /// Every byte the child wrote, kept or not.
     pub total: u64,
+    /// Bytes (of the redacted stream) dropped to respect the cap.
+    pub dropped: u64,
     /// Set when reading failed (other than by the pipe closing).
     pub read_error: Option<String>,
 }
@@ -27,7 +33,7 @@ pub struct Captured {
 impl Captured {
     /// Whether bytes were dropped to respect the cap.
     pub fn truncated(&self) -> bool {
-        self.total > self.bytes.len() as u64
+        self.dropped > 0
     }
 
     /// The kept bytes as text, with a `[truncated: ...]` marker where bytes were dropped.
@@ -36,7 +42,7 @@ impl Captured {
         if !self.truncated() {
             return text.into_owned();
         }
-        let dropped = self.total - self.bytes.len() as u64;
+        let dropped = self.dropped;
         match keep {
             Keep::Head => format!("{text}\n[truncated: {dropped} more bytes dropped]\n"),
             Keep::Tail => format!("[truncated: the first {dropped} bytes dropped]\n{text}"),
@@ -56,18 +62,35 @@ impl Captured {
     }
 }
 
-/// Read `pipe` to its end on a new thread, keeping at most `cap` bytes; the receiver gets
-/// the capture once the pipe closes (every process holding its write end has gone).
+/// Read `pipe` to its end on a new thread, redacting `redactor`'s secrets and keeping at
+/// most `cap` bytes; the receiver gets the capture once the pipe closes (every process
+/// holding its write end has gone).
 pub fn spawn_reader<R: Read + Send + 'static>(
     mut pipe: R,
     cap: usize,
     keep: Keep,
+    redactor: Redactor,
 ) -> Receiver<Captured> {
     let (send, receive) = mpsc::channel();
     std::thread::spawn(move || {
         let mut kept: VecDeque<u8> = VecDeque::new();
         let mut captured = Captured::default();
         let mut buffer = [0u8; 16 * 1024];
+        let mut stream = redactor.stream();
+        let mut keep_chunk = |chunk: &[u8], captured: &mut Captured| match keep {
+            Keep::Head => {
+                let room = cap.saturating_sub(kept.len());
+                let take = room.min(chunk.len());
+                kept.extend(&chunk[..take]);
+                captured.dropped += (chunk.len() - take) as u64;
+            }
+            Keep::Tail => {
+                kept.extend(chunk);
+                let excess = kept.len().saturating_sub(cap);
+                kept.drain(..excess);
+                captured.dropped += excess as u64;
+            }
+        };
         loop {
             let n = match pipe.read(&mut buffer) {
                 Ok(0) => break,
@@ -79,19 +102,11 @@ pub fn spawn_reader<R: Read + Send + 'static>(
                 }
             };
             captured.total += n as u64;
-            let chunk = &buffer[..n];
-            match keep {
-                Keep::Head => {
-                    let room = cap.saturating_sub(kept.len());
-                    kept.extend(&chunk[..room.min(n)]);
-                }
-                Keep::Tail => {
-                    kept.extend(chunk);
-                    let excess = kept.len().saturating_sub(cap);
-                    kept.drain(..excess);
-                }
-            }
+            let redacted = stream.push(&buffer[..n]);
+            keep_chunk(&redacted, &mut captured);
         }
+        let rest = stream.finish();
+        keep_chunk(&rest, &mut captured);
         captured.bytes = kept.into();
         // The receiver may have given up waiting; then nobody wants the capture.
         let _ = send.send(captured);
@@ -105,9 +120,35 @@ mod tests {
     use std::time::Duration;
 
     fn capture(input: &[u8], cap: usize, keep: Keep) -> Captured {
-        spawn_reader(std::io::Cursor::new(input.to_vec()), cap, keep)
+        capture_redacting(input, cap, keep, &[])
+    }
+
+    fn capture_redacting(input: &[u8], cap: usize, keep: Keep, secrets: &[&str]) -> Captured {
+        let redactor = Redactor::new(secrets);
+        spawn_reader(std::io::Cursor::new(input.to_vec()), cap, keep, redactor)
             .recv_timeout(Duration::from_secs(5))
             .unwrap()
+    }
+
+    #[test]
+    fn secrets_are_redacted_before_the_cap() {
+        let secret = "s3cret-value-1234";
+        let mut input = format!("start {secret}\n").into_bytes();
+        input.extend(vec![b'x'; 40_000]);
+        input.extend(format!("\nend {secret}\n").into_bytes());
+        let head = capture_redacting(&input, 64, Keep::Head, &[secret]);
+        assert!(head.bytes.starts_with(b"start [REDACTED]\n"));
+        let tail = capture_redacting(&input, 64, Keep::Tail, &[secret]);
+        assert!(tail.bytes.ends_with(b"\nend [REDACTED]\n"));
+        for c in [head, tail] {
+            assert!(c.truncated());
+            assert_eq!(c.total, input.len() as u64);
+            let text = String::from_utf8_lossy(&c.bytes);
+            assert!(!text.contains("s3cret"), "{text}");
+        }
+        let whole = capture_redacting(secret.as_bytes(), 64, Keep::Tail, &[secret]);
+        assert!(!whole.truncated(), "redaction is not truncation");
+        assert_eq!(whole.bytes, b"[REDACTED]");
     }
 
     #[test]
@@ -148,6 +189,7 @@ mod tests {
         let c = Captured {
             bytes: "ééé".as_bytes().to_vec(),
             total: 6,
+            dropped: 0,
             read_error: None,
         };
         assert_eq!(c.tail(3), "é");

@@ -1,14 +1,20 @@
-//! Child-process hygiene for anything tollgate runs that it did not write (plugins, nodes):
-//! the child leads its own process group; stdin is written and stdout/stderr are read on
-//! threads with caps; the wait is bounded; on timeout, or when the child exits leaving
-//! processes behind, the whole group gets SIGTERM, then SIGKILL after a grace period; the
-//! child is always reaped.
+//! Child-process hygiene for every child tollgate starts, all through `Spawn`: a cleared
+//! environment plus an allowlist (no key password, no cloud credentials); the child leads its
+//! own process group; stdin is written and stdout/stderr are read on threads with caps and
+//! redacted of known secrets; the wait is bounded by the child's timeout and its gate's
+//! deadline; on timeout, or when the child exits leaving processes behind, the whole group
+//! gets SIGTERM, then SIGKILL after a grace period; the child is always reaped, and
+//! `quiescent` tells when none is left.
 
+mod budget;
 pub mod capture;
 mod group;
+mod spawn;
 
+pub use budget::{Budget, Quiescent, quiescent};
 pub use capture::{Captured, Keep};
-pub use group::Group;
+pub use group::{Group, reaped, signal_name, signal_process};
+pub use spawn::{BASE_ENV, Running, Spawn, TOOLCHAIN_ENV, check_env_name, in_base};
 
 use std::io::{self, Write};
 use std::os::unix::process::CommandExt;
@@ -45,16 +51,17 @@ pub struct Finished {
     pub elapsed: Duration,
 }
 
-/// Run `command` with `stdin` as its input, within `limits`. `Err` only when the child
-/// could not be started or waited for, or its output pipes stayed open after its group had
-/// gone (a process it started outside the group holds them).
-pub fn run(mut command: Command, stdin: Vec<u8>, limits: &Limits) -> io::Result<Finished> {
+/// Run `command` (prepared by `Spawn`) with `stdin` as its input, within `limits`. `Err`
+/// only when the child could not be started or waited for, or its output pipes stayed open
+/// after its group had gone (a process it started outside the group holds them).
+fn run_command(mut command: Command, stdin: Vec<u8>, limits: &Limits) -> io::Result<Finished> {
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
     let started = Instant::now();
+    let alive = budget::Alive::new();
     let mut child = command.spawn()?;
     let group = Group::of(&child);
     // Written on a thread: a child that never reads its input must not stall us on a full
@@ -64,14 +71,15 @@ pub fn run(mut command: Command, stdin: Vec<u8>, limits: &Limits) -> io::Result<
             let _ = pipe.write_all(&stdin);
         });
     }
+    let redactor = crate::redact::current();
     let stdout = child
         .stdout
         .take()
-        .map(|pipe| capture::spawn_reader(pipe, limits.stdout_cap, Keep::Head));
+        .map(|pipe| capture::spawn_reader(pipe, limits.stdout_cap, Keep::Head, redactor.clone()));
     let stderr = child
         .stderr
         .take()
-        .map(|pipe| capture::spawn_reader(pipe, limits.stderr_cap, Keep::Tail));
+        .map(|pipe| capture::spawn_reader(pipe, limits.stderr_cap, Keep::Tail, redactor));
 
     let waited = child.wait_timeout(limits.timeout);
     let (status, timed_out, left_processes) = match waited {
@@ -88,6 +96,7 @@ pub fn run(mut command: Command, stdin: Vec<u8>, limits: &Limits) -> io::Result<
             return Err(e);
         }
     };
+    drop(alive);
     let deadline = Instant::now() + limits.grace;
     let stdout = collect(stdout, deadline, "stdout")?;
     let stderr = collect(stderr, deadline, "stderr")?;

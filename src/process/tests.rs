@@ -12,10 +12,14 @@ fn limits(timeout_ms: u64) -> Limits {
     }
 }
 
-fn sh(script: &str) -> Command {
-    let mut command = Command::new("sh");
+fn sh(script: &str) -> Spawn {
+    let mut command = Spawn::new("sh");
     command.args(["-c", script]);
     command
+}
+
+fn run(spawn: Spawn, stdin: Vec<u8>, limits: &Limits) -> io::Result<Finished> {
+    spawn.run(stdin, limits)
 }
 
 /// Whether `pid` is a live process (a zombie waiting for its reaper counts as gone).
@@ -42,7 +46,7 @@ fn pid_in(path: &std::path::Path) -> i32 {
 
 #[test]
 fn input_reaches_the_child_and_output_comes_back() {
-    let done = run(Command::new("cat"), b"request".to_vec(), &limits(10_000)).unwrap();
+    let done = run(Spawn::new("cat"), b"request".to_vec(), &limits(10_000)).unwrap();
     assert!(done.status.success());
     assert_eq!(done.stdout.bytes, b"request");
     assert!(!done.timed_out && !done.left_processes);
@@ -107,11 +111,16 @@ fn processes_left_behind_after_exit_are_stopped() {
 
 #[test]
 fn a_missing_program_is_an_error() {
-    let error = run(
-        Command::new("/nonexistent/plugin"),
-        Vec::new(),
-        &limits(1000),
-    )
-    .unwrap_err();
+    let error = run(Spawn::new("/nonexistent/plugin"), Vec::new(), &limits(1000)).unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::NotFound);
+}
+
+#[test]
+fn known_secrets_never_reach_the_capture() {
+    let secret = "process-test-secret-9c1e";
+    crate::redact::register(secret);
+    let script = format!("echo 'out {secret}'; echo 'err {secret}' >&2");
+    let done = run(sh(&script), Vec::new(), &limits(10_000)).unwrap();
+    assert_eq!(done.stdout.bytes, b"out [REDACTED]\n");
+    assert_eq!(done.stderr.bytes, b"err [REDACTED]\n");
 }

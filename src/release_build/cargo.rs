@@ -1,34 +1,66 @@
 //! Running cargo and rustc: the host triple, and `cargo metadata --locked` with its failures
-//! told apart (no lockfile, a stale lockfile, anything else).
+//! told apart (no lockfile, a stale lockfile, anything else). Both run through the one
+//! spawn builder: the repository's `.cargo/config.toml` can run code, so cargo gets a
+//! cleared environment (the allowlist plus the toolchain variables), never tollgate's secrets.
 
 use super::BuildError;
+use crate::process::{Finished, Keep, Limits, Spawn};
 use cargo_metadata::{Metadata, MetadataCommand};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::time::Duration;
+
+/// How long `cargo metadata` may take (it may fetch the registry index); the gate's own
+/// deadline bounds it too.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(600);
+/// Metadata of a large workspace runs to a few MiB.
+const METADATA_CAP: usize = 256 << 20;
+
+/// Run `command` (cargo or rustc) with the toolchain variables and output caps.
+fn run_tool(mut command: Spawn, timeout: Duration) -> Result<Finished, String> {
+    let shown = command.program().to_string_lossy().into_owned();
+    command.toolchain();
+    let limits = Limits {
+        timeout,
+        grace: Duration::from_secs(2),
+        stdout_cap: METADATA_CAP,
+        stderr_cap: 256 << 10,
+    };
+    let done = command
+        .run(Vec::new(), &limits)
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    if done.timed_out {
+        return Err(format!(
+            "`{shown}` did not finish within {} and was stopped",
+            humantime::format_duration(timeout)
+        ));
+    }
+    if done.stdout.truncated() {
+        return Err(format!(
+            "`{shown}` printed more than {} MiB",
+            METADATA_CAP >> 20
+        ));
+    }
+    Ok(done)
+}
 
 /// The host triple of the toolchain that builds in `dir` (rustup honours a toolchain file
 /// there), from `rustc -vV`.
 pub fn host_triple(dir: &Path) -> Result<String, String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let output = Command::new(&rustc)
-        .arg("-vV")
-        .current_dir(dir)
-        .output()
-        .map_err(|e| {
-            format!(
-                "cannot run `{} -vV` to learn the host platform: {e}; install Rust or set `target` in the policy",
-                rustc.to_string_lossy()
-            )
-        })?;
+    let mut command = Spawn::new(&rustc);
+    command.arg("-vV").current_dir(dir);
+    let output = run_tool(command, Duration::from_secs(60)).map_err(|e| {
+        format!("{e}; cannot learn the host platform: install Rust or set `target` in the policy")
+    })?;
     if !output.status.success() {
         return Err(format!(
             "`{} -vV` failed in {}: {}",
             rustc.to_string_lossy(),
             dir.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
+            output.stderr.text_with_marker(Keep::Tail).trim()
         ));
     }
-    String::from_utf8_lossy(&output.stdout)
+    String::from_utf8_lossy(&output.stdout.bytes)
         .lines()
         .find_map(|line| line.strip_prefix("host: "))
         .map(|host| host.trim().to_owned())
@@ -55,23 +87,28 @@ pub fn metadata_for_host(manifest: &Path, dir: &Path) -> Result<(Metadata, Strin
 /// `cargo metadata --locked --filter-platform TARGET` on `manifest`, run from `dir` so that
 /// the project's own `.cargo/config.toml` applies, as it does to the real build.
 pub fn metadata(manifest: &Path, dir: &Path, target: &str) -> Result<Metadata, BuildError> {
-    let mut command = MetadataCommand::new();
+    // The program as cargo_metadata's MetadataCommand picks it ($CARGO, else cargo on PATH);
+    // run through the spawn builder, parsed by cargo_metadata.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Spawn::new(&cargo);
     command
-        .manifest_path(manifest)
-        .current_dir(dir)
-        .other_options(vec![
-            "--locked".to_owned(),
-            "--filter-platform".to_owned(),
-            target.to_owned(),
-        ]);
-    match command.exec() {
-        Ok(metadata) => Ok(metadata),
-        Err(cargo_metadata::Error::CargoMetadata { stderr }) => Err(classify(manifest, &stderr)),
-        Err(e) => Err(BuildError::Failed(format!(
-            "`cargo metadata --locked` on {}: {e}",
-            manifest.display()
-        ))),
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(manifest)
+        .args(["--locked", "--filter-platform", target])
+        .current_dir(dir);
+    let shown = format!("`cargo metadata --locked` on {}", manifest.display());
+    let done = run_tool(command, METADATA_TIMEOUT)
+        .map_err(|e| BuildError::Failed(format!("{shown}: {e}")))?;
+    if !done.status.success() {
+        let stderr = String::from_utf8_lossy(&done.stderr.bytes);
+        return Err(classify(manifest, &stderr));
     }
+    let stdout = String::from_utf8_lossy(&done.stdout.bytes);
+    let json = stdout
+        .lines()
+        .find(|line| line.starts_with('{'))
+        .ok_or_else(|| BuildError::Failed(format!("{shown}: cargo printed no JSON")))?;
+    MetadataCommand::parse(json).map_err(|e| BuildError::Failed(format!("{shown}: {e}")))
 }
 
 /// Tell "no lockfile" and "stale lockfile" apart from other cargo failures by cargo's own

@@ -3,11 +3,10 @@
 
 use super::spec::{Auth, HttpMethod, Password, RpcEndpoint, RpcVersion};
 use super::template::{self, Vars};
+use crate::process::{Keep, Limits, Spawn};
 use serde_json::{Value, json};
 use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::Duration;
-use wait_timeout::ChildExt;
 
 /// How much of a response or a command's output is kept.
 const MAX_BODY: u64 = 4 * 1024 * 1024;
@@ -183,60 +182,37 @@ fn snippet(text: &str) -> String {
     super::assertion::abbreviate(&Value::String(text.trim().to_owned()))
 }
 
-/// Run a command (no shell), bounded by `timeout`. The document is `{exit, stdout, stderr,
-/// json}` (`json`: stdout parsed, or null); a non-zero exit is a failure.
-pub fn command(argv: &[String], timeout: Duration) -> Result<Value, String> {
-    use std::os::unix::process::CommandExt;
+/// Run a command (no shell), bounded by `timeout`, through the spawn builder: the
+/// allowlisted environment plus the spec's `env` names (`pass_env`), output capped and
+/// redacted. The document is `{exit, stdout, stderr, json}` (`json`: stdout parsed, or
+/// null); a non-zero exit is a failure.
+pub fn command(argv: &[String], pass_env: &[String], timeout: Duration) -> Result<Value, String> {
     let (program, args) = argv.split_first().ok_or("empty command")?;
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own group, so a timeout kills whatever it started too.
-        .process_group(0)
-        .spawn()
+    let mut command = Spawn::new(program);
+    command.args(args).pass_env(pass_env);
+    let limits = Limits {
+        timeout,
+        grace: Duration::from_secs(1),
+        stdout_cap: MAX_BODY as usize,
+        stderr_cap: MAX_BODY as usize,
+    };
+    let done = command
+        .run(Vec::new(), &limits)
         .map_err(|e| format!("cannot run {program}: {e}"))?;
-    let pid = child.id();
-    let pump = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(pipe) = pipe {
-                let _ = pipe.take(MAX_BODY).read_to_end(&mut bytes);
-            }
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
-    };
-    let out = pump(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = pump(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let status = match child.wait_timeout(timeout) {
-        Ok(Some(status)) => status,
-        Ok(None) | Err(_) => {
-            let _ = super::node::kill_group(pid, nix::sys::signal::Signal::SIGKILL);
-            let _ = child.wait();
-            return Err(format!(
-                "{program} did not finish within {}",
-                humantime::format_duration(timeout)
-            ));
-        }
-    };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    let doc = json!({"exit": status.code(), "stdout": stdout, "stderr": stderr, "json": json});
-    if !status.success() {
+    if done.timed_out {
         return Err(format!(
-            "{program} exited with {status}: {}",
+            "{program} did not finish within {}",
+            humantime::format_duration(timeout)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&done.stdout.bytes).into_owned();
+    let stderr = done.stderr.text_with_marker(Keep::Tail);
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    let doc = json!({"exit": done.status.code(), "stdout": stdout, "stderr": stderr, "json": json});
+    if !done.status.success() {
+        return Err(format!(
+            "{program} exited with {}: {}",
+            done.status,
             snippet(&stderr)
         ));
     }
@@ -274,6 +250,7 @@ mod tests {
     fn commands_report_exit_output_and_json() {
         let ok = command(
             &["sh".into(), "-c".into(), "echo '{\"a\": 1}'".into()],
+            &[],
             Duration::from_secs(10),
         )
         .unwrap();
@@ -281,6 +258,7 @@ mod tests {
         assert_eq!(ok["json"]["a"], 1);
         let failed = command(
             &["sh".into(), "-c".into(), "echo oops >&2; exit 4".into()],
+            &[],
             Duration::from_secs(10),
         )
         .unwrap_err();
@@ -288,7 +266,12 @@ mod tests {
             failed.contains("exit status: 4") && failed.contains("oops"),
             "{failed}"
         );
-        let slow = command(&["sleep".into(), "30".into()], Duration::from_millis(200)).unwrap_err();
+        let slow = command(
+            &["sleep".into(), "30".into()],
+            &[],
+            Duration::from_millis(200),
+        )
+        .unwrap_err();
         assert!(slow.contains("did not finish within 200ms"), "{slow}");
     }
 }

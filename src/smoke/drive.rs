@@ -87,7 +87,7 @@ impl Runner<'_> {
                     .iter()
                     .map(|a| template::render(a, vars))
                     .collect::<Result<_, _>>()?;
-                client::command(&argv, timeout)
+                client::command(&argv, &self.spec.env, timeout)
             }
         }
     }

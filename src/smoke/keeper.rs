@@ -5,16 +5,17 @@
 //! SIGKILL, which no handler can catch — or it gets SIGINT/SIGTERM/SIGHUP, it stops the
 //! node's group (SIGTERM, then SIGKILL after the grace period) and reaps it. That is how a
 //! node never outlives the tollgate that started it, without `unsafe` (no pre_exec,
-//! no PR_SET_PDEATHSIG).
+//! no PR_SET_PDEATHSIG). The node is started through the spawn builder: the keeper's own
+//! environment is already the allowlist, and the node gets the allowlist plus exactly the
+//! names tollgate passed with `--pass-env`.
 
 use super::logcap::CappedLog;
-use super::node::kill_group;
-use nix::sys::signal::Signal;
+use crate::process::{Group, Spawn};
 use serde_json::json;
 use std::io::{BufRead, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,8 @@ pub struct KeeperArgs {
     pub log: PathBuf,
     pub max_bytes: u64,
     pub grace: Duration,
+    /// Variables passed on to the node from the keeper's environment.
+    pub pass_env: Vec<String>,
     pub argv: Vec<String>,
 }
 
@@ -80,14 +83,9 @@ pub fn run(args: &KeeperArgs) -> i32 {
             return 3;
         }
     };
-    let mut child = match Command::new(program)
-        .args(rest)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-    {
+    let mut node = Spawn::new(program);
+    node.args(rest).pass_env(&args.pass_env);
+    let mut child = match node.start(Stdio::null(), Stdio::piped(), Stdio::piped()) {
         Ok(child) => child,
         Err(e) => {
             say(json!({"event": "spawn-failed", "error": format!("cannot start {program}: {e}")}));
@@ -96,8 +94,8 @@ pub fn run(args: &KeeperArgs) -> i32 {
     };
     let pid = child.id();
     let pumps = [
-        child.stdout.take().map(|p| log.pump(p)),
-        child.stderr.take().map(|p| log.pump(p)),
+        child.take_stdout().map(|p| log.pump(p)),
+        child.take_stderr().map(|p| log.pump(p)),
     ];
     say(json!({"event": "started", "pid": pid}));
     {
@@ -124,7 +122,9 @@ pub fn run(args: &KeeperArgs) -> i32 {
     }
     let status = supervise(pid, args.grace, &rx);
     // Anything the node left in its group goes too.
-    let _ = kill_group(pid, Signal::SIGKILL);
+    if let Some(group) = node_group(pid) {
+        group.kill();
+    }
     // Bounded: a grandchild holding the pipes open must not hold the keeper.
     let deadline = Instant::now() + Duration::from_secs(2);
     for pump in pumps.into_iter().flatten() {
@@ -141,6 +141,18 @@ pub fn run(args: &KeeperArgs) -> i32 {
     0
 }
 
+/// The node's process group (it leads one).
+fn node_group(pid: u32) -> Option<Group> {
+    Group::from_id(i32::try_from(pid).ok()?)
+}
+
+/// Send `signal` to the node's group; a group that has gone is not an error.
+fn signal_node(pid: u32, signal: i32) {
+    if let Some(group) = node_group(pid) {
+        let _ = group.signal(signal);
+    }
+}
+
 /// Follow orders until the node exits; stop it on abandonment or a signal.
 fn supervise(pid: u32, grace: Duration, rx: &mpsc::Receiver<Event>) -> Option<ExitStatus> {
     let mut kill_at: Option<Instant> = None;
@@ -155,19 +167,19 @@ fn supervise(pid: u32, grace: Duration, rx: &mpsc::Receiver<Event>) -> Option<Ex
             Ok(Event::Exited(status)) => return Some(status),
             Ok(Event::Order(order)) => {
                 let signal = match order.as_str() {
-                    "term" => Signal::SIGTERM,
-                    "int" => Signal::SIGINT,
-                    "kill" => Signal::SIGKILL,
+                    "term" => signal_hook::consts::SIGTERM,
+                    "int" => signal_hook::consts::SIGINT,
+                    "kill" => signal_hook::consts::SIGKILL,
                     _ => continue,
                 };
-                let _ = kill_group(pid, signal);
+                signal_node(pid, signal);
             }
             Ok(event @ (Event::OrdersClosed | Event::Signal(_))) => {
                 if let Event::Signal(signal) = event {
                     tracing::info!("keeper: signal {signal}, stopping the node");
                 }
                 if kill_at.is_none() && give_up_at.is_none() {
-                    let _ = kill_group(pid, Signal::SIGTERM);
+                    signal_node(pid, signal_hook::consts::SIGTERM);
                     kill_at = Some(Instant::now() + grace);
                 }
             }
@@ -176,7 +188,7 @@ fn supervise(pid: u32, grace: Duration, rx: &mpsc::Receiver<Event>) -> Option<Ex
                     return None;
                 }
                 if kill_at.is_some() {
-                    let _ = kill_group(pid, Signal::SIGKILL);
+                    signal_node(pid, signal_hook::consts::SIGKILL);
                     kill_at = None;
                     give_up_at = Some(Instant::now() + AFTER_KILL);
                 }

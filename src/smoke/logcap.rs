@@ -67,11 +67,14 @@ impl CappedLog {
     }
 }
 
-/// The last `max` bytes of a file, from a line start when a whole line fits (for findings).
+/// The last `max` bytes of a file, from a line start when a whole line fits (for findings),
+/// redacted of known secrets: the node may still be writing the log, which is redacted
+/// only once it has stopped.
 pub fn tail(path: &Path, max: usize) -> String {
     let Ok(bytes) = std::fs::read(path) else {
         return String::new();
     };
+    let bytes = crate::redact::current().bytes(&bytes);
     let text = String::from_utf8_lossy(&bytes);
     let text = text.trim_end();
     let mut start = text.len().saturating_sub(max);

@@ -1,22 +1,15 @@
 //! A running node, seen from tollgate: started through the keeper (see `keeper`), which
 //! reports its exit and stops it when told — or when this handle is dropped, so a failing
-//! step, an early return or a panic still stops and reaps the node.
+//! step, an early return or a panic still stops and reaps the node. Once the node and its
+//! keeper are reaped, the node's log is redacted of every known secret.
 
-use nix::sys::signal::Signal;
-use nix::unistd::Pid;
+use crate::process::{Running, Spawn};
 use serde::Deserialize;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
-use wait_timeout::ChildExt;
-
-/// Send `signal` to the process group led by `pid`.
-pub fn kill_group(pid: u32, signal: Signal) -> nix::Result<()> {
-    let pid = i32::try_from(pid).map_err(|_| nix::errno::Errno::EINVAL)?;
-    nix::sys::signal::killpg(Pid::from_raw(pid), signal)
-}
 
 /// How a node ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,9 +30,9 @@ impl std::fmt::Display for NodeExit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             NodeExit::Code(c) => write!(f, "exit code {c}"),
-            NodeExit::Signal(s) => match Signal::try_from(*s) {
-                Ok(sig) => write!(f, "signal {}", sig.as_str()),
-                Err(_) => write!(f, "signal {s}"),
+            NodeExit::Signal(s) => match crate::process::signal_name(*s) {
+                Some(name) => write!(f, "signal {name}"),
+                None => write!(f, "signal {s}"),
             },
             NodeExit::Unknown(why) => write!(f, "unknown ({why})"),
         }
@@ -60,14 +53,17 @@ pub struct Launch<'a> {
     /// The tollgate binary (it carries the keeper subcommand).
     pub keeper: &'a Path,
     pub argv: &'a [String],
+    /// Set for the node (`node.env`).
     pub env: &'a [(String, String)],
+    /// Passed from tollgate's environment (the spec's `env = [...]`).
+    pub pass_env: &'a [String],
     pub log: &'a Path,
     pub max_bytes: u64,
     pub grace: Duration,
 }
 
 pub struct Node {
-    keeper: Child,
+    keeper: Running,
     orders: Option<ChildStdin>,
     reports: mpsc::Receiver<Report>,
     pub pid: u32,
@@ -76,6 +72,8 @@ pub struct Node {
     exit: Option<NodeExit>,
     /// Set once the run has reported this node's unrequested exit, so it is reported once.
     pub exit_reported: bool,
+    /// Set once the keeper is reaped and the log redacted.
+    finished: bool,
 }
 
 /// How long the keeper has to report the node started.
@@ -83,7 +81,10 @@ const START_REPORT: Duration = Duration::from_secs(15);
 
 impl Node {
     pub fn start(launch: &Launch<'_>) -> Result<Node, String> {
-        let mut keeper = Command::new(launch.keeper)
+        // The keeper gets the allowlist, the spec's `env` names and `node.env` values, and
+        // is told which of them to pass on: nothing else reaches the node.
+        let mut command = Spawn::new(launch.keeper);
+        command
             .arg("__smoke-keeper")
             .arg("--log")
             .arg(launch.log)
@@ -91,14 +92,16 @@ impl Node {
             .arg(launch.max_bytes.to_string())
             .arg("--grace-ms")
             .arg(launch.grace.as_millis().to_string())
-            .arg("--")
-            .args(launch.argv)
-            .envs(launch.env.iter().map(|(k, v)| (k, v)))
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
+            .pass_env(launch.pass_env);
+        for name in launch.pass_env {
+            command.arg("--pass-env").arg(name);
+        }
+        for (name, value) in launch.env {
+            command.env(name, value).arg("--pass-env").arg(name);
+        }
+        command.arg("--").args(launch.argv);
+        let mut keeper = command
+            .start(Stdio::piped(), Stdio::piped(), Stdio::inherit())
             .map_err(|e| {
                 format!(
                     "cannot start the node keeper {}: {e}",
@@ -106,9 +109,9 @@ impl Node {
                 )
             })?;
         super::signals::watch(keeper.id());
-        let orders = keeper.stdin.take();
+        let orders = keeper.take_stdin();
         let (tx, reports) = mpsc::channel();
-        if let Some(stdout) = keeper.stdout.take() {
+        if let Some(stdout) = keeper.take_stdout() {
             std::thread::spawn(move || {
                 for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                     if let Ok(report) = serde_json::from_str::<Report>(&line)
@@ -128,6 +131,7 @@ impl Node {
             grace: launch.grace,
             exit: None,
             exit_reported: false,
+            finished: false,
         };
         match node.reports.recv_timeout(START_REPORT) {
             Ok(r) if r.event == "started" && r.pid.is_some() => {
@@ -199,14 +203,22 @@ impl Node {
 
     fn reap_keeper(&mut self) {
         self.orders = None;
+        if self.finished {
+            return;
+        }
         match self.keeper.wait_timeout(Duration::from_secs(5)) {
             Ok(Some(_)) => {}
             _ => {
                 let _ = self.keeper.kill();
-                let _ = self.keeper.wait();
             }
         }
         super::signals::forget(self.keeper.id());
+        self.finished = true;
+        // Nothing writes the log any more: redact it before anyone keeps it as evidence.
+        if let Err(e) = crate::redact::file(&self.log) {
+            tracing::warn!("cannot redact {}: {e}; removing it", self.log.display());
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 

@@ -180,6 +180,7 @@ impl Runner<'_> {
             keeper: self.cx.keeper,
             argv: &argv,
             env: &env,
+            pass_env: &self.spec.env,
             log: &log,
             max_bytes: self.spec.node.log_max_bytes,
             grace: self.spec.stop.grace,

@@ -3,9 +3,6 @@
 //! act on their own (Ctrl-C reaches them too, and their orders pipe closes when tollgate
 //! dies), so this only makes tollgate leave after its nodes rather than before them.
 
-use nix::sys::signal::{Signal, kill};
-use nix::sys::wait::{WaitPidFlag, waitpid};
-use nix::unistd::Pid;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
@@ -72,25 +69,13 @@ fn stop_all_and_exit(signal: i32) -> ! {
         keepers.len()
     );
     for &pid in &keepers {
-        if let Ok(raw) = i32::try_from(pid) {
-            let _ = kill(Pid::from_raw(raw), Signal::SIGTERM);
-        }
+        let _ = crate::process::signal_process(pid, signal_hook::consts::SIGTERM);
     }
     let deadline = Instant::now() + WAIT;
     let mut waiting: Vec<u32> = keepers;
     while !waiting.is_empty() && Instant::now() < deadline {
-        waiting.retain(|&pid| {
-            let Ok(raw) = i32::try_from(pid) else {
-                return false;
-            };
-            // Reaping here races the gate thread's own wait harmlessly: either one reaps.
-            !matches!(
-                waitpid(Pid::from_raw(raw), Some(WaitPidFlag::WNOHANG)),
-                Ok(nix::sys::wait::WaitStatus::Exited(..)
-                    | nix::sys::wait::WaitStatus::Signaled(..))
-                    | Err(_)
-            )
-        });
+        // Reaping here races the gate thread's own wait harmlessly: either one reaps.
+        waiting.retain(|&pid| !crate::process::reaped(pid));
         std::thread::sleep(Duration::from_millis(50));
     }
     // exit() skips destructors: lift the GitHub Actions fence here (see crate::console).

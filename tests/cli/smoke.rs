@@ -487,3 +487,132 @@ fn ctrl_c_stops_the_node_and_tollgate_exits_130() {
 fn sigkill_to_tollgate_leaves_no_node_behind() {
     assert_eq!(kill_tollgate_mid_run("-KILL", false), None);
 }
+
+/// The node (through a wrapper that dumps its environment and prints every secret value)
+/// and a command step see none of tollgate's secrets, get exactly the names the spec's
+/// `env` lists, and nothing kept under --out or in the ledger holds a secret value.
+#[test]
+fn the_node_and_command_steps_see_no_secret_and_no_log_keeps_one() {
+    use crate::spawn::{
+        SECRETS, assert_no_secret_in, assert_no_secret_in_dump, leak_file, names_in,
+    };
+    // The secret values are in a file no evidence includes (the spec and the policy are
+    // kept in the ledger as written): the wrapper and the step print it.
+    let probe = tempfile::tempdir().unwrap();
+    let dir = probe.path();
+    let leak = leak_file(dir);
+    let tail = |dir: &Path| {
+        format!(
+            r#"
+[[steps]]
+name = "dump"
+command = ["sh", "-c", "env > '{}/step.env'; echo \"step leaks $(cat '{}')\""]
+expect = ["/stdout == \"nothing\""]
+
+[stop]
+rpc = {{ method = "stop" }}
+deadline = "10s"
+grace = "2s"
+"#,
+            dir.display(),
+            leak.display()
+        )
+    };
+    let smoke = Smoke::new(&[], &tail(dir));
+    let wrapper = dir.join("wrap-node.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nenv > '{}/node.env'\necho \"node log leaks $(cat '{}')\"\nexec \"$@\"\n",
+            dir.display(),
+            leak.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let spec_path = smoke.ws.path().join("smoke.toml");
+    let spec = std::fs::read_to_string(&spec_path).unwrap().replacen(
+        "command = [\"",
+        &format!("command = [\"{}\", \"", wrapper.display()),
+        1,
+    );
+    std::fs::write(
+        &spec_path,
+        format!("env = [\"SMOKE_PASSED_TOKEN\"]\n{spec}"),
+    )
+    .unwrap();
+
+    let mut command = smoke.command();
+    command.env("SMOKE_PASSED_TOKEN", "passed-by-name");
+    for (name, value) in SECRETS {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    smoke.assert_node_gone();
+
+    for dump in ["node.env", "step.env"] {
+        let dump = dir.join(dump);
+        assert_no_secret_in_dump(&dump);
+        let names = names_in(&dump);
+        assert!(names.iter().any(|n| n == "SMOKE_PASSED_TOKEN"), "{names:?}");
+        assert!(
+            !names.iter().any(|n| n == "SMOKE_TEST_RPC_PASSWORD"),
+            "{names:?}"
+        );
+    }
+    // The failing step quotes the command's output, redacted; the node log is redacted.
+    let verdict = read_json(&smoke.ws.out().join("verdict.json"));
+    let findings = gate(&verdict, "smoke")["findings"].to_string();
+    assert!(
+        findings.contains("step leaks [REDACTED] [REDACTED] [REDACTED]"),
+        "{findings}"
+    );
+    let log = std::fs::read_to_string(smoke.ws.out().join("smoke/node-1.log")).unwrap();
+    assert!(
+        log.contains("node log leaks [REDACTED] [REDACTED] [REDACTED]"),
+        "{log}"
+    );
+    assert_no_secret_in(&[smoke.ws.out(), smoke.ws.path().join(".tollgate")]);
+}
+
+/// `timeout` in [gates.smoke] bounds the whole run: a node that never gets ready within a
+/// 300 s probe is stopped at the 2 s deadline, the gate blocks and the node is gone.
+#[test]
+fn a_smoke_gate_past_its_timeout_blocks_and_its_node_is_gone() {
+    let smoke = Smoke::new(&["--never-ready"], "");
+    let spec_path = smoke.ws.path().join("smoke.toml");
+    let spec = std::fs::read_to_string(&spec_path).unwrap();
+    assert!(spec.contains("deadline = \"10s\"\ninterval = \"100ms\""));
+    std::fs::write(
+        &spec_path,
+        spec.replacen(
+            "deadline = \"10s\"\ninterval",
+            "deadline = \"300s\"\ninterval",
+            1,
+        ),
+    )
+    .unwrap();
+    smoke.ws.policy_with(
+        "regtest",
+        "artifact_signatures = \"required\"",
+        "[gates.smoke]\nspec = \"smoke.toml\"\ntimeout = \"2s\"\n",
+    );
+    let started = Instant::now();
+    let (output, verdict) = smoke.evaluate();
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    smoke.assert_node_gone();
+    let report = gate(&verdict, "smoke");
+    assert_eq!(report["outcome"], "error", "{report:#}");
+    let error = report["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("gate `smoke` did not finish within 2s"),
+        "{error}"
+    );
+}

@@ -20,6 +20,7 @@ pub struct Raw {
     pub run: Option<bool>,
     pub db: Option<Spanned<String>>,
     pub no_fetch: Option<Spanned<bool>>,
+    /// The gate's deadline (default 15m); with `run = true` also cargo-audit's (default 5m).
     pub timeout: Option<Spanned<String>>,
 }
 
@@ -38,6 +39,8 @@ pub struct RunConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub required: bool,
+    /// The gate's deadline (`timeout`).
+    pub timeout: std::time::Duration,
     /// Report files, relative to the release directory; the format is read from the content.
     pub reports: Vec<String>,
     /// Vulnerabilities at or above this level block.
@@ -76,7 +79,6 @@ pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, Pol
         let run_only = [
             ("db", raw.db.as_ref().map(Spanned::span)),
             ("no_fetch", raw.no_fetch.as_ref().map(Spanned::span)),
-            ("timeout", raw.timeout.as_ref().map(Spanned::span)),
         ];
         if let Some((key, Some(at))) = run_only.into_iter().find(|(_, s)| s.is_some()) {
             return Err(cx
@@ -99,6 +101,7 @@ pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, Pol
     });
     Ok(Config {
         required: raw.required.unwrap_or(true),
+        timeout: cx.gate_timeout(raw.timeout.as_ref())?,
         reports,
         threshold: level(cx, "threshold", &raw.threshold, Level::Medium)?,
         unknown_severity: level(cx, "unknown_severity", &raw.unknown_severity, Level::High)?,

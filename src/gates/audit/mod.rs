@@ -39,6 +39,10 @@ impl Gate for AuditGate {
         self.config.required
     }
 
+    fn timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
         let config = &self.config;
         let mut out = GateResult::default();

@@ -2,11 +2,10 @@
 //! the report it printed in the output directory as evidence.
 
 use super::config::RunConfig;
-use std::fs::File;
-use std::io::{ErrorKind, Read};
+use crate::process::{Keep, Limits, Spawn};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use wait_timeout::ChildExt;
+use std::time::Duration;
 
 /// File name of the report written to the output directory.
 pub const REPORT_NAME: &str = "cargo-audit.json";
@@ -17,6 +16,9 @@ const PROGRAM: &str = "cargo-audit";
 
 /// Keep this much of cargo-audit's stderr in an error message.
 const STDERR_TAIL: usize = 2000;
+
+/// A report longer than this is not kept (cargo-audit's reports are kilobytes).
+const REPORT_CAP: usize = 64 << 20;
 
 /// Run cargo-audit on `lockfile` and return the report's path and bytes. Any failure to
 /// produce a report is an `Err`: a missing auditor never passes.
@@ -34,16 +36,14 @@ pub fn cargo_audit(
     let lockfile = repo.join(lockfile);
     let db = run.db.as_deref().map(absolute).transpose()?;
     let report_path = out.join(REPORT_NAME);
-    let report = File::create(&report_path)
-        .map_err(|e| format!("cannot create {}: {e}", report_path.display()))?;
-    let mut command = Command::new(PROGRAM);
+    // A cleared environment plus the allowlist and the toolchain variables (CARGO_HOME
+    // locates the advisory database): no key password or credentials reach the auditor.
+    let mut command = Spawn::new(PROGRAM);
     command
+        .toolchain()
         .args(["audit", "--json", "--file"])
         .arg(&lockfile)
-        .current_dir(&repo)
-        .stdin(Stdio::null())
-        .stdout(report)
-        .stderr(Stdio::piped());
+        .current_dir(&repo);
     if let Some(db) = &db {
         command.arg("--db").arg(db);
     }
@@ -51,49 +51,47 @@ pub fn cargo_audit(
         command.arg("--no-fetch");
     }
     let shown = format!("{PROGRAM} audit --json (in {})", repo.display());
-    let mut child = command.spawn().map_err(|e| match e.kind() {
+    let limits = Limits {
+        timeout: run.timeout,
+        grace: Duration::from_secs(2),
+        stdout_cap: REPORT_CAP,
+        stderr_cap: 64 << 10,
+    };
+    let done = command.run(Vec::new(), &limits).map_err(|e| match e.kind() {
         ErrorKind::NotFound => format!(
             "`run = true` needs cargo-audit, which is not installed ({PROGRAM} is not on PATH); \
              install it with `cargo install cargo-audit --locked`, or publish a report and set `run = false`"
         ),
-        _ => format!("cannot start {shown}: {e}"),
+        _ => format!("cannot run {shown}: {e}"),
     })?;
-    // Drain stderr on a thread so a chatty auditor cannot fill the pipe and stall.
-    let mut stderr = child.stderr.take();
-    let drain = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(pipe) = stderr.as_mut() {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    });
-    let status = match child.wait_timeout(run.timeout) {
-        Ok(Some(status)) => status,
-        Ok(None) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!(
-                "{shown} did not finish within {}; it was stopped",
-                humantime::format_duration(run.timeout)
-            ));
-        }
-        Err(e) => {
-            let _ = child.kill();
-            return Err(format!("cannot wait for {shown}: {e}"));
-        }
-    };
-    let stderr = drain.join().unwrap_or_default();
-    let bytes = std::fs::read(&report_path)
-        .map_err(|e| format!("cannot read {}: {e}", report_path.display()))?;
+    if done.timed_out {
+        return Err(format!(
+            "{shown} did not finish within {}; it was stopped",
+            humantime::format_duration(run.timeout)
+        ));
+    }
+    if done.stdout.truncated() {
+        return Err(format!(
+            "{shown} printed {} bytes, more than the {} MiB a report may take",
+            done.stdout.total,
+            REPORT_CAP >> 20
+        ));
+    }
+    let stderr = done.stderr.text_with_marker(Keep::Tail);
+    let bytes = done.stdout.bytes;
     // Exit 1 means "vulnerabilities found" and still prints a report; anything else, or no
     // report at all, means the audit did not happen.
-    let usable = matches!(status.code(), Some(0 | 1)) && !bytes.iter().all(u8::is_ascii_whitespace);
+    let usable =
+        matches!(done.status.code(), Some(0 | 1)) && !bytes.iter().all(u8::is_ascii_whitespace);
     if !usable {
         return Err(format!(
-            "{shown} failed ({status}) without a report: {}",
+            "{shown} failed ({}) without a report: {}",
+            done.status,
             tail(&stderr)
         ));
     }
+    std::fs::write(&report_path, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", report_path.display()))?;
     Ok((report_path, bytes))
 }
 

@@ -13,6 +13,8 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct Raw {
     pub required: Option<bool>,
+    /// How long the gate may run (default 15m); past it the gate is an error that blocks.
+    pub timeout: Option<Spanned<String>>,
     /// The drill log (JSON lines), relative to the policy file.
     pub log: Spanned<String>,
     pub restore: Option<RawKind>,
@@ -43,6 +45,8 @@ pub struct Requirement {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub required: bool,
+    /// The gate's deadline (`timeout`).
+    pub timeout: std::time::Duration,
     pub log: PathBuf,
     pub requirements: Vec<Requirement>,
     pub operator_keys: Vec<TrustedKey>,
@@ -94,6 +98,7 @@ pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, Pol
     }
     Ok(Config {
         required: raw.required.unwrap_or(true),
+        timeout: cx.gate_timeout(raw.timeout.as_ref())?,
         log: cx.dir().join(raw.log.get_ref()),
         requirements,
         operator_keys,

@@ -37,6 +37,10 @@ impl Gate for DrillsGate {
         self.config.required
     }
 
+    fn timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
         let (entries, bytes) = crate::drills::read(&self.config.log).map_err(|e| e.to_string())?;
         let log_name = self.config.log.to_string_lossy().into_owned();

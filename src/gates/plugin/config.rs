@@ -21,6 +21,9 @@ pub struct Raw {
     pub command: Option<Spanned<Vec<Spanned<String>>>>,
     pub timeout: Option<Spanned<String>>,
     pub required: Option<bool>,
+    /// Variables passed from tollgate's environment to the plugin, which otherwise gets only
+    /// PATH, HOME, LANG, LC_*, TZ and TMPDIR.
+    pub env: Option<Spanned<Vec<Spanned<String>>>>,
     /// Passed to the plugin verbatim (as JSON) in the request's `config`.
     pub config: Option<Spanned<toml::Table>>,
 }
@@ -32,8 +35,11 @@ pub struct Config {
     /// The program: absolute when written with a `/`, else a name looked up on PATH.
     pub program: PathBuf,
     pub args: Vec<String>,
+    /// The run's limit, which is also the gate's deadline.
     pub timeout: Duration,
     pub required: bool,
+    /// Names of the variables passed from tollgate's environment (`env = [...]`).
+    pub env: Vec<String>,
     pub config: Map<String, Value>,
     /// Where the table is, for messages that send the reader back to the policy.
     pub policy: PathBuf,
@@ -140,6 +146,16 @@ fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, PolicyE
         Some(timeout) => cx.duration("timeout", timeout)?,
         None => DEFAULT_TIMEOUT,
     };
+    let mut env: Vec<String> = Vec::new();
+    for name in raw.env.iter().flat_map(|names| names.get_ref()) {
+        crate::process::check_env_name(name.get_ref()).map_err(|e| {
+            cx.error(name, format!("plugin `{name_text}` `env`: {e}"))
+                .with_hint("list variable names to pass from tollgate's environment, e.g. env = [\"GITHUB_TOKEN\"]")
+        })?;
+        if !env.contains(name.get_ref()) {
+            env.push(name.get_ref().clone());
+        }
+    }
     let config = match raw.config {
         None => Map::new(),
         Some(table) => {
@@ -159,6 +175,7 @@ fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, PolicyE
         args: args.iter().map(|a| a.get_ref().clone()).collect(),
         timeout,
         required: raw.required.unwrap_or(true),
+        env,
         config,
         policy: cx.path().to_path_buf(),
         line,

@@ -36,6 +36,11 @@ impl Gate for PluginGate {
         self.config.required
     }
 
+    /// A plugin's `timeout` bounds its run and is its gate's deadline.
+    fn timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
         let mut out = GateResult::default();
         let ran = run::run(&self.config, ctx, &mut out.evidence)?;

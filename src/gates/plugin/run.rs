@@ -5,12 +5,11 @@ use super::config::Config;
 use super::describe;
 use super::protocol::{self, Artifact, PROTOCOL, Request};
 use crate::gates::GateContext;
-use crate::process::{self, Keep, Limits};
+use crate::process::{Keep, Limits, Spawn};
 use crate::release::ReleaseDir;
 use crate::report::Evidence;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 
@@ -68,15 +67,20 @@ pub fn run(
     }
     evidence.push(keep(ctx.out, &config.name, "request.json", &bytes)?);
 
-    let mut command = Command::new(&config.program);
-    command.args(&config.args).current_dir(&repo);
+    // A cleared environment plus the allowlist and the table's own `env` names: the key
+    // password and cloud credentials never reach a plugin.
+    let mut command = Spawn::new(&config.program);
+    command
+        .args(&config.args)
+        .current_dir(&repo)
+        .pass_env(&config.env);
     let limits = Limits {
         timeout: config.timeout,
         grace: GRACE,
         stdout_cap: STDOUT_CAP,
         stderr_cap: STDERR_CAP,
     };
-    let done = process::run(command, bytes, &limits).map_err(|e| match e.kind() {
+    let done = command.run(bytes, &limits).map_err(|e| match e.kind() {
         // The file is there, so what is missing is the interpreter its `#!` line names.
         ErrorKind::NotFound if config.program.is_file() => format!(
             "cannot start {who}: {} exists but its interpreter (the `#!` line) does not",

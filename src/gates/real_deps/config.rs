@@ -14,6 +14,8 @@ pub const DEFAULT_DENY_FEATURES: &[&str] =
 #[serde(deny_unknown_fields)]
 pub struct Raw {
     pub required: Option<bool>,
+    /// How long the gate may run (default 15m); past it the gate is an error that blocks.
+    pub timeout: Option<Spanned<String>>,
     pub manifest: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
     pub deny: Option<Vec<Spanned<String>>>,
@@ -65,6 +67,8 @@ impl Patterns {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub required: bool,
+    /// The gate's deadline (`timeout`).
+    pub timeout: std::time::Duration,
     /// The workspace manifest, relative to --repo.
     pub manifest: PathBuf,
     /// Target triple of the release build; `None` means the host's.
@@ -83,6 +87,7 @@ pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, Pol
     let raw = raw.into_inner();
     Ok(Config {
         required: raw.required.unwrap_or(true),
+        timeout: cx.gate_timeout(raw.timeout.as_ref())?,
         manifest: PathBuf::from(
             non_empty(cx, "manifest", raw.manifest.as_ref())?.unwrap_or("Cargo.toml".into()),
         ),

@@ -35,6 +35,10 @@ impl Gate for RealDepsGate {
         self.config.required
     }
 
+    fn timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
         let (repo, manifest) = ctx.manifest(&self.config.manifest, "real_deps")?;
         let mut out = GateResult::default();

@@ -14,6 +14,8 @@ pub const GENERATED_NAME: &str = "sbom.cdx.json";
 #[serde(deny_unknown_fields)]
 pub struct Raw {
     pub required: Option<bool>,
+    /// How long the gate may run (default 15m); past it the gate is an error that blocks.
+    pub timeout: Option<Spanned<String>>,
     pub file: Option<Spanned<String>>,
     pub generate: Option<Spanned<bool>>,
     pub spec_version: Option<Spanned<String>>,
@@ -34,6 +36,8 @@ pub enum Source {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub required: bool,
+    /// The gate's deadline (`timeout`).
+    pub timeout: std::time::Duration,
     pub source: Source,
     /// The oldest CycloneDX version accepted, as `(major, minor)` and as written.
     pub spec_version: ((u32, u32), String),
@@ -77,6 +81,7 @@ pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, Pol
     };
     Ok(Config {
         required: raw.required.unwrap_or(true),
+        timeout: cx.gate_timeout(raw.timeout.as_ref())?,
         source,
         spec_version,
         manifest,

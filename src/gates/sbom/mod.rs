@@ -39,6 +39,10 @@ impl Gate for SbomGate {
         self.config.required
     }
 
+    fn timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
         let (_, manifest) = ctx.manifest(&self.config.manifest, "sbom")?;
         let build = ctx

@@ -10,6 +10,8 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct Raw {
     pub required: Option<bool>,
+    /// How long the gate may run (default 15m); past it the gate is an error that blocks.
+    pub timeout: Option<Spanned<String>>,
     pub sums: Option<Spanned<String>>,
     pub sums_signature: Option<Spanned<String>>,
     pub require_sums_signature: Option<bool>,
@@ -43,6 +45,8 @@ impl FromStr for ArtifactSignatures {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub required: bool,
+    /// The gate's deadline (`timeout`).
+    pub timeout: std::time::Duration,
     /// Sums file, relative to the release directory.
     pub sums: PathBuf,
     /// Signature over the sums file, relative to the release directory.
@@ -80,6 +84,7 @@ pub fn validate(
     };
     let config = Config {
         required: raw.required.unwrap_or(true),
+        timeout: cx.gate_timeout(raw.timeout.as_ref())?,
         sums: PathBuf::from(sums),
         sums_signature: PathBuf::from(sums_signature),
         require_sums_signature: raw.require_sums_signature.unwrap_or(true),

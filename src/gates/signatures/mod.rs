@@ -41,6 +41,10 @@ impl Gate for SignaturesGate {
         self.config.required
     }
 
+    fn timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
         let release = ReleaseDir::open(ctx.release).map_err(|e| {
             format!(

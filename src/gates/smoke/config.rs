@@ -10,6 +10,8 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct Raw {
     pub required: Option<bool>,
+    /// How long the gate may run (default 15m); past it the gate is an error that blocks.
+    pub timeout: Option<Spanned<String>>,
     /// The smoke spec (TOML), relative to the policy file.
     pub spec: Spanned<String>,
 }
@@ -17,6 +19,8 @@ pub struct Raw {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub required: bool,
+    /// The gate's deadline (`timeout`).
+    pub timeout: std::time::Duration,
     pub spec: Spec,
 }
 
@@ -40,6 +44,7 @@ pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, Pol
     let spec = crate::smoke::spec::load(&path)?;
     Ok(Config {
         required: raw.required.unwrap_or(true),
+        timeout: cx.gate_timeout(raw.timeout.as_ref())?,
         spec,
     })
 }

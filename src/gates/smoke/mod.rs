@@ -31,6 +31,10 @@ impl Gate for SmokeGate {
         self.config.required
     }
 
+    fn timeout(&self) -> std::time::Duration {
+        self.config.timeout
+    }
+
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
         let spec = &self.config.spec;
         // The keeper is a subcommand of the tollgate binary running this gate.

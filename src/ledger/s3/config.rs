@@ -64,6 +64,12 @@ pub fn builder(
             .with_config(AmazonS3ConfigKey::S3Endpoint, endpoint);
     }
     let get = |key: AmazonS3ConfigKey| builder.get_config_value(&key).filter(|v| !v.is_empty());
+    // The store's credentials are secrets to redact from any evidence tollgate keeps.
+    for key in [AmazonS3ConfigKey::SecretAccessKey, AmazonS3ConfigKey::Token] {
+        if let Some(value) = get(key) {
+            crate::redact::register(&value);
+        }
+    }
 
     check_credentials(&builder, instance_metadata)?;
     let endpoint = get(AmazonS3ConfigKey::S3Endpoint).or_else(|| get(AmazonS3ConfigKey::Endpoint));

@@ -22,6 +22,9 @@ pub struct Spec {
     pub path: PathBuf,
     pub sha256: String,
     pub size: u64,
+    /// Names passed from tollgate's environment to the node and to command steps (`env =
+    /// [...]`); they get nothing else but PATH, HOME, LANG, LC_*, TZ and TMPDIR.
+    pub env: Vec<String>,
     pub node: NodeSpec,
     pub rpc: Option<RpcEndpoint>,
     pub ready: Probe,
@@ -34,6 +37,7 @@ pub struct Spec {
 #[derive(Debug, Clone)]
 pub struct NodeSpec {
     pub command: Vec<String>,
+    /// Variables set to these values for the node (`node.env`).
     pub env: Vec<(String, String)>,
     /// Each start's stdout+stderr log is cut off after this many bytes.
     pub log_max_bytes: u64,

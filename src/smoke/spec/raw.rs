@@ -8,6 +8,8 @@ use toml::Spanned;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpec {
+    /// Variables passed from tollgate's environment to the node and command steps.
+    pub env: Option<Vec<Spanned<String>>>,
     pub node: Spanned<RawNode>,
     pub rpc: Option<Spanned<RawRpc>>,
     pub ready: Spanned<RawProbe>,

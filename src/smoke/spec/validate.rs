@@ -35,6 +35,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec, PolicyError> {
         error
     })?;
     let cx = Cx { path, text };
+    let mut env: Vec<String> = Vec::new();
+    for name in raw.env.iter().flatten() {
+        crate::process::check_env_name(name.get_ref()).map_err(|e| {
+            cx.err(name.span(), format!("`env`: {e}")).with_hint(
+                "list variable names to pass from tollgate's environment, e.g. env = [\"GITHUB_TOKEN\"]",
+            )
+        })?;
+        if !env.contains(name.get_ref()) {
+            env.push(name.get_ref().clone());
+        }
+    }
     let mut known: Vec<String> = BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
     let node = cx.node(raw.node)?;
     let rpc = raw.rpc.map(|r| cx.rpc(r)).transpose()?;
@@ -52,6 +63,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Spec, PolicyError> {
         path: path.to_path_buf(),
         sha256: crate::digest::sha256_hex(text.as_bytes()),
         size: text.len() as u64,
+        env,
         node,
         rpc,
         ready,

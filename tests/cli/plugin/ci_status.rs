@@ -17,7 +17,7 @@ fn listing(total: usize, runs: Vec<Value>) -> Reply {
 
 fn table(config: &str) -> String {
     format!(
-        "[[gates.plugin]]\nname = \"ci-status\"\ncommand = [\"{CI_STATUS}\"]\ntimeout = \"30s\"\nconfig = {{ repository = \"example/chain-node\"{config} }}\n"
+        "[[gates.plugin]]\nname = \"ci-status\"\ncommand = [\"{CI_STATUS}\"]\ntimeout = \"30s\"\nenv = [\"GITHUB_TOKEN\", \"GITHUB_API_URL\", \"GITHUB_REPOSITORY\"]\nconfig = {{ repository = \"example/chain-node\"{config} }}\n"
     )
 }
 
