@@ -9,6 +9,8 @@ pub mod digest;
 pub mod drills;
 pub mod engine;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gates;
 pub mod github;
 pub mod init;
