@@ -78,17 +78,21 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   echo "fuzz-campaign: cargo-fuzz is missing: cargo install cargo-fuzz --locked" >&2
   exit 2
 fi
+build_targets=("${targets[@]}")
 if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo +nightly fuzz list)
+  build_targets=("") # one build of every target
 fi
 
 bash scripts/fuzz-seed.sh >/dev/null
 echo "== cargo +nightly fuzz build -s $sanitizer (${#targets[@]} targets)" >&2
 build_start=$SECONDS
-if ! cargo +nightly fuzz build -s "$sanitizer" >&2; then
-  echo "fuzz-campaign: the fuzz targets do not build" >&2
-  exit 2
-fi
+for target in "${build_targets[@]}"; do
+  if ! cargo +nightly fuzz build -s "$sanitizer" ${target:+"$target"} >&2; then
+    echo "fuzz-campaign: the fuzz targets do not build" >&2
+    exit 2
+  fi
+done
 echo "== built in $((SECONDS - build_start)) s" >&2
 
 mkdir -p "$log_dir"
@@ -110,7 +114,7 @@ for target in "${targets[@]}"; do
   # libFuzzer's own count and time ("Done N runs in S second(s)"); the wall time (with
   # cargo's start-up) when it stopped early on a crash. With --jobs N, workers are summed.
   executions=$(awk '/^stat::number_of_executed_units:/ { n += $NF } END { print n + 0 }' "$log")
-  seconds=$(awk '/^Done [0-9]+ runs in [0-9]+ second/ { s = ($6 > s ? $6 : s) } END { print s + 0 }' "$log")
+  seconds=$(awk '/^Done [0-9]+ runs in [0-9]+ second/ { s = ($5 > s ? $5 : s) } END { print s + 0 }' "$log")
   if [ "$seconds" -eq 0 ]; then
     seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')
   fi
