@@ -12,6 +12,8 @@ pub mod digest;
 pub mod drills;
 pub mod engine;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gates;
 pub mod github;
 pub mod init;

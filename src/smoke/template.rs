@@ -41,7 +41,11 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
             rest = &rest[end + 1..];
         } else {
             // Up to the next brace, or the single brace itself when it starts no placeholder.
-            let len = rest[1..].find(['{', '}']).map_or(rest.len(), |i| i + 1);
+            // Past the first character, not byte: it may be wider than one byte.
+            let first = rest.chars().next().map_or(1, char::len_utf8);
+            let len = rest[first..]
+                .find(['{', '}'])
+                .map_or(rest.len(), |i| i + first);
             out.push(Piece::Text(&rest[..len]));
             rest = &rest[len..];
         }
@@ -129,6 +133,15 @@ mod tests {
         v.insert("tip".into(), json!("abc"));
         v.insert("height".into(), json!(11));
         v
+    }
+
+    #[test]
+    fn text_starting_with_a_wide_character_is_literal() {
+        // Found by the smoke_spec fuzz target: a spec string starting with a multi-byte
+        // character (here U+059D) made the template scanner slice inside it and panic.
+        let text = "\u{59d}ind={height} é{{x}}";
+        assert_eq!(placeholders(text), ["height"]);
+        assert_eq!(render(text, &vars()).unwrap(), "\u{59d}ind=11 é{x}");
     }
 
     #[test]

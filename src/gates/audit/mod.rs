@@ -6,7 +6,7 @@ mod advisory;
 mod checks;
 pub mod config;
 mod findings;
-mod formats;
+pub(crate) mod formats;
 mod rating;
 mod run;
 mod sources;

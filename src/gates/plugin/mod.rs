@@ -5,7 +5,7 @@
 
 pub mod config;
 pub mod protocol;
-mod response;
+pub(crate) mod response;
 mod run;
 
 pub use config::Config;

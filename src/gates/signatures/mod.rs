@@ -4,7 +4,7 @@
 mod artifact;
 pub mod config;
 mod findings;
-mod sums;
+pub(crate) mod sums;
 
 pub use sums::{ParsedSums, SumsEntry, parse as parse_sums};
 

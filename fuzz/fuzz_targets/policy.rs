@@ -1,0 +1,6 @@
+//! Policy files (TOML) through the real validator.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| tollgate::fuzzing::policy(data));
