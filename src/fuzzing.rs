@@ -195,7 +195,7 @@ pub fn ledger_entry(data: &[u8]) {
         "fuzz".to_owned(),
         BTreeMap::from([(entry_key(1), data.to_vec())]),
     );
-    let outcome = crate::ledger::verify::verify(&store, Some(&key(LEDGER_KEY)))
+    let outcome = crate::ledger::verify::verify(&store, Some(&key(LEDGER_KEY)), &[key(LEDGER_KEY)])
         .expect("an in-memory store cannot fail to list");
     assert_eq!(outcome.entries, 1);
 }
@@ -213,13 +213,13 @@ pub fn ledger_head(data: &[u8]) {
         objects.insert(entry_key(1), entry.to_vec());
     }
     let store = MemoryStore::new("fuzz".to_owned(), objects);
-    let _ = crate::ledger::verify::verify(&store, Some(&key(LEDGER_KEY)));
+    let _ = crate::ledger::verify::verify(&store, Some(&key(LEDGER_KEY)), &[key(LEDGER_KEY)]);
 }
 
 /// A ledger bundle (tar), read and verified as `audit verify --bundle` does.
 pub fn bundle_tar(data: &[u8]) {
     let _ = with_file(data, |path| {
-        crate::ledger::bundle::verify(path, Some(&key(LEDGER_KEY)))
+        crate::ledger::bundle::verify(path, Some(&key(LEDGER_KEY)), &[key(LEDGER_KEY)])
     });
 }
 
@@ -296,7 +296,9 @@ mod tests {
         Head::parse(head).unwrap().verify(&key(LEDGER_KEY)).unwrap();
         let bundle =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/bundle_tar/freeze-unfreeze.tar");
-        let outcome = crate::ledger::bundle::verify(&bundle, Some(&key(LEDGER_KEY))).unwrap();
+        let outcome =
+            crate::ledger::bundle::verify(&bundle, Some(&key(LEDGER_KEY)), &[key(LEDGER_KEY)])
+                .unwrap();
         assert!(outcome.ok());
         for entry in ["verdict", "freeze", "unfreeze"] {
             ledger_entry(&read(&format!("fuzz/seeds/ledger_entry/{entry}.json")));
