@@ -32,6 +32,9 @@ pub fn in_base(name: &OsStr) -> bool {
     BASE_ENV.contains(&name) || name.starts_with("LC_")
 }
 
+/// Variables no `env = [...]` may pass: tollgate's own signing secret.
+const NEVER_PASSED: &[&str] = &["TOLLGATE_KEY_PASSWORD"];
+
 /// Check a name for `env = [...]`: a portable variable name (letters, digits, `_`, not
 /// starting with a digit), so a typo cannot pass something unintended.
 pub fn check_env_name(name: &str) -> Result<(), String> {
@@ -40,7 +43,12 @@ pub fn check_env_name(name: &str) -> Result<(), String> {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if valid {
+    if valid && NEVER_PASSED.contains(&name) {
+        Err(format!(
+            "{name} is tollgate's own signing-key password: it never reaches a child process, \
+             whatever the policy says (a child that could read it could sign its own verdict)"
+        ))
+    } else if valid {
         Ok(())
     } else {
         Err(format!(
@@ -291,6 +299,8 @@ mod tests {
         for bad in ["", "1X", "A-B", "A=B", "A B"] {
             assert!(check_env_name(bad).is_err(), "{bad:?}");
         }
+        let refused = check_env_name("TOLLGATE_KEY_PASSWORD").unwrap_err();
+        assert!(refused.contains("never reaches a child"), "{refused}");
     }
 
     #[test]

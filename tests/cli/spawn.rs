@@ -90,9 +90,8 @@ fn encrypted_key(ws: &Workspace) -> PathBuf {
     keys.secret
 }
 
-/// `tollgate evaluate` on the workspace with the secrets in its environment and an
-/// encrypted key whose password is one of them.
-fn evaluate_with_secrets(ws: &Workspace) -> Output {
+/// `tollgate evaluate` of the workspace, signed with an encrypted key (no password given).
+fn evaluate_with_encrypted_key(ws: &Workspace) -> Command {
     let key = encrypted_key(ws);
     let mut command = bare();
     command
@@ -108,6 +107,13 @@ fn evaluate_with_secrets(ws: &Workspace) -> Output {
         .arg(ws.store())
         .arg("--key")
         .arg(&key);
+    command
+}
+
+/// `tollgate evaluate` on the workspace with the secrets in its environment and an
+/// encrypted key whose password is one of them.
+fn evaluate_with_secrets(ws: &Workspace) -> Output {
+    let mut command = evaluate_with_encrypted_key(ws);
     for (name, value) in SECRETS {
         command.env(name, value);
     }
@@ -332,23 +338,8 @@ fn a_gate_timeout_is_validated() {
 
 /// Evaluate with `--key-password-file FILE` (and optionally TOLLGATE_KEY_PASSWORD too).
 fn evaluate_with_password_file(ws: &Workspace, file: &Path, env_too: bool) -> Output {
-    let key = encrypted_key(ws);
-    let mut command = bare();
-    command
-        .args(["evaluate", "--policy"])
-        .arg(ws.policy_path())
-        .arg("--release")
-        .arg(ws.release())
-        .arg("--repo")
-        .arg(ws.path())
-        .arg("--out")
-        .arg(ws.out())
-        .arg("--store")
-        .arg(ws.store())
-        .arg("--key")
-        .arg(&key)
-        .arg("--key-password-file")
-        .arg(file);
+    let mut command = evaluate_with_encrypted_key(ws);
+    command.arg("--key-password-file").arg(file);
     if env_too {
         command.env("TOLLGATE_KEY_PASSWORD", SECRETS[0].1);
     }
