@@ -336,6 +336,14 @@ fn a_gate_timeout_is_validated() {
     );
 }
 
+/// The encrypted key's password (the first secret) in a file with `mode`.
+fn password_file(ws: &Workspace, mode: u32) -> PathBuf {
+    let file = ws.path().join("key-password");
+    std::fs::write(&file, format!("{}\n", SECRETS[0].1)).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+    file
+}
+
 /// Evaluate with `--key-password-file FILE` (and optionally TOLLGATE_KEY_PASSWORD too).
 fn evaluate_with_password_file(ws: &Workspace, file: &Path, env_too: bool) -> Output {
     let mut command = evaluate_with_encrypted_key(ws);
@@ -349,9 +357,7 @@ fn evaluate_with_password_file(ws: &Workspace, file: &Path, env_too: bool) -> Ou
 #[test]
 fn the_key_password_can_come_from_a_private_file() {
     let ws = Workspace::new();
-    let file = ws.path().join("key-password");
-    std::fs::write(&file, format!("{}\n", SECRETS[0].1)).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file = password_file(&ws, 0o600);
     let output = evaluate_with_password_file(&ws, &file, false);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(ws.out().join("verdict.json.minisig").is_file());
@@ -370,9 +376,7 @@ fn the_key_password_can_come_from_a_private_file() {
 #[test]
 fn a_key_password_file_others_can_read_is_refused() {
     let ws = Workspace::new();
-    let file = ws.path().join("key-password");
-    std::fs::write(&file, format!("{}\n", SECRETS[0].1)).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let file = password_file(&ws, 0o644);
     let output = evaluate_with_password_file(&ws, &file, false);
     assert_eq!(output.status.code(), Some(2));
     let text = stderr(&output);
@@ -386,9 +390,7 @@ fn a_key_password_file_others_can_read_is_refused() {
 #[test]
 fn a_key_password_in_both_places_is_a_usage_error() {
     let ws = Workspace::new();
-    let file = ws.path().join("key-password");
-    std::fs::write(&file, format!("{}\n", SECRETS[0].1)).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file = password_file(&ws, 0o600);
     let output = evaluate_with_password_file(&ws, &file, true);
     assert_eq!(output.status.code(), Some(2));
     assert!(
