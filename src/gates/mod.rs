@@ -5,6 +5,7 @@ pub mod audit;
 pub mod drills;
 pub mod plugin;
 pub mod real_deps;
+pub mod registry;
 pub mod sbom;
 pub mod signatures;
 pub mod smoke;
@@ -86,61 +87,9 @@ pub struct GateInfo {
     pub summary: &'static str,
 }
 
-/// Every gate built into this version.
-pub const BUILT_IN: &[GateInfo] = &[
-    GateInfo {
-        name: signatures::NAME,
-        summary: "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys",
-    },
-    GateInfo {
-        name: drills::NAME,
-        summary: "the newest passing restore / key-rotation / ... drill is recent enough and met its RTO",
-    },
-    GateInfo {
-        name: real_deps::NAME,
-        summary: "the release build (cargo metadata --locked) has no denied crates or features, path/git deps or overrides the policy does not allow, and a current Cargo.lock with checksums",
-    },
-    GateInfo {
-        name: sbom::NAME,
-        summary: "a CycloneDX SBOM (given or generated) is valid, recent enough and lists exactly the release build's packages; its digest is recorded",
-    },
-    GateInfo {
-        name: audit::NAME,
-        summary: "cargo-audit, cargo-deny and osv-scanner reports (or a cargo audit run): no advisory at or above the threshold without a waiver; reports fresh and for the release's Cargo.lock",
-    },
-    GateInfo {
-        name: smoke::NAME,
-        summary: "the node starts on loopback from a smoke spec, becomes ready in time, answers every step, keeps its tip across a restart and stops cleanly; logs kept as evidence",
-    },
-    GateInfo {
-        name: plugin::NAME,
-        summary: "[[gates.plugin]]: any executable, JSON request on stdin, JSON report on stdout (docs/plugins.md); each runs as a gate of its own name",
-    },
-];
+pub use registry::{BUILT_IN, Gates, KNOWN_GATES, RawGates};
 
 /// The gates a policy configures, ready to run.
 pub fn from_policy(policy: &Policy) -> Vec<Box<dyn Gate>> {
-    let mut gates: Vec<Box<dyn Gate>> = Vec::new();
-    if let Some(config) = &policy.gates.signatures {
-        gates.push(Box::new(signatures::SignaturesGate::new(config.clone())));
-    }
-    if let Some(config) = &policy.gates.real_deps {
-        gates.push(Box::new(real_deps::RealDepsGate::new(config.clone())));
-    }
-    if let Some(config) = &policy.gates.sbom {
-        gates.push(Box::new(sbom::SbomGate::new(config.clone())));
-    }
-    if let Some(config) = &policy.gates.audit {
-        gates.push(Box::new(audit::AuditGate::new(config.clone())));
-    }
-    if let Some(config) = &policy.gates.drills {
-        gates.push(Box::new(drills::DrillsGate::new(config.clone())));
-    }
-    if let Some(config) = &policy.gates.smoke {
-        gates.push(Box::new(smoke::SmokeGate::new(config.clone())));
-    }
-    for config in &policy.gates.plugins {
-        gates.push(Box::new(plugin::PluginGate::new(config.clone())));
-    }
-    gates
+    policy.gates.build()
 }

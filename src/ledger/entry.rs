@@ -15,6 +15,16 @@ pub enum Kind {
     Verdict,
     Freeze,
     Unfreeze,
+    /// A release deployed to a stage of an environment (`tollgate deploy record`).
+    Deploy,
+    /// A revert to an earlier release (`tollgate rollback record`).
+    Rollback,
+    /// A change proposal awaiting approvals (`tollgate propose`).
+    Proposal,
+    /// An approval or rejection of a proposal (`tollgate approve`).
+    Approval,
+    /// A key taken out of trust (`tollgate key revoke`).
+    Revocation,
 }
 
 impl Kind {
@@ -23,6 +33,11 @@ impl Kind {
             Kind::Verdict => "verdict",
             Kind::Freeze => "freeze",
             Kind::Unfreeze => "unfreeze",
+            Kind::Deploy => "deploy",
+            Kind::Rollback => "rollback",
+            Kind::Proposal => "proposal",
+            Kind::Approval => "approval",
+            Kind::Revocation => "revocation",
         }
     }
 }
@@ -153,6 +168,10 @@ pub struct Entry {
     pub evidence: Vec<EvidenceRecord>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub freeze: Option<FreezeRecord>,
+    /// The signed statement of a deploy, rollback, proposal, approval or revocation entry
+    /// (see [`super::signed`]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub record: Option<super::signed::SignedRecord>,
 }
 
 impl Entry {
@@ -180,6 +199,15 @@ impl Entry {
         }) = &self.freeze
         {
             blobs.push((format!("{} signature", self.kind.as_str()), sig));
+        }
+        if let Some(record) = &self.record {
+            blobs.push((
+                format!("{} signature", self.kind.as_str()),
+                &record.signature,
+            ));
+            for (role, blob) in &record.attachments {
+                blobs.push((format!("{} {role}", self.kind.as_str()), blob));
+            }
         }
         blobs
     }

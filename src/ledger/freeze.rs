@@ -183,7 +183,7 @@ pub fn state_through(
                     }
                 }
             }
-            Kind::Verdict => {}
+            _ => {}
         }
         Ok(())
     })?;

@@ -15,6 +15,7 @@ pub mod query;
 pub mod record;
 pub mod replay;
 pub mod s3;
+pub mod signed;
 pub mod store;
 pub mod tail;
 pub mod verify;

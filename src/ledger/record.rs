@@ -23,7 +23,7 @@ pub struct Evaluated<'a> {
     pub time: String,
 }
 
-fn blank(kind: Kind, environment: &str, time: String) -> Entry {
+pub fn blank(kind: Kind, environment: &str, time: String) -> Entry {
     Entry {
         schema: ENTRY_SCHEMA.to_owned(),
         seq: 0,
@@ -39,6 +39,7 @@ fn blank(kind: Kind, environment: &str, time: String) -> Entry {
         provenance_signature: None,
         evidence: Vec::new(),
         freeze: None,
+        record: None,
     }
 }
 

@@ -11,16 +11,7 @@ use std::time::Duration;
 use time::{Date, OffsetDateTime, Time, format_description::well_known::Rfc3339};
 use toml::Spanned;
 
-/// Gates built into this version, in evaluation order.
-pub const KNOWN_GATES: &[&str] = &[
-    "signatures",
-    "real_deps",
-    "sbom",
-    "audit",
-    "drills",
-    "smoke",
-    "plugin",
-];
+use crate::gates::KNOWN_GATES;
 
 /// Gates the design reserves that this version does not build in yet.
 const PLANNED_GATES: &[&str] = &["git"];
@@ -231,36 +222,7 @@ impl ConfigContext<'_> {
                     )));
             }
         }
-        Ok(Gates {
-            signatures: raw
-                .signatures
-                .map(|s| crate::gates::signatures::config::validate(s, self, trust))
-                .transpose()?,
-            real_deps: raw
-                .real_deps
-                .map(|r| crate::gates::real_deps::config::validate(r, self))
-                .transpose()?,
-            sbom: raw
-                .sbom
-                .map(|r| crate::gates::sbom::config::validate(r, self))
-                .transpose()?,
-            audit: raw
-                .audit
-                .map(|r| crate::gates::audit::config::validate(r, self))
-                .transpose()?,
-            drills: raw
-                .drills
-                .map(|r| crate::gates::drills::config::validate(r, self))
-                .transpose()?,
-            smoke: raw
-                .smoke
-                .map(|r| crate::gates::smoke::config::validate(r, self))
-                .transpose()?,
-            plugins: crate::gates::plugin::config::validate_all(
-                raw.plugin.unwrap_or_default(),
-                self,
-            )?,
-        })
+        Gates::validate(raw, self, trust)
     }
 
     fn waiver(

@@ -10,9 +10,10 @@ mod waiver_rules;
 #[cfg(test)]
 mod tests;
 
+pub use crate::gates::KNOWN_GATES;
 pub use error::unknown_field_hint;
 pub use error::{PolicyError, line_col, nearest};
-pub use load::{ConfigContext, DEFAULT_MAX_WAIVER_DAYS, KNOWN_GATES, load, parse};
+pub use load::{ConfigContext, DEFAULT_MAX_WAIVER_DAYS, load, parse};
 pub use waiver::{Waiver, WaiverExpiry, WaiverMatch};
 pub use waiver_rules::check_horizon as check_waiver_horizon;
 
@@ -94,44 +95,4 @@ pub struct Trust {
     pub ops_keys: Vec<TrustedKey>,
 }
 
-/// The configured gates; a gate whose table is absent does not run.
-#[derive(Debug, Clone, Default)]
-pub struct Gates {
-    pub signatures: Option<crate::gates::signatures::Config>,
-    pub real_deps: Option<crate::gates::real_deps::Config>,
-    pub sbom: Option<crate::gates::sbom::Config>,
-    pub audit: Option<crate::gates::audit::Config>,
-    pub drills: Option<crate::gates::drills::Config>,
-    /// `[[gates.plugin]]` tables, in policy order; each is a gate of its own name.
-    pub smoke: Option<crate::gates::smoke::Config>,
-    pub plugins: Vec<crate::gates::plugin::Config>,
-}
-
-impl Gates {
-    /// Names of the configured gates, in evaluation order.
-    pub fn configured(&self) -> Vec<&'static str> {
-        let mut names = Vec::new();
-        if self.signatures.is_some() {
-            names.push("signatures");
-        }
-        if self.real_deps.is_some() {
-            names.push("real_deps");
-        }
-        if self.sbom.is_some() {
-            names.push("sbom");
-        }
-        if self.audit.is_some() {
-            names.push("audit");
-        }
-        if self.drills.is_some() {
-            names.push("drills");
-        }
-        if self.smoke.is_some() {
-            names.push("smoke");
-        }
-        if !self.plugins.is_empty() {
-            names.push("plugin");
-        }
-        names
-    }
-}
+pub use crate::gates::Gates;

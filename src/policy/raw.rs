@@ -23,20 +23,7 @@ pub struct RawTrust {
     pub ops_keys: Option<Vec<Spanned<String>>>,
 }
 
-/// Every gate name the design reserves. Gates not yet built into this version are accepted
-/// syntactically only so that validation can say so precisely (and refuse the policy).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawGates {
-    pub signatures: Option<Spanned<crate::gates::signatures::config::Raw>>,
-    pub real_deps: Option<Spanned<crate::gates::real_deps::config::Raw>>,
-    pub sbom: Option<Spanned<crate::gates::sbom::config::Raw>>,
-    pub audit: Option<Spanned<crate::gates::audit::config::Raw>>,
-    pub smoke: Option<Spanned<crate::gates::smoke::config::Raw>>,
-    pub drills: Option<Spanned<crate::gates::drills::config::Raw>>,
-    pub git: Option<Spanned<toml::Value>>,
-    pub plugin: Option<Vec<Spanned<crate::gates::plugin::config::Raw>>>,
-}
+pub use crate::gates::RawGates;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

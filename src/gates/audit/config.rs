@@ -60,7 +60,11 @@ const DEFAULT_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Validate `[gates.audit]`.
-pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, PolicyError> {
+pub fn validate(
+    raw: Spanned<Raw>,
+    cx: &ConfigContext<'_>,
+    _trust: &crate::policy::Trust,
+) -> Result<Config, PolicyError> {
     let span = raw.span();
     let raw = raw.into_inner();
     let reports = reports(&raw.reports, cx)?;

@@ -20,6 +20,9 @@ use formats::{Format, Unreadable};
 
 pub const NAME: &str = "audit";
 
+/// What the gate checks, for `tollgate gates`.
+pub const SUMMARY: &str = "cargo-audit, cargo-deny and osv-scanner reports (or a cargo audit run): no advisory at or above the threshold without a waiver; reports fresh and for the release's Cargo.lock";
+
 pub struct AuditGate {
     config: Config,
 }
@@ -113,6 +116,20 @@ impl Gate for AuditGate {
 /// that does not parse counts as dated: the gate stops at the parse, before any age matters.
 pub fn dates_itself(bytes: &[u8]) -> bool {
     !matches!(formats::parse(bytes), Ok((_, parsed)) if parsed.generated_at.is_none())
+}
+
+/// The gate, ready to run (see `super::registry`).
+pub fn build(config: Config) -> Box<dyn super::Gate> {
+    Box::new(AuditGate::new(config))
+}
+
+/// Whether `audit replay` can re-run this gate from the ledger alone (see
+/// `crate::ledger::replay::rules`).
+pub fn replayable(
+    stored: Option<&crate::report::GateReport>,
+    facts: &crate::ledger::replay::rules::Facts<'_>,
+) -> Result<(), String> {
+    crate::ledger::replay::rules::audit(stored, facts)
 }
 
 #[cfg(test)]

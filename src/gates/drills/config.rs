@@ -52,7 +52,11 @@ pub struct Config {
     pub operator_keys: Vec<TrustedKey>,
 }
 
-pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, PolicyError> {
+pub fn validate(
+    raw: Spanned<Raw>,
+    cx: &ConfigContext<'_>,
+    _trust: &crate::policy::Trust,
+) -> Result<Config, PolicyError> {
     let span = raw.span();
     let raw = raw.into_inner();
     let mut requirements = Vec::new();

@@ -15,6 +15,10 @@ use time::OffsetDateTime;
 
 pub const NAME: &str = "drills";
 
+/// What the gate checks, for `tollgate gates`.
+pub const SUMMARY: &str =
+    "the newest passing restore / key-rotation / ... drill is recent enough and met its RTO";
+
 /// Clock skew tolerated before an entry counts as dated in the future.
 const SKEW: Duration = Duration::from_secs(300);
 
@@ -207,6 +211,20 @@ fn check_kind(
 /// Whole minutes are precise enough for an age, and much easier to read.
 fn round(d: Duration) -> Duration {
     Duration::from_secs(d.as_secs() / 60 * 60)
+}
+
+/// The gate, ready to run (see `super::registry`).
+pub fn build(config: Config) -> Box<dyn super::Gate> {
+    Box::new(DrillsGate::new(config))
+}
+
+/// Whether `audit replay` can re-run this gate from the ledger alone (see
+/// `crate::ledger::replay::rules`).
+pub fn replayable(
+    stored: Option<&crate::report::GateReport>,
+    facts: &crate::ledger::replay::rules::Facts<'_>,
+) -> Result<(), String> {
+    crate::ledger::replay::rules::evidence_complete(NAME, stored, facts)
 }
 
 #[cfg(test)]

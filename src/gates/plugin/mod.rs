@@ -17,6 +17,9 @@ use crate::report::Finding;
 /// `name`.
 pub const NAME: &str = "plugin";
 
+/// What the gate checks, for `tollgate gates`.
+pub const SUMMARY: &str = "[[gates.plugin]]: any executable, JSON request on stdin, JSON report on stdout (docs/plugins.md); each runs as a gate of its own name";
+
 pub struct PluginGate {
     config: Config,
 }

@@ -83,7 +83,11 @@ pub struct Config {
     pub allow_git: bool,
 }
 
-pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, PolicyError> {
+pub fn validate(
+    raw: Spanned<Raw>,
+    cx: &ConfigContext<'_>,
+    _trust: &crate::policy::Trust,
+) -> Result<Config, PolicyError> {
     let raw = raw.into_inner();
     Ok(Config {
         required: raw.required.unwrap_or(true),

@@ -16,6 +16,9 @@ use std::path::Path;
 
 pub const NAME: &str = "real_deps";
 
+/// What the gate checks, for `tollgate gates`.
+pub const SUMMARY: &str = "the release build (cargo metadata --locked) has no denied crates or features, path/git deps or overrides the policy does not allow, and a current Cargo.lock with checksums";
+
 pub struct RealDepsGate {
     config: Config,
 }
@@ -126,6 +129,20 @@ fn lock_evidence(lock: &Lockfile, shown: &str) -> Evidence {
         sha256: lock.sha256.clone(),
         size: lock.size,
     }
+}
+
+/// The gate, ready to run (see `super::registry`).
+pub fn build(config: Config) -> Box<dyn super::Gate> {
+    Box::new(RealDepsGate::new(config))
+}
+
+/// Whether `audit replay` can re-run this gate from the ledger alone (see
+/// `crate::ledger::replay::rules`).
+pub fn replayable(
+    _stored: Option<&crate::report::GateReport>,
+    _facts: &crate::ledger::replay::rules::Facts<'_>,
+) -> Result<(), String> {
+    Err(crate::ledger::replay::rules::NEEDS_CARGO_METADATA.to_owned())
 }
 
 #[cfg(test)]

@@ -46,7 +46,11 @@ pub struct Config {
     pub target: Option<String>,
 }
 
-pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, PolicyError> {
+pub fn validate(
+    raw: Spanned<Raw>,
+    cx: &ConfigContext<'_>,
+    _trust: &crate::policy::Trust,
+) -> Result<Config, PolicyError> {
     let raw = raw.into_inner();
     let generate = raw.generate.as_ref().is_some_and(|g| *g.get_ref());
     let source = match (&raw.file, generate) {

@@ -20,6 +20,9 @@ use std::path::Path;
 
 pub const NAME: &str = "sbom";
 
+/// What the gate checks, for `tollgate gates`.
+pub const SUMMARY: &str = "a CycloneDX SBOM (given or generated) is valid, recent enough and lists exactly the release build's packages; its digest is recorded";
+
 pub struct SbomGate {
     config: Config,
 }
@@ -174,6 +177,20 @@ fn read_from_release(
         return Ok(Err("is empty".to_owned()));
     }
     Ok(Ok(bytes))
+}
+
+/// The gate, ready to run (see `super::registry`).
+pub fn build(config: Config) -> Box<dyn super::Gate> {
+    Box::new(SbomGate::new(config))
+}
+
+/// Whether `audit replay` can re-run this gate from the ledger alone (see
+/// `crate::ledger::replay::rules`).
+pub fn replayable(
+    _stored: Option<&crate::report::GateReport>,
+    _facts: &crate::ledger::replay::rules::Facts<'_>,
+) -> Result<(), String> {
+    Err(crate::ledger::replay::rules::NEEDS_CARGO_METADATA.to_owned())
 }
 
 #[cfg(test)]

@@ -22,6 +22,10 @@ use std::path::Path;
 
 pub const NAME: &str = "signatures";
 
+/// What the gate checks, for `tollgate gates`.
+pub const SUMMARY: &str =
+    "artifacts match SHA256SUMS (GNU or BSD form); minisign signatures verify against trusted keys";
+
 pub struct SignaturesGate {
     config: Config,
 }
@@ -351,6 +355,23 @@ fn unique_entries(
         }
     }
     unique
+}
+
+/// The gate, ready to run (see `super::registry`).
+pub fn build(config: Config) -> Box<dyn super::Gate> {
+    Box::new(SignaturesGate::new(config))
+}
+
+/// Whether `audit replay` can re-run this gate from the ledger alone (see
+/// `crate::ledger::replay::rules`).
+pub fn replayable(
+    _stored: Option<&crate::report::GateReport>,
+    _facts: &crate::ledger::replay::rules::Facts<'_>,
+) -> Result<(), String> {
+    Err(
+        "artifacts are not stored (only their digests), so their signatures cannot be re-verified"
+            .to_owned(),
+    )
 }
 
 #[cfg(test)]

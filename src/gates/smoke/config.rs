@@ -24,7 +24,11 @@ pub struct Config {
     pub spec: Spec,
 }
 
-pub fn validate(raw: Spanned<Raw>, cx: &ConfigContext<'_>) -> Result<Config, PolicyError> {
+pub fn validate(
+    raw: Spanned<Raw>,
+    cx: &ConfigContext<'_>,
+    _trust: &crate::policy::Trust,
+) -> Result<Config, PolicyError> {
     let raw = raw.into_inner();
     if raw.spec.get_ref().trim().is_empty() {
         return Err(cx.error(

@@ -12,6 +12,9 @@ use crate::report::Evidence;
 
 pub const NAME: &str = "smoke";
 
+/// What the gate checks, for `tollgate gates`.
+pub const SUMMARY: &str = "the node starts on loopback from a smoke spec, becomes ready in time, answers every step, keeps its tip across a restart and stops cleanly; logs kept as evidence";
+
 pub struct SmokeGate {
     config: Config,
 }
@@ -81,6 +84,20 @@ impl Gate for SmokeGate {
             .collect();
         Ok(result)
     }
+}
+
+/// The gate, ready to run (see `super::registry`).
+pub fn build(config: Config) -> Box<dyn super::Gate> {
+    Box::new(SmokeGate::new(config))
+}
+
+/// Whether `audit replay` can re-run this gate from the ledger alone (see
+/// `crate::ledger::replay::rules`).
+pub fn replayable(
+    _stored: Option<&crate::report::GateReport>,
+    _facts: &crate::ledger::replay::rules::Facts<'_>,
+) -> Result<(), String> {
+    Err("it drives a live node, which no ledger can store".to_owned())
 }
 
 #[cfg(test)]

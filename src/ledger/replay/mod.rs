@@ -11,7 +11,7 @@
 
 mod diff;
 mod recheck;
-mod rules;
+pub mod rules;
 mod stored;
 mod tree;
 

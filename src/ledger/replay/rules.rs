@@ -30,31 +30,21 @@ pub struct Facts<'a> {
     pub unplaced: &'a BTreeMap<String, String>,
 }
 
-/// `Ok` when `gate` can be re-run from the ledger, else why not.
+/// Why gates that read the release build cannot be re-run.
+pub const NEEDS_CARGO_METADATA: &str = "it needs `cargo metadata` of the release build (the cargo registry and toolchain), which the ledger does not keep";
+
+/// `Ok` when `gate` can be re-run from the ledger, else why not (each gate says, through
+/// the registry).
 pub fn replayable(
     gate: &str,
     stored: Option<&GateReport>,
     facts: &Facts<'_>,
 ) -> Result<(), String> {
-    match gate {
-        crate::gates::drills::NAME => evidence_complete(gate, stored, facts),
-        crate::gates::audit::NAME => audit(stored, facts),
-        crate::gates::signatures::NAME => Err(
-            "artifacts are not stored (only their digests), so their signatures cannot be re-verified"
-                .to_owned(),
-        ),
-        crate::gates::real_deps::NAME | crate::gates::sbom::NAME => Err(
-            "it needs `cargo metadata` of the release build (the cargo registry and toolchain), which the ledger does not keep"
-                .to_owned(),
-        ),
-        crate::gates::smoke::NAME => Err("it drives a live node, which no ledger can store".to_owned()),
-        _ => Err(
-            "it runs an external program or a live system, which no ledger can store".to_owned(),
-        ),
-    }
+    crate::gates::registry::replayable(gate, stored, facts)
 }
 
-fn audit(stored: Option<&GateReport>, facts: &Facts<'_>) -> Result<(), String> {
+/// The audit gate's rule: reports that date themselves, all stored, and no live run.
+pub fn audit(stored: Option<&GateReport>, facts: &Facts<'_>) -> Result<(), String> {
     let Some(config) = &facts.policy.gates.audit else {
         return Err("the stored policy does not configure it".to_owned());
     };
@@ -84,7 +74,7 @@ fn audit(stored: Option<&GateReport>, facts: &Facts<'_>) -> Result<(), String> {
 }
 
 /// Every file the stored report lists must be stored (and placeable) under that gate's role.
-fn evidence_complete(
+pub fn evidence_complete(
     gate: &str,
     stored: Option<&GateReport>,
     facts: &Facts<'_>,
