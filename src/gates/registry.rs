@@ -4,6 +4,7 @@
 //! gate is one folder under src/gates/ plus one name here.
 //!
 //! A gate module provides: `NAME`, `SUMMARY`, `config::{Raw, validate}`, `Config`,
+//! `init::section` (its table in `tollgate init`'s starter policy, when its inputs are found),
 //! `build(Config) -> Box<dyn Gate>` and `replayable(stored, facts)` (can `audit replay`
 //! re-run it from the ledger alone, and if not, why).
 
@@ -87,6 +88,18 @@ macro_rules! built_in_gates {
 
         /// Names of the built-in gates (a plugin may not take one).
         pub const KNOWN_GATES: &[&str] = &[$(super::$gate::NAME,)* super::plugin::NAME];
+
+        /// The starter-policy table of every built-in gate whose inputs `init` found, in
+        /// evaluation order.
+        pub fn init_sections(
+            facts: &crate::init::Facts<'_>,
+        ) -> Vec<(&'static str, crate::init::Section)> {
+            let mut sections = Vec::new();
+            $(if let Some(section) = super::$gate::init::section(facts) {
+                sections.push((super::$gate::NAME, section));
+            })*
+            sections
+        }
 
         /// `Ok` when `gate` can be re-run from the ledger alone, else why not.
         pub fn replayable(

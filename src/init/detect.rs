@@ -54,6 +54,10 @@ pub struct Detection {
     pub sboms: Vec<Sbom>,
     pub audit_reports: Vec<AuditReport>,
     pub keys: Vec<FoundKey>,
+    /// A drill log that reads cleanly, with the drill kinds it records.
+    pub drill_log: Option<(PathBuf, Vec<String>)>,
+    /// Smoke specs that validate (gates/smoke/*.toml, smoke.toml).
+    pub smoke_specs: Vec<PathBuf>,
 }
 
 /// Look at `repo` and `release`. Unreadable places are treated as empty: init proposes a
@@ -127,8 +131,28 @@ pub fn detect(repo: &Path, release: &Path) -> Detection {
             }
         }
     }
+    found.drill_log = DRILL_LOGS.iter().find_map(|name| {
+        let path = repo.join(name);
+        let (entries, _) = crate::drills::read(&path).ok()?;
+        let mut kinds: Vec<String> = entries.into_iter().map(|e| e.entry.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        Some((path, kinds))
+    });
+    let mut specs: Vec<PathBuf> = files_in(&repo.join("gates/smoke"))
+        .into_iter()
+        .filter(|n| n.ends_with(".toml"))
+        .map(|n| repo.join("gates/smoke").join(n))
+        .chain(std::iter::once(repo.join("smoke.toml")))
+        .filter(|p| p.is_file() && crate::smoke::spec::load(p).is_ok())
+        .collect();
+    specs.sort();
+    found.smoke_specs = specs;
     found
 }
+
+/// Drill log places tried in order (relative to the repository).
+const DRILL_LOGS: &[&str] = &["ops/drills.jsonl", ".tollgate/drills.jsonl", "drills.jsonl"];
 
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {

@@ -5,7 +5,7 @@ mod detect;
 mod template;
 
 pub use detect::{Detection, detect};
-pub use template::ENABLED;
+pub use template::{Facts, Section, list, quote};
 
 use crate::keys::TrustedKey;
 use crate::policy::Environment;
@@ -90,6 +90,7 @@ pub fn starter(opts: &Options<'_>) -> Result<Starter, String> {
         found: &found,
         environment: opts.environment,
         keys: &key_entries,
+        policy_dir: opts.policy_dir,
     };
     Ok(Starter {
         text: template::render(&facts, &summary),
@@ -132,11 +133,25 @@ fn describe(found: &Detection) -> Vec<String> {
     for report in &found.audit_reports {
         lines.push(format!("  audit report: {} ({})", report.name, report.tool));
     }
+    if let Some((log, kinds)) = &found.drill_log {
+        lines.push(format!(
+            "  drill log: {} ({})",
+            log.display(),
+            if kinds.is_empty() {
+                "empty".to_owned()
+            } else {
+                kinds.join(", ")
+            }
+        ));
+    }
+    for spec in &found.smoke_specs {
+        lines.push(format!("  smoke spec: {}", spec.display()));
+    }
     lines
 }
 
 /// `path` as the policy should name it: relative to the policy's directory when possible.
-fn relative_to(path: &Path, dir: &Path) -> String {
+pub(crate) fn relative_to(path: &Path, dir: &Path) -> String {
     let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let (path, dir) = (absolute(path), absolute(dir));
     pathdiff::diff_paths(&path, &dir)

@@ -7,6 +7,7 @@ mod checks;
 pub mod config;
 mod findings;
 pub(crate) mod formats;
+pub mod init;
 mod rating;
 mod run;
 mod sources;

@@ -2,6 +2,7 @@
 //! met its recovery-time objective, per a drill log that operators append to.
 
 pub mod config;
+pub mod init;
 
 pub use config::Config;
 

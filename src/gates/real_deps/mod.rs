@@ -5,6 +5,7 @@
 
 mod checks;
 pub mod config;
+pub mod init;
 mod overrides;
 
 pub use config::Config;

@@ -5,6 +5,7 @@
 
 mod compare;
 pub mod config;
+pub mod init;
 
 pub use config::Config;
 

@@ -4,6 +4,7 @@
 mod artifact;
 pub mod config;
 mod findings;
+pub mod init;
 pub(crate) mod sums;
 
 pub use sums::{ParsedSums, SumsEntry, parse as parse_sums};

@@ -4,6 +4,7 @@
 
 pub mod config;
 mod findings;
+pub mod init;
 
 pub use config::Config;
 
