@@ -243,6 +243,15 @@ impl PendingKey {
         }))
     }
 
+    /// The demo policy's committed, unencrypted verdict key (`[demo] verdict_key`): its
+    /// permissions are not checked, because it is public by design.
+    pub fn demo(path: &Path) -> PendingKey {
+        PendingKey {
+            path: path.to_path_buf(),
+            password: None,
+        }
+    }
+
     /// Read and decrypt the key. `_quiet` proves no child process runs (see
     /// `process::quiescent`).
     pub fn load(self, _quiet: &crate::process::Quiescent) -> Result<Signer, KeyError> {

@@ -11,6 +11,20 @@
 #                                         RELEASE-NOTES.md, SHA256SUMS (GNU form, sha256sum),
 #                                         SHA256SUMS.minisig and NAME.minisig per artifact
 #                                         (minisign -S, prehashed)
+#   testdata/demo-release/chain-node-1.4.2.cdx.json
+#                                         the SBOM of testdata/demo-repo/ (the release's
+#                                         source workspace), `cargo cyclonedx -f json
+#                                         --spec-version 1.5`
+#   testdata/demo-release/chain-node-1.4.2.audit.json
+#                                         `cargo audit --db ../shared/data/advisory-db
+#                                         --no-fetch --json` of testdata/demo-repo/
+#   testdata/keys/demo-verdict.DEMO-ONLY.key, .pub
+#                                         the demo policy's verdict key: its SECRET key is
+#                                         committed on purpose (gates/demo.toml signs with
+#                                         it) and no other policy may trust it
+#   testdata/keys/demo-operator.pub       the operator key that signed the demo drill log
+#   testdata/demo-ops/drills.jsonl        a restore drill, signed by the demo operator key
+#                                         (`tollgate drill record`, so cargo builds tollgate)
 #   testdata/interop/keys/signer.pub      the key that signed every interop fixture
 #   testdata/interop/keys/other.pub       an unrelated key (trust it to get sig.untrusted-key)
 #   testdata/interop/prehashed/           GNU sums; sums and artifacts signed with minisign -S
@@ -39,7 +53,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
-for tool in minisign sha256sum tar gzip dpkg-deb; do
+for tool in minisign sha256sum tar gzip dpkg-deb cargo-cyclonedx cargo-audit; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "regen.sh: $tool is not installed (apt-get install -y minisign dpkg coreutils tar gzip, or run .ci/run)" >&2
         exit 2
@@ -169,14 +183,42 @@ cat >demo-release/RELEASE-NOTES.md <<EOF
     minisign -Vm SHA256SUMS -p demo-release.pub
     sha256sum -c SHA256SUMS
 EOF
+# The release's evidence, made from its source workspace by the tools people use.
+advisory_db="$here/../../shared/data/advisory-db"
+cp -r demo-repo "$work/demo-repo"
+(
+    cd "$work/demo-repo"
+    cargo cyclonedx -q -f json --spec-version 1.5 --override-filename chain-node-sbom
+    # cargo-audit exits 1 when it finds a vulnerability; the demo workspace has none.
+    cargo audit --db "$advisory_db" --no-fetch --json >"$work/audit.json"
+)
+cp "$work/demo-repo/chain-node/chain-node-sbom.json" "demo-release/chain-node-$version.cdx.json"
+cp "$work/audit.json" "demo-release/chain-node-$version.audit.json"
 (
     cd demo-release
-    sha256sum -- *.deb *.tar.gz RELEASE-NOTES.md >SHA256SUMS
-    for file in *.deb *.tar.gz RELEASE-NOTES.md SHA256SUMS; do
+    sha256sum -- *.deb *.tar.gz *.json RELEASE-NOTES.md >SHA256SUMS
+    for file in *.deb *.tar.gz *.json RELEASE-NOTES.md SHA256SUMS; do
         sign demo-release "$file"
     done
 )
 set_mtimes demo-release
+
+# The demo verdict key (committed: demo only) and a drill log signed by a demo operator.
+rm -f keys/demo-verdict.DEMO-ONLY.key keys/demo-verdict.DEMO-ONLY.pub
+minisign -G -W -f -p keys/demo-verdict.DEMO-ONLY.pub -s keys/demo-verdict.DEMO-ONLY.key \
+    -c "DEMO ONLY: tollgate's demo verdict key, committed on purpose; trust it nowhere" >/dev/null
+new_key demo-operator
+cp "$work/demo-operator.pub" keys/demo-operator.pub
+rm -rf demo-ops
+mkdir demo-ops
+(
+    cd "$here/.."
+    cargo run -q --bin tollgate -- drill record --log testdata/demo-ops/drills.jsonl \
+        --kind restore --result pass --rto 42m --at 2026-12-01T09:00:00Z \
+        --operator release-manager --height 812345 \
+        --notes "restored the nightly snapshot onto a fresh host" \
+        --key "$work/demo-operator.key" -q
+)
 
 # ---------------------------------------------------------------------------------------
 # Interop fixtures

@@ -322,11 +322,13 @@ fn minisign_verifies_a_verdict_signed_with_a_tollgate_keygen_key() {
         scratch.path().join("k/tollgate.pub"),
     );
     let policy = testdata().join("../gates/demo.toml");
-    let (code, verdict) = evaluate(
+    // The demo policy's build gates read testdata/demo-repo relative to --repo.
+    let (code, verdict) = evaluate_in(
         &policy,
         &testdata().join("demo-release"),
         &scratch.out(),
         Some(&key),
+        Path::new(env!("CARGO_MANIFEST_DIR")),
     );
     assert_promotes(code, &verdict);
 
@@ -367,11 +369,13 @@ fn a_key_made_by_minisign_signs_verdicts_both_tools_accept() {
     let scratch = Scratch::new();
     let (key, public) = minisign_keypair(scratch.path(), "verdict");
     let policy = testdata().join("../gates/demo.toml");
-    let (code, verdict) = evaluate(
+    // The demo policy's build gates read testdata/demo-repo relative to --repo.
+    let (code, verdict) = evaluate_in(
         &policy,
         &testdata().join("demo-release"),
         &scratch.out(),
         Some(&key),
+        Path::new(env!("CARGO_MANIFEST_DIR")),
     );
     assert_promotes(code, &verdict);
     let verdict_path = scratch.out().join("verdict.json");
@@ -666,13 +670,18 @@ fn demo_release_promotes_with_demo_policy_and_the_verdict_verifies() {
     );
     assert_promotes(code, &verdict);
     assert_eq!(verdict.environment, "regtest");
-    assert_eq!(verdict.gates.len(), 1);
-    assert_eq!(verdict.gates[0].gate, "signatures");
+    let gates: Vec<&str> = verdict.gates.iter().map(|g| g.gate.as_str()).collect();
+    assert_eq!(
+        gates,
+        ["signatures", "real_deps", "sbom", "audit", "drills"]
+    );
     assert_eq!(
         verdict.subject_names(),
         [
             "RELEASE-NOTES.md",
             "chain-node-1.4.2-x86_64-linux.tar.gz",
+            "chain-node-1.4.2.audit.json",
+            "chain-node-1.4.2.cdx.json",
             "chain-node_1.4.2_amd64.deb",
         ]
     );
@@ -709,11 +718,12 @@ fn shipped_policies_check_and_promote_the_demo_release() {
             .assert()
             .success();
         let scratch = Scratch::new();
-        let (code, verdict) = evaluate(
+        let (code, verdict) = evaluate_in(
             &policy,
             &testdata().join("demo-release"),
             &scratch.out(),
             None,
+            Path::new(env!("CARGO_MANIFEST_DIR")),
         );
         assert_promotes(code, &verdict);
         assert_eq!(verdict.environment, environment, "{file}");

@@ -33,14 +33,21 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     }
     // Check the key and read its password now, so a bad flag fails fast; the key itself is
     // read only after every gate has finished and every child is reaped (below).
-    let pending_key = super::signing_key::prepare(&args.signing)?;
+    let mut pending_key = super::signing_key::prepare(&args.signing)?;
+    if let (None, Some(demo)) = (&pending_key, &policy.demo) {
+        tracing::warn!(
+            key = %demo.verdict_key.display(),
+            "signing with the policy's [demo] verdict key: it is committed to the repository, so this verdict proves nothing outside the demo"
+        );
+        pending_key = Some(crate::signing::PendingKey::demo(&demo.verdict_key));
+    }
     if pending_key.is_none() {
         tracing::warn!(
             "no --key given: the verdict and provenance are written unsigned and cannot be verified"
         );
     }
     let commit = crate::repo::commit(&args.repo).map_err(|e| CommandError::config(anyhow!(e)))?;
-    let store = super::evaluate_ledger::open_store(args)?;
+    let store = super::evaluate_ledger::open_store(args, &policy)?;
     // Read before the gates run: a freeze recorded after this point applies to the next run.
     let freeze = super::evaluate_ledger::freeze_state(store.as_ref(), &policy);
 
@@ -125,8 +132,12 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
             };
             let palette = crate::term::Palette::for_stdout();
             let (body, decision) = crate::render::text_parts(&verdict, palette);
+            let check = signer
+                .as_ref()
+                .map(|s| check_commands(&args.out, &s.public_key_base64(), &policy))
+                .unwrap_or_default();
             format!(
-                "{body}written: {} (sha256 {verdict_sha}, {signed}), {}\n{}\n{decision}",
+                "{body}written: {} (sha256 {verdict_sha}, {signed}), {}\n{}\n{check}{decision}",
                 args.out.join("verdict.json").display(),
                 args.out.join("provenance.json").display(),
                 super::evaluate_ledger::report_line(&entry, store.as_ref()),
@@ -199,4 +210,38 @@ fn absolute(path: &Path) -> String {
         .unwrap_or_else(|_| path.to_path_buf())
         .to_string_lossy()
         .into_owned()
+}
+
+/// The exact commands that check the signed verdict: tollgate's own and stock minisign.
+fn check_commands(out: &Path, public_key: &str, policy: &Policy) -> String {
+    let verdict = out.join("verdict.json");
+    let verdict = shell_word(&verdict.to_string_lossy());
+    format!(
+        "check it:\n  tollgate verify {verdict} --pubkey {public_key} --environment {}\n  minisign -Vm {verdict} -P {public_key}\n",
+        policy.environment
+    )
+}
+
+/// `text` as one POSIX shell word: as is when it holds only safe characters, else in single
+/// quotes (a quote inside becomes `'\''`).
+fn shell_word(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_./-+:=@%,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shell_words_survive_spaces_and_quotes() {
+        assert_eq!(
+            super::shell_word("demo-out/verdict.json"),
+            "demo-out/verdict.json"
+        );
+        assert_eq!(super::shell_word("a b/it's"), "'a b/it'\\''s'");
+        assert_eq!(super::shell_word("$(id)"), "'$(id)'");
+    }
 }

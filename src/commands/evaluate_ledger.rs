@@ -23,10 +23,12 @@ use time::OffsetDateTime;
 /// `--format json` stays the verdict itself, byte for byte).
 pub const ENTRY_FILE: &str = "ledger-entry.json";
 
-/// `--store`, or `.tollgate/ledger` under `--repo`; created when absent.
-pub fn open_store(args: &EvaluateArgs) -> Result<Box<dyn Store>, CommandError> {
+/// `--store`, or `ledger` under `--out` for a `[demo]` policy, or `.tollgate/ledger` under `--repo`; created when absent.
+pub fn open_store(args: &EvaluateArgs, policy: &Policy) -> Result<Box<dyn Store>, CommandError> {
     let (value, base) = match &args.store {
         Some(value) => (value.as_str(), Path::new(".")),
+        // The demo keeps its ledger with its outputs, so it never touches a real one.
+        None if policy.demo.is_some() => ("ledger", args.out.as_path()),
         None => (DEFAULT_STORE, args.repo.as_path()),
     };
     open(value, base, Mode::Create)

@@ -127,6 +127,11 @@ impl ConfigContext<'_> {
                 }
             },
         };
+        let demo = raw
+            .demo
+            .as_ref()
+            .map(|d| super::demo::validate(d, self, environment))
+            .transpose()?;
         let trust = match raw.trust {
             Some(trust) => self.trust(trust)?,
             None => Trust::default(),
@@ -151,6 +156,7 @@ impl ConfigContext<'_> {
             trust,
             gates,
             waivers,
+            demo,
         })
     }
 

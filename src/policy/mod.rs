@@ -1,6 +1,7 @@
 //! The promotion policy: validated configuration that gates and the engine rely on.
 //! `load` reads and checks a file; gates only ever see these validated types.
 
+mod demo;
 mod error;
 mod load;
 mod raw;
@@ -11,6 +12,7 @@ mod waiver_rules;
 mod tests;
 
 pub use crate::gates::KNOWN_GATES;
+pub use demo::Demo;
 pub use error::unknown_field_hint;
 pub use error::{PolicyError, line_col, nearest};
 pub use load::{ConfigContext, DEFAULT_MAX_WAIVER_DAYS, load, parse};
@@ -82,6 +84,8 @@ pub struct Policy {
     pub trust: Trust,
     pub gates: Gates,
     pub waivers: Vec<Waiver>,
+    /// `[demo]`: the bundled demo's committed verdict key (regtest only).
+    pub demo: Option<Demo>,
 }
 
 /// Keys trusted, by role: one key list per kind of statement.

@@ -13,6 +13,7 @@ pub struct RawPolicy {
     pub trust: Option<RawTrust>,
     pub gates: Option<RawGates>,
     pub waivers: Option<Vec<Spanned<RawWaiver>>>,
+    pub demo: Option<Spanned<super::demo::RawDemo>>,
 }
 
 #[derive(Debug, Deserialize)]

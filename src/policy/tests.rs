@@ -257,3 +257,20 @@ fn max_waiver_days_is_checked_against_the_clock() {
     let e = err(&text("max_waiver_days = 0\n"));
     assert!(e.message.contains("from 1 to 3650"), "{e}");
 }
+
+#[test]
+fn demo_table_is_for_regtest_only_and_needs_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("demo.key"), "not checked here").unwrap();
+    let policy = |env: &str, key: &str| {
+        super::parse(
+            &dir.path().join("p.toml"),
+            &format!("environment = \"{env}\"\n[demo]\nverdict_key = \"{key}\"\n"),
+        )
+    };
+    assert!(policy("regtest", "demo.key").unwrap().demo.is_some());
+    let e = policy("mainnet", "demo.key").unwrap_err().to_string();
+    assert!(e.contains("must not carry it"), "{e}");
+    let e = policy("regtest", "missing.key").unwrap_err().to_string();
+    assert!(e.contains("no key file"), "{e}");
+}

@@ -87,7 +87,7 @@ fn blocked_run_annotates_summarises_and_sets_outputs() {
     };
     // Paths are relative to GITHUB_WORKSPACE; `:` in the title is escaped; hints follow.
     let mismatch = find(
-        "::error file=release/SHA256SUMS,line=3,title=tollgate signatures%3A sig.digest-mismatch::RELEASE-NOTES.md: SHA-256 is ",
+        "::error file=release/SHA256SUMS,line=5,title=tollgate signatures%3A sig.digest-mismatch::RELEASE-NOTES.md: SHA-256 is ",
     );
     assert!(
         mismatch.contains("%0Ahint: the artifact changed"),
