@@ -339,3 +339,60 @@ fn a_statement_signed_by_stock_minisign_is_accepted() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(evaluate_at(&ws, T25H), (0, vec![], String::new()));
 }
+
+/// The shipped mainnet policy's `[gates.approvals]`, with the demo keys swapped for this
+/// workspace's (the demo keys' secret halves were discarded).
+fn shipped_table() -> String {
+    let text = std::fs::read_to_string(testdata("../gates/mainnet.toml")).unwrap();
+    let policy: toml::Table = text.parse().unwrap();
+    let mut approvals = policy["gates"]["approvals"].as_table().unwrap().clone();
+    assert_eq!(approvals["review_window"].as_str(), Some("24h"));
+    assert_eq!(
+        approvals["frozen"].as_array().unwrap()[0].as_str(),
+        Some("protocol")
+    );
+    let ops = approvals["ops"].as_table_mut().unwrap();
+    let shape: Vec<(String, usize, i64)> = ops
+        .iter()
+        .map(|(role, t)| {
+            let keys = t["keys"].as_array().unwrap().len();
+            (role.clone(), keys, t["min"].as_integer().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("maintainers".to_owned(), 3, 2),
+            ("security".to_owned(), 1, 1)
+        ]
+    );
+    ops["security"]["keys"] = toml::Value::from(vec!["security/tollgate.pub"]);
+    ops["maintainers"]["keys"] =
+        toml::Value::from(vec!["m1/tollgate.pub", "m2/tollgate.pub", "m3/m3.pub"]);
+    let mut gates = toml::Table::new();
+    gates.insert("approvals".into(), approvals.into());
+    let mut wrapper = toml::Table::new();
+    wrapper.insert("gates".into(), gates.into());
+    toml::to_string(&wrapper).unwrap()
+}
+
+// The runbook: a security sign-off plus 2 of 3 maintainers for ops changes, after 24h.
+// Pinned through the shipped file, end to end.
+#[test]
+fn shipped_mainnet_policy_wants_a_security_sign_off_and_two_of_three_maintainers() {
+    let ws = workspace();
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        &shipped_table(),
+    );
+    let id = propose(&ws, None, "ops", "proposer");
+    approved(&ws, &id, "maintainers", "m1");
+    approved(&ws, &id, "maintainers", "m2");
+    let (code, codes, messages) = evaluate_at(&ws, T25H);
+    assert_eq!((code, codes), (1, vec!["approval.insufficient".to_owned()]));
+    assert!(messages.contains("role security: 0 of the 1"), "{messages}");
+    approved(&ws, &id, "security", "security");
+    assert_eq!(evaluate_at(&ws, T23H).1, ["approval.window-open"]);
+    assert_eq!(evaluate_at(&ws, T25H).0, 0);
+}
