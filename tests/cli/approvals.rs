@@ -154,7 +154,7 @@ fn two_of_three_after_the_window_promote_and_before_it_block_naming_the_time_lef
     let (code, codes, messages) = evaluate_at(&ws, T23H);
     assert_eq!((code, codes), (1, vec!["approval.window-open".to_owned()]));
     assert!(
-        messages.contains("ends at 2026-11-21T09:00:00Z, in 1h"),
+        messages.contains("its 24h review window ends at 2026-11-21T09:00:00Z, in 1h"),
         "{messages}"
     );
 

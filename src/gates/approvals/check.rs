@@ -214,7 +214,7 @@ fn timing(inputs: &Inputs<'_>, p: &Record<ProposalStatement>, out: &mut GateResu
                 format!(
                     "proposal {seq} was recorded at {}; its {} review window ends at {}, in {}",
                     crate::verdict::rfc3339(p.time),
-                    humantime::format_duration(config.review_window),
+                    span(config.review_window),
                     crate::verdict::rfc3339(closes),
                     humantime::format_duration(minutes_up(left))
                 ),
@@ -234,7 +234,7 @@ fn timing(inputs: &Inputs<'_>, p: &Record<ProposalStatement>, out: &mut GateResu
                 format!(
                     "proposal {seq} was recorded at {}, more than {} ago (stale since {})",
                     crate::verdict::rfc3339(p.time),
-                    humantime::format_duration(config.max_age),
+                    span(config.max_age),
                     crate::verdict::rfc3339(stale)
                 ),
             )
@@ -380,6 +380,15 @@ fn names(subjects: &[Subject]) -> String {
         return format!("{}, and {more} more", names.join(", "));
     }
     names.join(", ")
+}
+
+/// A policy duration as people write it: whole hours as `24h`, not humantime's `1day`.
+fn span(d: Duration) -> String {
+    if d.as_secs().is_multiple_of(3600) {
+        format!("{}h", d.as_secs() / 3600)
+    } else {
+        humantime::format_duration(d).to_string()
+    }
 }
 
 /// Round a time left up to whole minutes (never says "0s" while time remains).
