@@ -59,6 +59,11 @@ pub mod caps {
         what: "a drill log",
         advice: "archive old entries to another file and keep the recent ones the gate needs",
     };
+    pub const CHANGE_DOCUMENT: Cap = Cap {
+        bytes: 4 << 20,
+        what: "a rollback plan or change log",
+        advice: "a rollback plan or change log is a document for people: link large material from it instead of attaching it",
+    };
     pub const BUNDLE: Cap = Cap {
         bytes: 1 << 30,
         what: "a ledger bundle (all members together)",

@@ -90,6 +90,12 @@ pub enum Command {
     Freeze(FreezeArgs),
     /// Lift an environment's freeze (exit 2 if it is not frozen).
     Unfreeze(FreezeArgs),
+    /// Propose a change: a signed ledger entry binding the release's subjects, its category,
+    /// a summary and a rollback plan; prints the proposal id (its entry id, SEQ:SHA256).
+    Propose(ProposeArgs),
+    /// Approve or reject a proposal (a signed ledger entry), or write the statement to sign
+    /// with stock `minisign -S` and record the signature made elsewhere.
+    Approve(ApproveArgs),
 }
 
 /// The smoke gate's node keeper (see src/smoke/keeper.rs).
@@ -442,6 +448,79 @@ pub struct FreezeArgs {
     pub signing: SigningArgs,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProposeArgs {
+    #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
+    pub environment: String,
+    /// The change's category; the policy's [gates.approvals] says who must approve each.
+    #[arg(long, value_parser = ["ops", "governance", "protocol"])]
+    pub category: String,
+    /// What the change is, in a line (kept in the ledger).
+    #[arg(long, value_name = "TEXT")]
+    pub summary: String,
+    /// The rollback plan (a document for people; stored in the ledger).
+    #[arg(long, value_name = "FILE")]
+    pub rollback_plan: PathBuf,
+    /// The change log (stored in the ledger).
+    #[arg(long, value_name = "FILE")]
+    pub change_log: Option<PathBuf>,
+    /// The release directory; every artifact its sums file lists is a subject.
+    #[arg(long, value_name = "DIR")]
+    pub release: PathBuf,
+    /// The sums file, relative to --release.
+    #[arg(long, value_name = "NAME", default_value = "SHA256SUMS")]
+    pub sums: String,
+    /// The proposer's key (required).
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Record the proposal at this time (RFC 3339) instead of now (tests and drills).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("how").required(true).args(["key", "statement_out", "signature"])))]
+pub struct ApproveArgs {
+    /// The proposal: its id as `propose` printed it (SEQ:SHA256), its sequence number, or
+    /// a digest prefix of 8+ hex digits.
+    #[arg(value_name = "PROPOSAL")]
+    pub proposal: String,
+    /// The policy role the approver acts in (e.g. security, maintainers).
+    #[arg(long, value_name = "NAME")]
+    pub role: String,
+    /// Reject the proposal (blocks it while the rejection stands); needs --reason.
+    #[arg(long, requires = "reason")]
+    pub reject: bool,
+    /// Why (required with --reject; kept in the signed statement).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Write the exact bytes to sign (canonical JSON) to FILE and stop; sign them with
+    /// `minisign -S -s KEY -m FILE` and record with --signature FILE.minisig --pubkey PUB.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "signature"])]
+    pub statement_out: Option<PathBuf>,
+    /// A minisign signature over the statement, made elsewhere (`minisign -S -m FILE`).
+    #[arg(
+        long,
+        value_name = "FILE.minisig",
+        requires = "pubkey",
+        conflicts_with = "key"
+    )]
+    pub signature: Option<PathBuf>,
+    /// The public key that made --signature (a file, or an inline "RW..." key).
+    #[arg(long, value_name = "PUB", requires = "signature")]
+    pub pubkey: Option<String>,
+    /// The approver's key, to sign here.
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Record the approval at this time (RFC 3339) instead of now (tests and drills).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! turns their reports into a signed promote/block verdict with a provenance record.
 #![forbid(unsafe_code)]
 
+pub mod approvals;
 pub mod bounded;
 pub mod canonical;
 pub mod cli;

@@ -731,7 +731,8 @@ fn shipped_policies_check_and_promote_the_demo_release() {
 }
 
 // The mainnet policy wants more evidence than the demo release carries: signatures and a
-// clean release build pass, while the missing SBOM, audit report and drill log each block.
+// clean release build pass, while the missing SBOM, audit report, drill log and change
+// proposal each block.
 #[test]
 fn shipped_mainnet_policy_blocks_the_demo_release_for_want_of_evidence() {
     let policy = testdata().join("../gates/mainnet.toml");
@@ -762,11 +763,15 @@ fn shipped_mainnet_policy_blocks_the_demo_release_for_want_of_evidence() {
             ("sbom", "fail"),
             ("audit", "error"),
             ("drills", "error"),
+            ("approvals", "fail"),
         ]
     );
     assert_eq!(
         verdict.findings(),
-        [("sbom.missing", Some("sbom.cdx.json"))]
+        [
+            ("sbom.missing", Some("sbom.cdx.json")),
+            ("approval.no-proposal", None)
+        ]
     );
     let error = |gate: &str| {
         let report = verdict.gates.iter().find(|g| g.gate == gate).unwrap();

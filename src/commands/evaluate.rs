@@ -64,6 +64,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         repo: &args.repo,
         out: &args.out,
         now,
+        store: Some(store.as_ref()),
     };
     let (digests, progress) = super::progress::hashing();
     // Asking the toolchain for its versions takes two process runs: do it while gates run.

@@ -1,6 +1,7 @@
 //! Command implementations: glue between the parsed CLI and the library. Each returns an
 //! exit status or an error that carries its own exit code.
 
+mod approve;
 mod audit;
 mod audit_export;
 mod audit_replay;
@@ -20,6 +21,7 @@ mod init;
 mod keygen;
 mod policy_check;
 mod progress;
+mod propose;
 mod sbom;
 mod signing_key;
 mod smoke_keeper;
@@ -83,6 +85,8 @@ pub fn run(command: Command) -> CommandResult {
         Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
         Command::Freeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Freeze),
         Command::Unfreeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Unfreeze),
+        Command::Propose(args) => propose::run(&args),
+        Command::Approve(args) => approve::run(&args),
     }
 }
 

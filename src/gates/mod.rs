@@ -1,6 +1,7 @@
 //! The gate interface and the built-in gates. Each gate examines one kind of evidence and
 //! returns findings; it never decides promotion.
 
+pub mod approvals;
 pub mod audit;
 pub mod drills;
 pub mod plugin;
@@ -33,6 +34,9 @@ pub struct GateContext<'a> {
     pub builds: &'a ReleaseBuilds,
     /// The evaluation's clock reading.
     pub now: OffsetDateTime,
+    /// The ledger `evaluate` reads and appends to (`--store`), for gates that read it
+    /// (approvals); `None` where there is none (replay, unit tests).
+    pub store: Option<&'a dyn crate::ledger::store::Store>,
 }
 
 impl GateContext<'_> {

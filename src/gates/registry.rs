@@ -123,6 +123,7 @@ built_in_gates! {
     audit,
     drills,
     smoke,
+    approvals,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

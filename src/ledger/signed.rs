@@ -84,9 +84,13 @@ pub fn verify_signature(
     minisig: &str,
     public_key: &str,
 ) -> Result<KeyId, String> {
-    let key = crate::keys::TrustedKey::resolve(public_key, std::path::Path::new("."))
-        .ok()
-        .filter(|_| !public_key.contains('/') && public_key.starts_with("RW"))
+    // Only an inline key: base64 may contain `/`, so a key that resolved from a file (it has
+    // a path) is what is refused, not a key with a slash in it.
+    let inline = public_key.len() == 56 && public_key.starts_with("RW");
+    let key = inline
+        .then(|| crate::keys::TrustedKey::resolve(public_key, std::path::Path::new(".")).ok())
+        .flatten()
+        .filter(|key| key.path.is_none())
         .ok_or_else(|| format!("its public key {public_key:?} is not an inline minisign key"))?;
     let signer = super::ops::signer_of(minisig)?;
     if signer != key.key_id {

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `tollgate` binary, one module per area.
 
+mod approvals;
 mod audit;
 mod canonical;
 mod drills;
