@@ -7,6 +7,7 @@ mod audit_replay;
 mod audit_show;
 mod audit_verify;
 mod audit_verify_bundle;
+mod deploy;
 mod drill;
 mod evaluate;
 mod evaluate_ledger;
@@ -83,6 +84,8 @@ pub fn run(command: Command) -> CommandResult {
         Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
         Command::Freeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Freeze),
         Command::Unfreeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Unfreeze),
+        Command::Deploy(crate::cli::DeployCommand::Record(args)) => deploy::record(&args),
+        Command::Rollback(crate::cli::RollbackCommand::Record(args)) => deploy::rollback(&args),
     }
 }
 
