@@ -57,6 +57,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         repo: &args.repo,
         out: &args.out,
         now,
+        ledger: Some(store.as_ref()),
     };
     let (digests, progress) = super::progress::hashing();
     // Asking the toolchain for its versions takes two process runs: do it while gates run.

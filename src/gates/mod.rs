@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod drills;
 pub mod plugin;
+pub mod promotion;
 pub mod real_deps;
 pub mod registry;
 pub mod sbom;
@@ -33,6 +34,9 @@ pub struct GateContext<'a> {
     pub builds: &'a ReleaseBuilds,
     /// The evaluation's clock reading.
     pub now: OffsetDateTime,
+    /// The ledger `evaluate` appends to (`--store`), for gates that read history
+    /// (promotion); `None` where there is none (unit tests).
+    pub ledger: Option<&'a dyn crate::ledger::store::Store>,
 }
 
 impl GateContext<'_> {

@@ -8,6 +8,7 @@ pub mod entry;
 pub mod evidence;
 pub mod freeze;
 pub mod head;
+pub mod history;
 pub mod local;
 pub mod open;
 pub mod ops;
