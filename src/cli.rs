@@ -420,6 +420,11 @@ pub enum AuditCommand {
     /// Re-decide an entry from its stored evidence and policy at its own clock; exit 0 when
     /// it reproduces the stored verdict, 1 with the differences by JSON pointer.
     Replay(AuditShowArgs),
+    /// One release's path: evaluations, deployments, rollbacks and freezes across
+    /// environments and stages.
+    Timeline(AuditTimelineArgs),
+    /// The last release promoted, deployed and not rolled back in an environment.
+    LastGood(AuditLastGoodArgs),
     /// Write a self-contained bundle (chain, signed head, blobs, plain verdict copies) that
     /// `audit verify --bundle` and stock minisign check.
     Export(AuditExportArgs),
@@ -439,6 +444,36 @@ pub struct AuditExportArgs {
     pub out: std::path::PathBuf,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditTimelineArgs {
+    /// An artifact's SHA-256 (64 hex digits), or a verdict.json whose subjects name the
+    /// release.
+    #[arg(value_name = "SUBJECT_DIGEST|VERDICT")]
+    pub release: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditLastGoodArgs {
+    #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
+    pub environment: String,
+    /// Only deploys to this stage count (default: any stage).
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
+    /// Only deploys signed by one of these ops public keys count (repeatable; a file or an
+    /// inline "RW..." key). Without it, any deploy whose signature verifies with the key it
+    /// records counts, and the output names the signer.
+    #[arg(long = "ops-key", value_name = "PUB")]
+    pub ops_keys: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]

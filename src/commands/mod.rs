@@ -5,6 +5,7 @@ mod audit;
 mod audit_export;
 mod audit_replay;
 mod audit_show;
+mod audit_timeline;
 mod audit_verify;
 mod audit_verify_bundle;
 mod deploy;
@@ -82,6 +83,10 @@ pub fn run(command: Command) -> CommandResult {
         Command::Audit(crate::cli::AuditCommand::Verify(args)) => audit_verify::run(&args),
         Command::Audit(crate::cli::AuditCommand::Replay(args)) => audit_replay::run(&args),
         Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Timeline(args)) => audit_timeline::timeline(&args),
+        Command::Audit(crate::cli::AuditCommand::LastGood(args)) => {
+            audit_timeline::last_good(&args)
+        }
         Command::Freeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Freeze),
         Command::Unfreeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Unfreeze),
         Command::Deploy(crate::cli::DeployCommand::Record(args)) => deploy::record(&args),

@@ -90,6 +90,8 @@ pub struct History {
     /// How many entries each ledger had when read.
     pub lengths: Vec<u64>,
     pub records: Vec<Record>,
+    /// The public key each signed record's entry recorded, by (source, seq).
+    pub public_keys: std::collections::BTreeMap<(usize, u64), String>,
 }
 
 impl History {
@@ -127,6 +129,10 @@ impl History {
                 ));
             }
             prev = sha256.clone();
+            if let Some(record) = &entry.record {
+                self.public_keys
+                    .insert((source, seq), record.public_key.clone());
+            }
             if let Some(event) = event {
                 self.records.push(Record {
                     source,

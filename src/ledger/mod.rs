@@ -20,6 +20,7 @@ pub mod s3;
 pub mod signed;
 pub mod store;
 pub mod tail;
+pub mod timeline;
 pub mod verify;
 
 pub use entry::EntryId;

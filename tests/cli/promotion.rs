@@ -183,6 +183,29 @@ fn mainnet_waits_for_the_testnet_soak_then_promotes() {
 
     let (code, verdict) = p.mainnet(80);
     assert_eq!(code, 0, "{:?}", promotion_messages(&verdict));
+    let store = p.store();
+    let out = tollgate(&[
+        "audit",
+        "last-good",
+        "--environment",
+        "testnet",
+        "--stage",
+        "all",
+        "--store",
+        &store,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("last good in testnet/all: verdict "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains(ARTIFACT), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("signer NOT checked"),
+        "{}",
+        stdout(&out)
+    );
     let promotion = gate(&verdict, "promotion");
     assert_eq!(promotion["outcome"], "pass");
     // The entries it rested on are its evidence: the verdict and the deploy.
@@ -199,7 +222,7 @@ fn mainnet_waits_for_the_testnet_soak_then_promotes() {
     // audit verify checks the deploy's signature, and its signer with --ops-key.
     let ops_pub = p.ws.path().join("ops-keys/tollgate.pub");
     let other_pub = p.ws.path().join("other-keys/tollgate.pub");
-    let store = p.store();
+
     let ok = tollgate(&[
         "audit",
         "verify",
@@ -293,6 +316,83 @@ fn a_rollback_blocks_mainnet() {
         messages[0].contains("sync stalls on testnet seeds"),
         "{messages:?}"
     );
+
+    // The release's path: its testnet promote, its deploy, the rollback away from it, and
+    // the mainnet evaluation that blocked.
+    let store = p.store();
+    let verdict = p.ws.path().join("out-testnet/verdict.json");
+    let out = tollgate(&[
+        "audit",
+        "timeline",
+        verdict.to_str().unwrap(),
+        "--store",
+        &store,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let steps: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<(String, String, String)> = steps
+        .iter()
+        .map(|s| {
+            (
+                s["environment"].as_str().unwrap().to_owned(),
+                s["kind"].as_str().unwrap().to_owned(),
+                s["outcome"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let k = |e: &str, kind: &str, o: &str| (e.to_owned(), kind.to_owned(), o.to_owned());
+    assert_eq!(
+        kinds,
+        [
+            k("testnet", "verdict", "promote"),
+            k("testnet", "deploy", ""),
+            k("testnet", "rollback", "away-from-this-release"),
+            k("mainnet", "verdict", "block"),
+        ]
+    );
+    let digest = tollgate::digest::sha256_hex(&original);
+    let text = tollgate(&["audit", "timeline", &digest, "--store", &store]);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert!(stdout(&text).contains("deploy   all"), "{}", stdout(&text));
+    assert!(
+        stdout(&text).contains("sync stalls on testnet seeds"),
+        "{}",
+        stdout(&text)
+    );
+
+    // Last good in testnet: the release rolled back to, not the one rolled back.
+    let ops_pub = p.ws.path().join("ops-keys/tollgate.pub");
+    let out = tollgate(&[
+        "audit",
+        "last-good",
+        "--environment",
+        "testnet",
+        "--store",
+        &store,
+        "--ops-key",
+        ops_pub.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let good: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(good["verdict_sha256"], old_sha.as_str(), "{good:#}");
+    assert_eq!(good["stage"], "rollback");
+    // A rollback reverts every stage: for `all` too, the release rolled back to.
+    let out = tollgate(&[
+        "audit",
+        "last-good",
+        "--environment",
+        "testnet",
+        "--stage",
+        "all",
+        "--store",
+        &store,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&old_sha), "{}", stdout(&out));
 }
 
 #[test]
