@@ -476,3 +476,43 @@ fn deploy_record_refuses_what_it_cannot_vouch_for() {
     assert!(stderr(&blocked).contains("block"), "{}", stderr(&blocked));
     let _ = Path::new("");
 }
+
+#[test]
+fn a_split_ledger_counts_through_a_verified_bundle() {
+    let p = Path2::new();
+    p.testnet_deployed();
+    let bundle = p.ws.path().join("testnet-ledger.tar");
+    let out = tollgate(&[
+        "audit",
+        "export",
+        "--all",
+        "--out",
+        bundle.to_str().unwrap(),
+        "--store",
+        &p.store(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Mainnet keeps its own ledger; testnet's history arrives as the bundle.
+    let policy = std::fs::read_to_string(p.ws.path().join("mainnet.toml")).unwrap();
+    let mainnet_store = p.ws.path().join("mainnet-ledger");
+    std::fs::write(
+        p.ws.path().join("mainnet.toml"),
+        format!("{policy}bundles = [\"testnet-ledger.tar\"]\nstore = \"mainnet-ledger\"\n"),
+    )
+    .unwrap();
+    // The gate reads `store` (created by this evaluate's own append only afterwards).
+    std::fs::create_dir_all(&mainnet_store).unwrap();
+    let (code, verdict) = p.mainnet(80);
+    assert_eq!(code, 0, "{:?}", promotion_messages(&verdict));
+    let (code, verdict) = p.mainnet(24);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "promotion"), ["promotion.soaking"]);
+    // A bundle that does not verify blocks.
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x55;
+    std::fs::write(&bundle, bytes).unwrap();
+    let (code, verdict) = p.mainnet(80);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "promotion"), ["promotion.bad-bundle"]);
+}
