@@ -184,6 +184,27 @@ fn mainnet_waits_for_the_testnet_soak_then_promotes() {
     let (code, verdict) = p.mainnet(80);
     assert_eq!(code, 0, "{:?}", promotion_messages(&verdict));
     let store = p.store();
+    // audit replay re-decides the promotion gate from the ledger before that entry.
+    let entry = read_json(&p.ws.path().join("out-mainnet/ledger-entry.json"));
+    let replay = tollgate(&[
+        "audit",
+        "replay",
+        entry["id"].as_str().unwrap(),
+        "--store",
+        &store,
+    ]);
+    assert_eq!(
+        replay.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&replay),
+        stderr(&replay)
+    );
+    assert!(
+        stdout(&replay).contains("promotion   re-ran on the stored evidence: reproduced"),
+        "{}",
+        stdout(&replay)
+    );
     let out = tollgate(&[
         "audit",
         "last-good",

@@ -33,6 +33,9 @@ pub const NO_SUBJECTS: &str = "promotion.no-subjects";
 
 pub struct PromotionGate {
     config: Config,
+    /// For `audit replay`: the stored verdict's artifact digests and the last ledger entry
+    /// the evaluation could have read (the one before its own).
+    replay: Option<(Vec<String>, u64)>,
 }
 
 impl Gate for PromotionGate {
@@ -50,8 +53,12 @@ impl Gate for PromotionGate {
 
     fn evaluate(&self, ctx: &GateContext<'_>) -> Result<GateResult, String> {
         let mut out = GateResult::default();
+        let digests = match &self.replay {
+            Some((digests, _)) => Ok(digests.clone()),
+            None => release::digests(ctx),
+        };
         let digests =
-            match release::digests(ctx, &mut out.evidence) {
+            match digests {
                 Ok(digests) => digests,
                 Err(why) => {
                     out.findings.push(Finding::error(NO_SUBJECTS, why).hint(
@@ -130,7 +137,8 @@ impl PromotionGate {
                 return None;
             }
         };
-        if let Err(e) = history.add(store, None, false) {
+        let upto = self.replay.as_ref().map(|(_, upto)| *upto);
+        if let Err(e) = history.add(store, upto, false) {
             out.findings.push(no_ledger(format!(
                 "the ledger {} cannot be read: {e}",
                 store.location()
@@ -213,15 +221,44 @@ fn bad_bundle(path: &std::path::Path, why: String) -> Finding {
 
 /// The gate, ready to run (see `super::registry`).
 pub fn build(config: Config) -> Box<dyn Gate> {
-    Box::new(PromotionGate { config })
+    Box::new(PromotionGate {
+        config,
+        replay: None,
+    })
 }
 
-/// Whether `audit replay` can re-run this gate from the ledger alone.
+/// The gate as `audit replay` re-runs it: on the stored verdict's subjects and the ledger's
+/// entries `1..=upto` (those before the evaluation's own), read through `GateContext::ledger`.
+pub fn for_replay(config: Config, subjects: &[crate::report::Subject], upto: u64) -> Box<dyn Gate> {
+    Box::new(PromotionGate {
+        config,
+        replay: Some((crate::ledger::rollout::digest_set(subjects), upto)),
+    })
+}
+
+/// Whether `audit replay` can re-run this gate from the ledger alone: when it read the
+/// ledger being replayed (no `store` of its own, no bundles, which the ledger does not keep)
+/// and the verdict names its subjects.
 pub fn replayable(
-    _stored: Option<&crate::report::GateReport>,
-    _facts: &crate::ledger::replay::rules::Facts<'_>,
+    stored: Option<&crate::report::GateReport>,
+    facts: &crate::ledger::replay::rules::Facts<'_>,
 ) -> Result<(), String> {
-    Err("it reads the ledger's history and the release's artifact digests; re-deciding it from the stored entries is not built yet (its report names the entries it rested on)".to_owned())
+    let Some(config) = &facts.policy.gates.promotion else {
+        return Err("the stored policy does not configure it".to_owned());
+    };
+    if stored.is_none() {
+        return Err("the stored verdict has no report of it".to_owned());
+    }
+    if !config.bundles.is_empty() {
+        return Err("it read ledger bundles, which the ledger does not keep".to_owned());
+    }
+    if config.ledger != Ledger::Evaluate {
+        return Err("it read a ledger of its own (`store`), not the one being replayed".to_owned());
+    }
+    if facts.verdict.subjects.is_empty() {
+        return Err("the stored verdict names no subjects".to_owned());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,10 +6,11 @@ use crate::bounded::caps;
 use crate::gates::GateContext;
 use crate::gates::signatures::sums;
 use crate::release::{ReleaseDir, Resolved};
-use crate::report::Evidence;
 
 /// The sorted artifact digests, or why they cannot be known.
-pub fn digests(ctx: &GateContext<'_>, evidence: &mut Vec<Evidence>) -> Result<Vec<String>, String> {
+/// (The sums file is the signatures gate's evidence; this gate's evidence is the ledger's
+/// entries, so `audit replay` can rebuild its report from the ledger and the verdict.)
+pub fn digests(ctx: &GateContext<'_>) -> Result<Vec<String>, String> {
     let sums_name = ctx
         .policy
         .gates
@@ -33,11 +34,6 @@ pub fn digests(ctx: &GateContext<'_>, evidence: &mut Vec<Evidence>) -> Result<Ve
         }
     };
     let bytes = crate::bounded::read_capped(&path, caps::SUMS).map_err(|e| e.describe(&path))?;
-    evidence.push(Evidence {
-        path: sums_name.clone(),
-        sha256: crate::digest::sha256_hex(&bytes),
-        size: bytes.len() as u64,
-    });
     let text = String::from_utf8(bytes).map_err(|_| format!("{sums_name} is not UTF-8 text"))?;
     let parsed = sums::parse(&text);
     if let Some(bad) = parsed.malformed.first() {
