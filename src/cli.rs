@@ -96,6 +96,71 @@ pub enum Command {
     /// Approve or reject a proposal (a signed ledger entry), or write the statement to sign
     /// with stock `minisign -S` and record the signature made elsewhere.
     Approve(ApproveArgs),
+    /// Record a deployment of a promoted release to a stage (an ops-signed ledger entry).
+    #[command(subcommand)]
+    Deploy(DeployCommand),
+    /// Record a revert to an earlier release (an ops-signed ledger entry).
+    #[command(subcommand)]
+    Rollback(RollbackCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// Verify a promote verdict and append a signed `deploy` entry for it.
+    Record(DeployRecordArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RollbackCommand {
+    /// Append a signed `rollback` entry naming the release rolled back to.
+    Record(RollbackRecordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeployRecordArgs {
+    /// The verdict.json deployed; its signature is read from VERDICT.minisig.
+    #[arg(long, value_name = "FILE")]
+    pub verdict: PathBuf,
+    /// The verdict public key (a file, or an inline "RW..." key).
+    #[arg(long, value_name = "PUB")]
+    pub pubkey: String,
+    /// The stage deployed to: lower-case kebab-case (`canary`, `wave-10`, `all`).
+    #[arg(long, value_name = "NAME")]
+    pub stage: String,
+    /// Where it went (a host group, a cluster), recorded as given.
+    #[arg(long, value_name = "TEXT")]
+    pub target: Option<String>,
+    /// The ops key that signs the entry (required: only a deploy signed by a key in the
+    /// policy's [trust] ops_keys counts).
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Check the verdict's expiry as of this time (RFC 3339) instead of now. The entry's
+    /// time is always the ledger's clock.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackRecordArgs {
+    #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
+    pub environment: String,
+    /// The release rolled back to: its verdict's SHA-256 (or a unique prefix of 8+ hex
+    /// digits), or the ledger entry (SEQ or SEQ:SHA256) of its verdict or deploy.
+    #[arg(long, value_name = "VERDICT|ENTRY")]
+    pub to: String,
+    /// Why (kept in the ledger and shown by `audit timeline`).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// The ops key that signs the entry (required).
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Accepted for symmetry with other commands; the entry's time is the ledger's clock.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 /// The smoke gate's node keeper (see src/smoke/keeper.rs).
@@ -361,6 +426,11 @@ pub enum AuditCommand {
     /// Re-decide an entry from its stored evidence and policy at its own clock; exit 0 when
     /// it reproduces the stored verdict, 1 with the differences by JSON pointer.
     Replay(AuditShowArgs),
+    /// One release's path: evaluations, deployments, rollbacks and freezes across
+    /// environments and stages.
+    Timeline(AuditTimelineArgs),
+    /// The last release promoted, deployed and not rolled back in an environment.
+    LastGood(AuditLastGoodArgs),
     /// Write a self-contained bundle (chain, signed head, blobs, plain verdict copies) that
     /// `audit verify --bundle` and stock minisign check.
     Export(AuditExportArgs),
@@ -380,6 +450,36 @@ pub struct AuditExportArgs {
     pub out: std::path::PathBuf,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditTimelineArgs {
+    /// An artifact's SHA-256 (64 hex digits), or a verdict.json whose subjects name the
+    /// release.
+    #[arg(value_name = "SUBJECT_DIGEST|VERDICT")]
+    pub release: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditLastGoodArgs {
+    #[arg(long, value_name = "ENV", value_parser = ["regtest", "testnet", "mainnet"])]
+    pub environment: String,
+    /// Only deploys to this stage count (default: any stage).
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
+    /// Only deploys signed by one of these ops public keys count (repeatable; a file or an
+    /// inline "RW..." key). Without it, any deploy whose signature verifies with the key it
+    /// records counts, and the output names the signer.
+    #[arg(long = "ops-key", value_name = "PUB")]
+    pub ops_keys: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]

@@ -73,6 +73,10 @@ pub struct Verdict {
     /// Why the verdict blocks (empty when it promotes).
     pub reasons: Vec<String>,
     pub environment: Environment,
+    /// The stage the policy promotes to (`stage = "wave-10"`); absent when the policy names
+    /// none, so verdicts without one keep their exact bytes.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub stage: Option<String>,
     pub subjects: Vec<Subject>,
     /// `null` when the repository is not a git repository.
     pub commit: Option<Commit>,
@@ -103,6 +107,7 @@ impl Verdict {
             decision: evaluation.decision,
             reasons: evaluation.reasons.clone(),
             environment: policy.environment,
+            stage: policy.stage.clone(),
             subjects: evaluation.subjects.clone(),
             commit,
             policy: PolicyRef {

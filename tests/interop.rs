@@ -707,11 +707,7 @@ fn demo_release_promotes_with_demo_policy_and_the_verdict_verifies() {
 #[test]
 fn shipped_policies_check_and_promote_the_demo_release() {
     let gates = testdata().join("../gates");
-    for (file, environment) in [
-        ("demo.toml", "regtest"),
-        ("regtest.toml", "regtest"),
-        ("testnet.toml", "testnet"),
-    ] {
+    for (file, environment) in [("demo.toml", "regtest"), ("regtest.toml", "regtest")] {
         let policy = gates.join(file);
         tollgate()
             .args(["policy", "check", s(&policy)])
@@ -728,6 +724,30 @@ fn shipped_policies_check_and_promote_the_demo_release() {
         assert_promotes(code, &verdict);
         assert_eq!(verdict.environment, environment, "{file}");
     }
+}
+
+// The shipped testnet policy requires the regtest smoke stage first (the promotion gate): on
+// a ledger without it, everything else passes and only that blocks.
+#[test]
+fn shipped_testnet_policy_requires_the_regtest_stage() {
+    let policy = testdata().join("../gates/testnet.toml");
+    tollgate()
+        .args(["policy", "check", s(&policy)])
+        .assert()
+        .success();
+    let scratch = Scratch::new();
+    let (code, verdict) = evaluate(
+        &policy,
+        &testdata().join("demo-release"),
+        &scratch.out(),
+        None,
+    );
+    assert_eq!((code, verdict.decision.as_str()), (1, "block"));
+    assert_eq!(verdict.environment, "testnet");
+    assert_eq!(
+        verdict.findings(),
+        [("promotion.never-promoted", Some("regtest/smoke"))]
+    );
 }
 
 // The mainnet policy wants more evidence than the demo release carries: signatures and a
@@ -764,13 +784,15 @@ fn shipped_mainnet_policy_blocks_the_demo_release_for_want_of_evidence() {
             ("audit", "error"),
             ("drills", "error"),
             ("approvals", "fail"),
+            ("promotion", "fail"),
         ]
     );
     assert_eq!(
         verdict.findings(),
         [
             ("sbom.missing", Some("sbom.cdx.json")),
-            ("approval.no-proposal", None)
+            ("approval.no-proposal", None),
+            ("promotion.never-promoted", Some("testnet/all")),
         ]
     );
     let error = |gate: &str| {

@@ -13,6 +13,8 @@ mod cli_e2e;
 mod conformance;
 #[path = "ledger_s3/errors.rs"]
 mod errors;
+#[path = "ledger_s3/promotion.rs"]
+mod promotion;
 #[path = "ledger_s3/race_evidence.rs"]
 mod race_evidence;
 #[path = "ledger_s3/sequential.rs"]

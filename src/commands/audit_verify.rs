@@ -80,7 +80,7 @@ pub(super) fn render(location: &str, o: &Outcome) -> String {
     }
     if o.ops_signatures_verified > 0 {
         text.push_str(&format!(
-            "{} freeze/unfreeze signature(s) verified{}\n",
+            "{} ops signature(s) verified (freeze, unfreeze, deploy, rollback, ...){}\n",
             o.ops_signatures_verified,
             if o.ops_keys_checked {
                 ", each by an --ops-key"

@@ -6,8 +6,10 @@ mod audit;
 mod audit_export;
 mod audit_replay;
 mod audit_show;
+mod audit_timeline;
 mod audit_verify;
 mod audit_verify_bundle;
+mod deploy;
 mod drill;
 mod evaluate;
 mod evaluate_ledger;
@@ -83,10 +85,16 @@ pub fn run(command: Command) -> CommandResult {
         Command::Audit(crate::cli::AuditCommand::Verify(args)) => audit_verify::run(&args),
         Command::Audit(crate::cli::AuditCommand::Replay(args)) => audit_replay::run(&args),
         Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Timeline(args)) => audit_timeline::timeline(&args),
+        Command::Audit(crate::cli::AuditCommand::LastGood(args)) => {
+            audit_timeline::last_good(&args)
+        }
         Command::Freeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Freeze),
         Command::Unfreeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Unfreeze),
         Command::Propose(args) => propose::run(&args),
         Command::Approve(args) => approve::run(&args),
+        Command::Deploy(crate::cli::DeployCommand::Record(args)) => deploy::record(&args),
+        Command::Rollback(crate::cli::RollbackCommand::Record(args)) => deploy::rollback(&args),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod audit;
 pub mod drills;
 pub mod plugin;
+pub mod promotion;
 pub mod real_deps;
 pub mod registry;
 pub mod sbom;

@@ -124,6 +124,7 @@ built_in_gates! {
     drills,
     smoke,
     approvals,
+    promotion,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

@@ -27,6 +27,9 @@ impl Facts<'_> {
 pub struct Section {
     pub about: Vec<String>,
     pub lines: Vec<String>,
+    /// Written commented out: the gate needs what init cannot find (reviewers' keys, ledger
+    /// history), so the person running init fills it in and uncomments it.
+    pub template: bool,
 }
 
 pub fn quote(text: &str) -> String {
@@ -92,9 +95,10 @@ pub fn render(facts: &Facts<'_>, detected_summary: &[String]) -> String {
         for line in &section.about {
             writeln!(out, "# {line}").ok();
         }
-        writeln!(out, "[gates.{gate}]").ok();
+        let prefix = if section.template { "# " } else { "" };
+        writeln!(out, "{prefix}[gates.{gate}]").ok();
         for line in &section.lines {
-            writeln!(out, "{line}").ok();
+            writeln!(out, "{prefix}{line}").ok();
         }
     }
     out.push_str(

@@ -5,6 +5,7 @@
 mod minisig_batch;
 mod ops_signatures;
 mod signatures;
+mod signed_records;
 
 use super::entry::{Entry, EvidenceRecord, GENESIS, Kind, blob_key, entry_key, seq_of_key};
 use super::head::{HEAD_KEY, Head};
@@ -379,7 +380,8 @@ fn check_entry(
         .freeze
         .as_ref()
         .and_then(|f| f.signature.as_ref())
-        .map(|b| b.sha256.as_str());
+        .map(|b| b.sha256.as_str())
+        .or(entry.record.as_ref().map(|r| r.signature.sha256.as_str()));
     let named = entry.blobs();
     let named = named
         .iter()
@@ -408,6 +410,12 @@ fn check_entry(
     }
     if matches!(entry.kind, Kind::Freeze | Kind::Unfreeze) {
         match ops_signatures::check(&entry, &loaded, keys.verdict, keys.ops) {
+            Ok(state) => result.ops_signature = state,
+            Err(problem) => fail(&mut result, problem),
+        }
+    }
+    if signed_records::applies(&entry) {
+        match signed_records::check(&entry, &loaded, keys.ops) {
             Ok(state) => result.ops_signature = state,
             Err(problem) => fail(&mut result, problem),
         }

@@ -104,6 +104,21 @@ impl ConfigContext<'_> {
             .get_ref()
             .parse::<Environment>()
             .map_err(|e| self.error(&raw.environment, format!("`environment`: {e}")))?;
+        let stage = match &raw.stage {
+            Some(stage) if !crate::ledger::rollout::is_valid_stage(stage.get_ref()) => {
+                return Err(self
+                    .error(
+                        stage,
+                        format!(
+                            "`stage` {:?} is not a lower-case kebab-case name",
+                            stage.get_ref()
+                        ),
+                    )
+                    .with_hint("e.g. stage = \"canary\", \"wave-10\" or \"all\""));
+            }
+            Some(stage) => Some(stage.get_ref().clone()),
+            None => None,
+        };
         let verdict_ttl = match &raw.verdict_ttl {
             Some(ttl) => self.duration("verdict_ttl", ttl)?,
             None => DEFAULT_TTL,
@@ -151,6 +166,7 @@ impl ConfigContext<'_> {
             dir: self.dir.clone(),
             sha256: sha256_hex(self.text.as_bytes()),
             environment,
+            stage,
             verdict_ttl,
             max_waiver_days,
             trust,

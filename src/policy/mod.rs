@@ -78,6 +78,8 @@ pub struct Policy {
     /// SHA-256 of the policy file's exact bytes.
     pub sha256: String,
     pub environment: Environment,
+    /// The stage of the environment this policy promotes to (`stage = "wave-10"`), if any.
+    pub stage: Option<String>,
     pub verdict_ttl: Duration,
     /// How far ahead of the evaluation a waiver's `expires` may lie (`max_waiver_days`).
     pub max_waiver_days: u32,

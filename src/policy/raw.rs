@@ -9,6 +9,8 @@ use toml::Spanned;
 pub struct RawPolicy {
     pub environment: Spanned<String>,
     pub verdict_ttl: Option<Spanned<String>>,
+    /// The stage this policy promotes to (`wave-10`), recorded in the verdict.
+    pub stage: Option<Spanned<String>>,
     pub max_waiver_days: Option<Spanned<i64>>,
     pub trust: Option<RawTrust>,
     pub gates: Option<RawGates>,

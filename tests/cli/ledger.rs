@@ -360,7 +360,7 @@ fn freeze_blocks_every_evaluate_until_unfrozen() {
     let out = audit(&ws, &["verify", "--ops-key", ops_pub.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
-        stdout(&out).contains("2 freeze/unfreeze signature(s) verified, each by an --ops-key"),
+        stdout(&out).contains("2 ops signature(s) verified (freeze, unfreeze, deploy, rollback, ...), each by an --ops-key"),
         "{}",
         stdout(&out)
     );

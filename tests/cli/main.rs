@@ -18,6 +18,7 @@ mod ledger_bundle;
 mod ledger_replay;
 mod plugin;
 mod policy;
+mod promotion;
 mod readme;
 mod real_deps;
 mod report;

@@ -6,6 +6,7 @@
 
 mod check;
 pub mod config;
+pub mod init;
 
 pub use config::Config;
 

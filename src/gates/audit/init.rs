@@ -16,6 +16,7 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
                 format!("threshold = \"{}\"", threshold(f.environment)),
                 "unknown_severity = \"high\"".to_owned(),
             ],
+            template: false,
         });
     }
     let names: Vec<String> = f
@@ -40,6 +41,7 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
             "unknown_severity = \"high\"".to_owned(),
             "max_age = \"7d\"".to_owned(),
         ],
+        template: false,
     })
 }
 

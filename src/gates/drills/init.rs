@@ -38,5 +38,9 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
             ));
         }
     }
-    Some(Section { about, lines })
+    Some(Section {
+        about,
+        lines,
+        template: false,
+    })
 }

@@ -23,5 +23,6 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
             "allow_path = false".to_owned(),
             "allow_git = false".to_owned(),
         ],
+        template: false,
     })
 }

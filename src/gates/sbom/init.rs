@@ -15,6 +15,7 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
                 "generate = true".to_owned(),
                 "manifest = \"Cargo.toml\"".to_owned(),
             ],
+            template: false,
         });
     };
     let spec = found
@@ -31,5 +32,6 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
             format!("file = {}", quote(&found.name)),
             format!("spec_version = {}", quote(&spec)),
         ],
+        template: false,
     })
 }

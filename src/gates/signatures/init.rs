@@ -22,7 +22,11 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
         about.push("WARNING: no minisign public key was found or given, so signatures are NOT checked: only digests are. Sign SHA256SUMS (minisign -S -m SHA256SUMS), add the public key to [trust] artifact_keys, and set require_sums_signature = true and artifact_signatures = \"required\".".to_owned());
         lines.push("require_sums_signature = false".to_owned());
         lines.push("artifact_signatures = \"ignore\"".to_owned());
-        return Some(Section { about, lines });
+        return Some(Section {
+            about,
+            lines,
+            template: false,
+        });
     }
     let (artifacts, signed) = (f.found.artifacts.len(), f.found.signed_artifacts);
     let every_artifact_signed = artifacts > 0 && signed == artifacts;
@@ -43,5 +47,9 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
     lines.push(format!("artifact_signatures = \"{mode}\""));
     let legacy = f.environment != Environment::Mainnet;
     lines.push(format!("allow_legacy = {legacy}"));
-    Some(Section { about, lines })
+    Some(Section {
+        about,
+        lines,
+        template: false,
+    })
 }

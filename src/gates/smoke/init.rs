@@ -21,5 +21,6 @@ pub fn section(f: &Facts<'_>) -> Option<Section> {
             "required = true".to_owned(),
             format!("spec = {}", quote(&f.relative(spec))),
         ],
+        template: false,
     })
 }

@@ -165,7 +165,18 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
         match rules::replayable(&name, report, &facts) {
             Ok(()) => {
                 plans.push((plan(&name, How::Replayed, None), report, required));
-                rerun.push(gate);
+                // The promotion gate re-decides from the ledger before this entry and the
+                // stored subjects (the artifacts themselves are never stored).
+                match &policy.gates.promotion {
+                    Some(config) if name == crate::gates::promotion::NAME => {
+                        rerun.push(crate::gates::promotion::for_replay(
+                            config.clone(),
+                            &stored.verdict.subjects,
+                            stored.id.seq.saturating_sub(1),
+                        ));
+                    }
+                    _ => rerun.push(gate),
+                }
             }
             Err(reason) => {
                 if let Some(why) = reason.strip_prefix(rules::INCONSISTENT) {
@@ -215,7 +226,7 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
         repo: &repo,
         out: &out,
         now,
-        store: None,
+        store: Some(store),
     };
     let mut fresh = engine::evaluate(&inputs, &rerun).reports.into_iter();
     let mut reports: Vec<GateReport> = Vec::new();
