@@ -11,7 +11,25 @@ use std::io::Write as _;
 use std::path::Path;
 
 /// testdata/interop/keys/signer.pub: the interop `.minisig` seeds verify with it.
-const INTEROP_KEY: &str = "RWSOQ3Tdl9LiYuPL6CimYYG8u5wUhCzBz/KDMj6TtADreAd+uQEwOUWY";
+const INTEROP_KEY: &str = interop_key();
+
+/// The inline key of testdata/interop/keys/signer.pub, read at compile time so that
+/// testdata/regen.sh (which makes new keys) never leaves this behind.
+const fn interop_key() -> &'static str {
+    const FILE: &str = include_str!("../testdata/interop/keys/signer.pub");
+    // The second line: 56 characters of base64 after the comment line.
+    let bytes = FILE.as_bytes();
+    let mut start = 0;
+    while bytes[start] != b'\n' {
+        start += 1;
+    }
+    let (_, rest) = bytes.split_at(start + 1);
+    let (key, _) = rest.split_at(56);
+    match std::str::from_utf8(key) {
+        Ok(key) => key,
+        Err(_) => panic!("testdata/interop/keys/signer.pub is not a minisign public key"),
+    }
+}
 /// fuzz/seeds/ledger-key.pub: the key that signed the ledger, bundle and drill seeds (made
 /// with `tollgate keygen`; its secret key was not kept: new seeds need a new key here).
 const LEDGER_KEY: &str = "RWQJEENzNoNI0AMRgjC9vijA92njmqjuMqwkO7bVHOM+8Ea9r71eoJZ5";
