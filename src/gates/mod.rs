@@ -5,6 +5,7 @@ pub mod audit;
 pub mod drills;
 pub mod plugin;
 pub mod real_deps;
+pub mod rebuild;
 pub mod registry;
 pub mod sbom;
 pub mod signatures;

@@ -19,6 +19,7 @@ mod plugin;
 mod policy;
 mod readme;
 mod real_deps;
+mod rebuild;
 mod report;
 mod runner_model;
 mod sbom;
