@@ -45,6 +45,8 @@ pub struct Inputs<'a> {
     /// Where gates may write what they produce (it exists before they run).
     pub out: &'a Path,
     pub now: OffsetDateTime,
+    /// The ledger, for gates that read it (see `GateContext::store`).
+    pub store: Option<&'a dyn crate::ledger::store::Store>,
 }
 
 /// Run `gates` against the inputs and decide.
@@ -67,6 +69,7 @@ pub fn evaluate_with(
         digests,
         builds: &builds,
         now: inputs.now,
+        store: inputs.store,
     };
     let results = run_all(gates, &ctx);
     let mut reports = Vec::with_capacity(results.len());

@@ -64,6 +64,7 @@ fn run(policy_text: &str, gates: &[Box<dyn Gate>]) -> Evaluation {
         repo: release.path(),
         out: release.path(),
         now: time::macros::datetime!(2026-11-21 12:00 UTC),
+        store: None,
     };
     evaluate(&inputs, gates)
 }
@@ -165,6 +166,7 @@ fn subjects_from_the_listing_never_read_special_files() {
         repo: release.path(),
         out: release.path(),
         now: time::macros::datetime!(2026-11-21 12:00 UTC),
+        store: None,
     };
     let eval = evaluate(&inputs, &[gate("r", true, Behaviour::Pass)]);
     assert_eq!(eval.decision, Decision::Block);

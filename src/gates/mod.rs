@@ -34,6 +34,9 @@ pub struct GateContext<'a> {
     pub builds: &'a ReleaseBuilds,
     /// The evaluation's clock reading.
     pub now: OffsetDateTime,
+    /// The ledger evaluate appends to, when there is one (gates read revocations, prior
+    /// verdicts and records from it); `None` in replay and unit tests.
+    pub store: Option<&'a dyn crate::ledger::store::Store>,
 }
 
 impl GateContext<'_> {

@@ -14,6 +14,7 @@ pub mod ops;
 pub mod query;
 pub mod record;
 pub mod replay;
+pub mod revocation;
 pub mod s3;
 pub mod signed;
 pub mod store;

@@ -84,9 +84,12 @@ pub fn verify_signature(
     minisig: &str,
     public_key: &str,
 ) -> Result<KeyId, String> {
-    let key = crate::keys::TrustedKey::resolve(public_key, std::path::Path::new("."))
-        .ok()
-        .filter(|_| !public_key.contains('/') && public_key.starts_with("RW"))
+    // Base64 may contain `/`: the shape (56 characters, "RW") tells an inline key from a
+    // path, as `TrustedKey::resolve` decides; checked first so no file is ever read here.
+    let inline = public_key.len() == 56 && public_key.starts_with("RW");
+    let key = inline
+        .then(|| crate::keys::TrustedKey::resolve(public_key, std::path::Path::new(".")).ok())
+        .flatten()
         .ok_or_else(|| format!("its public key {public_key:?} is not an inline minisign key"))?;
     let signer = super::ops::signer_of(minisig)?;
     if signer != key.key_id {

@@ -12,6 +12,7 @@ mod github_hostile;
 mod init;
 mod integrity;
 mod keygen;
+mod keys;
 mod ledger;
 mod ledger_bundle;
 mod ledger_replay;

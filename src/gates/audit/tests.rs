@@ -77,6 +77,7 @@ impl Scene {
             digests: &digests,
             builds: &crate::release_build::ReleaseBuilds::new(),
             now,
+            store: None,
         };
         let config = policy.gates.audit.clone().unwrap();
         AuditGate::new(config).evaluate(&ctx)

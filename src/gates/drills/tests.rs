@@ -55,6 +55,7 @@ impl Fixture {
             digests: &digests,
             builds: &crate::release_build::ReleaseBuilds::new(),
             now: NOW,
+            store: None,
         };
         DrillsGate::new(policy.gates.drills.clone().unwrap()).evaluate(&ctx)
     }

@@ -25,6 +25,7 @@ fn run(repo: &Path, table: &str) -> Result<GateResult, String> {
         digests: &digests,
         builds: &builds,
         now: time::OffsetDateTime::now_utc(),
+        store: None,
     };
     RealDepsGate::new(policy.gates.real_deps.clone().unwrap()).evaluate(&ctx)
 }

@@ -47,6 +47,7 @@ impl Fixture {
             digests: &digests,
             builds: &builds,
             now: datetime!(2026-11-21 12:00 UTC),
+            store: None,
         };
         SbomGate::new(policy.gates.sbom.clone().unwrap()).evaluate(&ctx)
     }

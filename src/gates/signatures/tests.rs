@@ -96,6 +96,7 @@ impl Fixture {
             digests: &digests,
             builds: &crate::release_build::ReleaseBuilds::new(),
             now: time::OffsetDateTime::now_utc(),
+            store: None,
         };
         SignaturesGate::new(policy.gates.signatures.clone().unwrap()).evaluate(&ctx)
     }
@@ -406,6 +407,7 @@ fn artifact_hashed_once_even_when_already_cached() {
         digests: &digests,
         builds: &crate::release_build::ReleaseBuilds::new(),
         now: time::OffsetDateTime::now_utc(),
+        store: None,
     };
     let result = SignaturesGate::new(policy.gates.signatures.clone().unwrap())
         .evaluate(&ctx)

@@ -215,6 +215,7 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
         repo: &repo,
         out: &out,
         now,
+        store: None,
     };
     let mut fresh = engine::evaluate(&inputs, &rerun).reports.into_iter();
     let mut reports: Vec<GateReport> = Vec::new();
