@@ -104,6 +104,20 @@ fn a_revocation_signed_by_another_key_counts_for_nothing() {
     );
     let (code, verdict) = ws.evaluate_verdict();
     assert_eq!(code, 0, "{verdict:#}");
+    let ops_pub = ws.path().join("ops-keys/tollgate.pub");
+    let out = tollgate(&[
+        "audit",
+        "verify",
+        "--store",
+        ws.store().to_str().unwrap(),
+        "--ops-key",
+        ops_pub.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&out).contains("counts for nothing"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 fn verify(ws: &Workspace, verdict: &Path, extra: &[&str]) -> std::process::Output {
@@ -217,6 +231,23 @@ fn a_verdict_logged_before_the_compromise_still_verifies_one_after_does_not() {
         ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // audit verify refuses the verdict entry recorded after the cutoff, and only that one.
+    let out = tollgate(&[
+        "audit",
+        "verify",
+        "--store",
+        store.to_str().unwrap(),
+        "--ops-key",
+        ops_pub.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).matches("trust.key-revoked").count(),
+        1,
+        "{}",
+        stdout(&out)
+    );
 
     // And evaluate refuses to sign with the revoked verdict key.
     let out = ws.evaluate(&[]);

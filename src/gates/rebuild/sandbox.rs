@@ -59,7 +59,7 @@ pub fn probe() -> Network {
                 return Network {
                     prefix: attempt.iter().map(|s| (*s).to_owned()).collect(),
                     description: format!(
-                        "isolated: the build ran in a private network namespace (`unshare {}`), with loopback only",
+                        "isolated: the build ran in a private network namespace (`unshare {}`): no network at all",
                         attempt.join(" ")
                     ),
                 };
