@@ -185,3 +185,33 @@ fn the_build_sees_no_secret() {
     }
     assert_no_secret_in(&[ws.out(), ws.store()]);
 }
+
+#[test]
+fn a_failing_build_blocks_with_its_status_and_log_tail_and_a_missing_output_is_named() {
+    let ws = Workspace::new();
+    let repo = repo(&ws, "");
+    publish(&ws, &repo);
+    let policy = std::fs::read_to_string(ws.policy_path()).unwrap();
+    let failing = policy.replace(
+        "command = [\"sh\", \"scripts/build-release.sh\"]",
+        "command = [\"sh\", \"-c\", \"echo boom-from-the-build; exit 3\"]",
+    );
+    std::fs::write(ws.policy_path(), failing).unwrap();
+    let (code, verdict) = evaluate(&ws, &repo);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "rebuild"), ["rebuild.failed"]);
+    let message = gate(&verdict, "rebuild")["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("exit status: 3") && message.contains("boom-from-the-build"),
+        "{message}"
+    );
+
+    let elsewhere = policy.replace("outputs = \"dist\"", "outputs = \"stage\"");
+    std::fs::write(ws.policy_path(), elsewhere).unwrap();
+    let (code, verdict) = evaluate(&ws, &repo);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "rebuild"), ["rebuild.missing-output"]);
+}
