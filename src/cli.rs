@@ -102,6 +102,66 @@ pub enum Command {
     /// Record a revert to an earlier release (an ops-signed ledger entry).
     #[command(subcommand)]
     Rollback(RollbackCommand),
+    /// Revoke keys, export the revocation list, list trusted keys and their status.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Append an ops-signed revocation of a key to the ledger.
+    Revoke(KeyRevokeArgs),
+    /// Export the ledger's revocations as a signed list for `verify --revocations`.
+    Revocations(KeyRevocationsArgs),
+    /// Each key the policy trusts, by role: id, status, last use in the ledger.
+    List(KeyListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyRevokeArgs {
+    /// The key to revoke (a public key file, or an inline "RW..." key).
+    #[arg(long, value_name = "PUB")]
+    pub pubkey: String,
+    /// Why (`rotated`, `compromised`, ...): shown in every refusal.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// From when the key's signatures are suspect (RFC 3339): signatures the ledger does not
+    /// date before it stop verifying.
+    #[arg(long, value_name = "RFC3339")]
+    pub compromised_since: Option<String>,
+    /// The ops key that signs the revocation (only one in the policy's [trust] ops_keys counts).
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The revocation's ledger time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyRevocationsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The ops key that signs the list (OUT.minisig).
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    /// Where to write the list (its signature goes to OUT.minisig).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The export time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyListArgs {
+    /// The policy whose trusted keys to list.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// The ledger to read revocations and last uses from.
+    #[arg(long, value_name = "DIR|URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -365,6 +425,14 @@ pub struct VerifyArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// A signed revocation list (from `tollgate key revocations`) to check the verdict key
+    /// against, offline; needs --ops-key.
+    #[arg(long, value_name = "FILE")]
+    pub revocations: Option<PathBuf>,
+    /// An ops public key (repeatable): only revocations it signed count (with --store or
+    /// --revocations).
+    #[arg(long = "ops-key", value_name = "PUB")]
+    pub ops_keys: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -28,12 +28,21 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
         exit: Exit::Failure,
         error: anyhow!("{}: cannot verify: {e}", store.location()),
     })?;
-    let text = match args.format {
+    let revoked = revocation_problems(store.as_ref(), &ops_keys)?;
+    let mut text = match args.format {
         ListFormat::Json => json_text(&outcome)?,
         ListFormat::Text => render(&store.location(), &outcome),
     };
+    if args.format == ListFormat::Text {
+        for line in revoked.notes.iter().chain(&revoked.refused) {
+            text.push_str(line);
+            text.push('\n');
+        }
+    } else if !revoked.refused.is_empty() {
+        super::print_stderr(&(revoked.refused.join("\n") + "\n"))?;
+    }
     print(&text)?;
-    Ok(if outcome.ok() {
+    Ok(if outcome.ok() && revoked.refused.is_empty() {
         Exit::Success
     } else {
         Exit::Failure
@@ -119,4 +128,42 @@ pub(super) fn render(location: &str, o: &Outcome) -> String {
         "FAILED: the ledger is not intact\n"
     });
     text
+}
+
+/// What key revocations say about the ledger (with `--ops-key` only: without it no
+/// revocation can be judged): revocations that count for nothing, and verdict entries
+/// signed by a key after its revocation took effect (`trust.key-revoked`, which fail).
+struct RevocationReport {
+    notes: Vec<String>,
+    refused: Vec<String>,
+}
+
+fn revocation_problems(
+    store: &dyn crate::ledger::store::Store,
+    ops_keys: &[TrustedKey],
+) -> Result<RevocationReport, CommandError> {
+    use crate::ledger::revocation::{Revocations, verdict_signers};
+    let mut report = RevocationReport {
+        notes: Vec::new(),
+        refused: Vec::new(),
+    };
+    if ops_keys.is_empty() {
+        return Ok(report);
+    }
+    let text = |e: String| CommandError::config(anyhow!(e));
+    let revocations = Revocations::from_store(store, ops_keys).map_err(text)?;
+    report.notes = revocations
+        .not_counting
+        .iter()
+        .map(|n| format!("note: {n}"))
+        .collect();
+    for (key, logged) in verdict_signers(store).map_err(text)? {
+        if let Err(revoked) = revocations.check(&key, Some(&logged.time)) {
+            report.refused.push(format!(
+                "trust.key-revoked: verdict entry {} (recorded {}) is signed by a revoked key: {revoked}",
+                logged.entry, logged.time
+            ));
+        }
+    }
+    Ok(report)
 }

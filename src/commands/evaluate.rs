@@ -77,6 +77,9 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     let toolchain = toolchain.unwrap_or_else(|_| crate::repo::Toolchain::unavailable("panicked"));
     // Every gate has returned and the engine waited for each; no child may run now.
     let signer = super::signing_key::load(pending_key)?;
+    if let Some(signer) = &signer {
+        refuse_revoked(store.as_ref(), &policy, signer, now)?;
+    }
     super::evaluate_ledger::apply_freeze(&mut evaluation, freeze, policy.environment.as_str());
     let verdict = Verdict::new(&evaluation, &policy, commit, now);
     let verdict_bytes = verdict.canonical_bytes();
@@ -211,6 +214,30 @@ fn absolute(path: &Path) -> String {
         .unwrap_or_else(|_| path.to_path_buf())
         .to_string_lossy()
         .into_owned()
+}
+
+/// `evaluate` never signs with a verdict key that a counting revocation in the ledger has
+/// revoked (`trust.key-revoked`).
+fn refuse_revoked(
+    store: &dyn crate::ledger::store::Store,
+    policy: &crate::policy::Policy,
+    signer: &crate::signing::Signer,
+    now: OffsetDateTime,
+) -> Result<(), CommandError> {
+    let revocations =
+        crate::ledger::revocation::Revocations::from_store(store, &policy.trust.ops_keys).map_err(
+            |e| CommandError::config(anyhow!("cannot read the ledger's key revocations: {e}")),
+        )?;
+    let Some((_, key)) = crate::keys::KeyId::from_blob_base64(&signer.public_key_base64()) else {
+        return Ok(());
+    };
+    revocations
+        .check(&key, Some(&rfc3339(now)))
+        .map_err(|revoked| {
+            CommandError::config(anyhow!(
+                "trust.key-revoked: refusing to sign the verdict: {revoked}; sign with the verdict key that replaced it"
+            ))
+        })
 }
 
 /// The exact commands that check the signed verdict: tollgate's own and stock minisign.

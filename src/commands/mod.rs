@@ -20,6 +20,7 @@ mod gates_list;
 mod generate;
 mod github_step;
 mod init;
+mod key;
 mod keygen;
 mod policy_check;
 mod progress;
@@ -68,6 +69,9 @@ pub use progress::disable as disable_progress;
 pub fn run(command: Command) -> CommandResult {
     match command {
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Key(crate::cli::KeyCommand::Revoke(args)) => key::revoke(&args),
+        Command::Key(crate::cli::KeyCommand::Revocations(args)) => key::revocations(&args),
+        Command::Key(crate::cli::KeyCommand::List(args)) => key::list(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Keygen(args) => keygen::run(&args),
         Command::Policy(crate::cli::PolicyCommand::Check { file }) => policy_check::run(&file),

@@ -77,6 +77,15 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         },
         (result, _) => (result, None),
     };
+    let result = match result {
+        Ok(ok) => match revoked(args, store.as_deref(), &key, &ok)? {
+            Some(problem) => Err(Invalid {
+                problems: vec![problem],
+            }),
+            None => Ok(ok),
+        },
+        bad => bad,
+    };
     let ledger_text = match (&entry, &store) {
         (Some(id), Some(store)) => format!(", recorded in {} as entry {id}", store.location()),
         _ => String::new(),
@@ -156,4 +165,76 @@ fn recorded(store: &dyn Store, verified: &Verified) -> Result<EntryId, String> {
             verified.sha256
         )
     })
+}
+
+/// Whether the verdict key is revoked for this verdict, per the ledger (`--store`) or a
+/// signed revocation list (`--revocations`): a problem naming the revocation, or `None`.
+/// The verdict's time of use is the ledger time of its first entry; a verdict the ledger
+/// does not hold is treated as used now.
+fn revoked(
+    args: &VerifyArgs,
+    store: Option<&dyn Store>,
+    key: &TrustedKey,
+    verified: &Verified,
+) -> Result<Option<String>, CommandError> {
+    use crate::ledger::revocation::{self, Revocations};
+    if store.is_none() && args.revocations.is_none() {
+        return Ok(None);
+    }
+    let ops_keys = args
+        .ops_keys
+        .iter()
+        .map(|k| {
+            TrustedKey::resolve(k, Path::new("."))
+                .map_err(|e| CommandError::config(anyhow!("--ops-key {k}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = |e: String| CommandError::config(anyhow!(e));
+    let mut all = Revocations::none();
+    let mut used: Option<String> = None;
+    if let Some(store) = store {
+        if ops_keys.is_empty() && !revocation::stored(store).map_err(text)?.is_empty() {
+            return Err(CommandError::config(anyhow!(
+                "the ledger at {} holds key revocations: pass --ops-key (the policy's [trust] ops_keys) so that they can be checked",
+                store.location()
+            )));
+        }
+        all = Revocations::from_store(store, &ops_keys).map_err(text)?;
+        if let Some(first) = crate::ledger::query::verdict_entries(store, &verified.sha256)
+            .map_err(text)?
+            .first()
+        {
+            used = Some(
+                crate::ledger::query::read_entry(store, first.seq)
+                    .map_err(text)?
+                    .1
+                    .time,
+            );
+        }
+    }
+    if let Some(path) = &args.revocations {
+        if ops_keys.is_empty() {
+            return Err(CommandError::config(anyhow!(
+                "--revocations needs --ops-key: only a list and revocations signed by an ops key count"
+            )));
+        }
+        let list = revocation::read_list(path, &ops_keys)
+            .map_err(|e| CommandError::config(anyhow!("--revocations {}: {e}", path.display())))?;
+        if used.is_none() {
+            used = list.logged_time(&verified.sha256).map(str::to_owned);
+        }
+        all.revocations.extend(list.revocations);
+    }
+    Ok(all.check(&key.key_id, used.as_deref()).err().map(|r| {
+        let when = match &used {
+            Some(t) => format!(
+                "the ledger recorded this verdict at {t}, not before the revocation took effect"
+            ),
+            None => {
+                "the ledger does not show this verdict recorded before the revocation took effect"
+                    .to_owned()
+            }
+        };
+        format!("trust.key-revoked: {r}; {when}")
+    }))
 }

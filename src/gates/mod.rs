@@ -7,6 +7,7 @@ pub mod drills;
 pub mod plugin;
 pub mod promotion;
 pub mod real_deps;
+pub mod rebuild;
 pub mod registry;
 pub mod sbom;
 pub mod signatures;

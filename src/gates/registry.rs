@@ -125,6 +125,7 @@ built_in_gates! {
     smoke,
     approvals,
     promotion,
+    rebuild,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

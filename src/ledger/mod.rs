@@ -15,6 +15,7 @@ pub mod ops;
 pub mod query;
 pub mod record;
 pub mod replay;
+pub mod revocation;
 pub mod rollout;
 pub mod s3;
 pub mod signed;

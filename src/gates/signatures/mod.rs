@@ -5,6 +5,7 @@ mod artifact;
 pub mod config;
 mod findings;
 pub mod init;
+mod revoked;
 pub(crate) mod sums;
 
 pub use sums::{ParsedSums, SumsEntry, parse as parse_sums};
@@ -16,6 +17,7 @@ use crate::keys::TrustedKey;
 use crate::minisig::SignatureFile;
 use crate::release::{ReleaseDir, Resolved};
 use crate::report::{Evidence, Finding};
+use config::ArtifactSignatures;
 pub use config::Config;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -131,6 +133,19 @@ impl Gate for SignaturesGate {
             out.findings
                 .extend(unlisted_or_special(&release, &name, &names, &examined));
         }
+        let mut signatures = Vec::new();
+        if self.config.require_sums_signature {
+            signatures.push(sig_name.clone());
+        }
+        if self.config.artifact_signatures != ArtifactSignatures::Ignore {
+            signatures.extend(
+                entries
+                    .iter()
+                    .map(|e| format!("{}.minisig", normalize(&e.name))),
+            );
+        }
+        out.findings
+            .extend(revoked::findings(ctx, &release, &signatures)?);
         out.evidence.sort();
         Ok(out)
     }
