@@ -8,7 +8,7 @@ mod server;
 
 use crate::util::*;
 use serde_json::Value;
-use server::{Prometheus, fake_server, free_port};
+use server::{Prometheus, auth_server, fake_server, free_port, silent_server};
 use std::collections::BTreeSet;
 
 /// The shipped [gates.health] table (everything from its header on).
@@ -301,8 +301,31 @@ expect = ">= 1"
         assert!(message.contains(says), "{message}");
         assert!(message.contains("query: up{job=\"node\"}"), "{message}");
     }
+    // The bearer token is sent: a server that wants it answers, and the check passes.
+    let ok = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"instance":"a"},"value":[1,"1"]}]}}"#;
+    let url = auth_server(
+        "authorization: bearer s3cr3t-bearer-value-42",
+        ok.to_owned(),
+    );
+    let (code, verdict) = evaluate(&ws, "2026-11-28T00:00:00Z", &url);
+    assert_eq!(code, 0, "{:#}", gate(&verdict, "health"));
+    // A Prometheus that never answers: the request times out, which blocks.
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        &table.replace("timeout = \"5s\"", "timeout = \"1s\""),
+    );
+    let (code, verdict) = evaluate(&ws, "2026-11-28T00:00:00Z", &silent_server());
+    assert_eq!(code, 1);
+    let findings = health_findings(&verdict);
+    let (code, _, message) = &findings[0];
+    assert_eq!(code, "health.query-error");
+    assert!(
+        message.contains("timed out") && message.contains("query: up{job=\"node\"}"),
+        "{message}"
+    );
     // The bearer token went out in a header and nowhere else.
-    for entry in walk(&ws.out()) {
+    for entry in walk(&ws.out()).into_iter().chain(walk(&ws.store())) {
         let bytes = std::fs::read(&entry).unwrap();
         assert!(
             !String::from_utf8_lossy(&bytes).contains("s3cr3t-bearer-value-42"),

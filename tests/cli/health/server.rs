@@ -141,6 +141,26 @@ pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
 /// A tiny HTTP responder on a free loopback port: every request gets `status` and `body`.
 /// Runs until the test process ends (a detached thread).
 pub fn fake_server(status: u16, content_type: &'static str, body: String) -> String {
+    serve(move |_| (status, content_type, body.clone()))
+}
+
+/// A responder that answers `body` only when the request carries `header` (any case),
+/// else HTTP 401.
+pub fn auth_server(header: &'static str, body: String) -> String {
+    serve(move |request| {
+        if request
+            .to_ascii_lowercase()
+            .contains(&header.to_ascii_lowercase())
+        {
+            (200, "application/json", body.clone())
+        } else {
+            (401, "text/plain", "unauthorized".to_owned())
+        }
+    })
+}
+
+/// A tiny HTTP responder: `answer` maps the request head to status, type and body.
+fn serve(answer: impl Fn(&str) -> (u16, &'static str, String) + Send + 'static) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -155,11 +175,25 @@ pub fn fake_server(status: u16, content_type: &'static str, body: String) -> Str
                     Ok(n) => seen.extend_from_slice(&buf[..n]),
                 }
             }
+            let (status, content_type, body) = answer(&String::from_utf8_lossy(&seen));
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A server that accepts connections and never answers (a hung Prometheus).
+pub fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
         }
     });
     format!("http://127.0.0.1:{port}")
