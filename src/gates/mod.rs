@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod drills;
+pub mod health;
 pub mod plugin;
 pub mod promotion;
 pub mod real_deps;

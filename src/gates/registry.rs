@@ -126,6 +126,7 @@ built_in_gates! {
     approvals,
     promotion,
     rebuild,
+    health,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

@@ -10,6 +10,7 @@ mod freeze;
 mod generate;
 mod github;
 mod github_hostile;
+mod health;
 mod init;
 mod integrity;
 mod keygen;

@@ -193,6 +193,12 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
                         );
                     }
                 }
+                if name == crate::gates::health::NAME
+                    && let Some(config) = &policy.gates.health
+                {
+                    p.checks = recheck::health(config, report, &stored.blobs);
+                    problems.extend(p.checks.iter().filter(|c| !c.ok).map(|c| c.what.clone()));
+                }
                 if report.is_none() {
                     problems.push(format!(
                         "the stored verdict has no report for gate `{name}`, which the stored policy configures"

@@ -1,6 +1,7 @@
-//! What can still be re-verified for the signatures gate without the artifacts: the sums
-//! file's signature against the stored policy's trusted keys, and that the sums list exactly
-//! the verdict's subjects.
+//! What can still be re-verified of gates that cannot be re-run: for signatures (without
+//! the artifacts), the sums file's signature against the stored policy's trusted keys, and
+//! that the sums list exactly the verdict's subjects; for health (without Prometheus),
+//! every check re-decided from its stored response.
 
 use super::Check;
 use crate::minisig::{Check as SigCheck, SignatureFile};
@@ -96,4 +97,19 @@ fn normalize(name: &str) -> String {
         .filter(|part| !part.is_empty() && *part != ".")
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Every health check and endpoint re-decided from its stored request and response.
+pub fn health(
+    config: &crate::gates::health::Config,
+    stored: Option<&GateReport>,
+    blobs: &BTreeMap<String, Vec<u8>>,
+) -> Vec<Check> {
+    crate::gates::health::replay::redecide(config, stored, blobs)
+        .into_iter()
+        .map(|r| Check {
+            ok: r.agrees,
+            what: r.what,
+        })
+        .collect()
 }
