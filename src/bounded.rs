@@ -44,6 +44,11 @@ pub mod caps {
         what: "a minisign public key",
         advice: "a .pub file is two short lines: point the policy at the key made by `minisign -G` or `tollgate keygen`",
     };
+    pub const SSH_PUBLIC_KEY: Cap = Cap {
+        bytes: 64 << 10,
+        what: "an SSH public key file",
+        advice: "a key file holds one OpenSSH key line per key (`ssh-ed25519 AAAA... comment`): point `[trust] tag_keys` at the .pub file",
+    };
     pub const SBOM: Cap = Cap {
         bytes: 64 << 20,
         what: "an SBOM",
@@ -235,6 +240,7 @@ mod tests {
             caps::SUMS,
             caps::SIGNATURE,
             caps::PUBLIC_KEY,
+            caps::SSH_PUBLIC_KEY,
             caps::SBOM,
             caps::AUDIT_REPORT,
             caps::DRILL_LOG,

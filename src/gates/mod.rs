@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod drills;
+pub mod git;
 pub mod plugin;
 pub mod real_deps;
 pub mod registry;

@@ -23,8 +23,6 @@ macro_rules! built_in_gates {
         pub struct RawGates {
             $(pub $gate: Option<Spanned<super::$gate::config::Raw>>,)*
             pub plugin: Option<Vec<Spanned<super::plugin::config::Raw>>>,
-            /// Reserved by the design and not built yet: refused by name in validation.
-            pub git: Option<Spanned<toml::Value>>,
         }
 
         /// The configured gates; a gate whose table is absent does not run.
@@ -110,6 +108,7 @@ built_in_gates! {
     audit,
     drills,
     smoke,
+    git,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

@@ -7,6 +7,7 @@ mod evaluate;
 mod explain;
 mod freeze;
 mod generate;
+mod git_gate;
 mod github;
 mod github_hostile;
 mod init;
