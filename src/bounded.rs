@@ -49,6 +49,11 @@ pub mod caps {
         what: "an SSH public key file",
         advice: "a key file holds one OpenSSH key line per key (`ssh-ed25519 AAAA... comment`): point `[trust] tag_keys` at the .pub file",
     };
+    pub const RUST_SOURCE: Cap = Cap {
+        bytes: 16 << 20,
+        what: "a Rust source file",
+        advice: "a hand-written source file is far smaller: a generated one belongs in OUT_DIR (not scanned), or exempt it with `allow` in [gates.unsafe_code] after review",
+    };
     pub const SBOM: Cap = Cap {
         bytes: 64 << 20,
         what: "an SBOM",
@@ -241,6 +246,7 @@ mod tests {
             caps::SIGNATURE,
             caps::PUBLIC_KEY,
             caps::SSH_PUBLIC_KEY,
+            caps::RUST_SOURCE,
             caps::SBOM,
             caps::AUDIT_REPORT,
             caps::DRILL_LOG,

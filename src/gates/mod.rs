@@ -10,6 +10,7 @@ pub mod registry;
 pub mod sbom;
 pub mod signatures;
 pub mod smoke;
+pub mod unsafe_code;
 
 use crate::digest::DigestCache;
 use crate::policy::Policy;

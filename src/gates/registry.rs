@@ -109,6 +109,7 @@ built_in_gates! {
     drills,
     smoke,
     git,
+    unsafe_code,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

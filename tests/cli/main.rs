@@ -26,5 +26,6 @@ mod sbom;
 mod smoke;
 mod spawn;
 mod terminal;
+mod unsafe_code;
 mod util;
 mod verify;
