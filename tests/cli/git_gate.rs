@@ -226,3 +226,44 @@ fn stock_ssh_keygen_accepts_what_the_gate_accepts() {
         ],
     );
 }
+
+#[test]
+fn tag_edited_after_signing_blocks() {
+    let repo = repo();
+    let keys = tempfile::tempdir().unwrap();
+    let trusted = ssh_key(keys.path(), "release");
+    signed_tag(repo.path(), &trusted, "v1.0.0");
+    // Rewrite the tag's message, keep its signature, and move the ref to the forgery.
+    let original = Command::new("git")
+        .args(["cat-file", "tag", "v1.0.0"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let forged = String::from_utf8(original.stdout).unwrap().replacen(
+        "\nv1.0.0\n",
+        "\nv1.0.0 (hotfix)\n",
+        1,
+    );
+    let file = keys.path().join("forged-tag");
+    std::fs::write(&file, forged).unwrap();
+    let mktag = Command::new("git")
+        .arg("mktag")
+        .stdin(std::fs::File::open(&file).unwrap())
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        mktag.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mktag.stderr)
+    );
+    let oid = String::from_utf8(mktag.stdout).unwrap();
+    git(repo.path(), &["update-ref", "refs/tags/v1.0.0", oid.trim()]);
+    let ws = workspace(
+        Some(&trusted.with_extension("pub")),
+        "tag = \"v*\"\nsigned_tag = true",
+    );
+    let (code, verdict) = ws.evaluate_repo(repo.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "git"), ["git.bad-tag-signature"]);
+}

@@ -165,3 +165,59 @@ fn tollgates_own_sources_pass_and_dependencies_are_counted() {
         "libgit2-sys declares C functions"
     );
 }
+
+#[test]
+fn unsafe_in_a_dependency_is_counted_and_blocks_only_when_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    let dep = dir.path().join("dep");
+    for (path, text) in [
+        (
+            app.join("Cargo.toml"),
+            "[package]\nname = \"fixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ndep = { path = \"../dep\" }\n",
+        ),
+        (app.join("src/lib.rs"), HARMLESS),
+        (
+            app.join("Cargo.lock"),
+            "version = 4\n\n[[package]]\nname = \"dep\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"fixture\"\nversion = \"0.1.0\"\ndependencies = [\n \"dep\",\n]\n",
+        ),
+        (
+            dep.join("Cargo.toml"),
+            "[package]\nname = \"dep\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            dep.join("src/lib.rs"),
+            "pub fn zero(v: &[u8]) -> u8 { unsafe { *v.get_unchecked(0) } }\nunsafe impl Sync for S {}\npub struct S;\n",
+        ),
+    ] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let ws = Workspace::new();
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        "[gates.unsafe_code]\n",
+    );
+    let (code, verdict) = ws.evaluate_repo(&app, &[]);
+    assert_eq!(code, 0, "{verdict:#}");
+    let report = gate(&verdict, "unsafe_code");
+    assert_eq!(report["counts"]["dependencies_with_unsafe"], 1);
+    assert_eq!(report["counts"]["unsafe_sites_in_dependencies"], 2);
+    let counts = read_json(&ws.out().join("unsafe-dependencies.json"));
+    assert_eq!(counts[0]["name"], "dep");
+    assert_eq!(counts[0]["unsafe_sites"]["block"], 1);
+    assert_eq!(counts[0]["unsafe_sites"]["impl"], 1);
+    ws.policy_with(
+        "mainnet",
+        "artifact_signatures = \"required\"",
+        "[gates.unsafe_code]\ndependencies = \"deny\"\n",
+    );
+    let (code, verdict) = ws.evaluate_repo(&app, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "unsafe_code"), ["unsafe.dependency"]);
+    assert_eq!(
+        gate(&verdict, "unsafe_code")["findings"][0]["subject"],
+        "dep"
+    );
+}

@@ -293,3 +293,6 @@ pub fn replayable(
 ) -> Result<(), String> {
     Err(crate::ledger::replay::rules::NEEDS_CARGO_METADATA.to_owned())
 }
+
+#[cfg(test)]
+mod tests;
