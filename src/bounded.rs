@@ -44,6 +44,16 @@ pub mod caps {
         what: "a minisign public key",
         advice: "a .pub file is two short lines: point the policy at the key made by `minisign -G` or `tollgate keygen`",
     };
+    pub const SSH_PUBLIC_KEY: Cap = Cap {
+        bytes: 64 << 10,
+        what: "an SSH public key file",
+        advice: "a key file holds one OpenSSH key line per key (`ssh-ed25519 AAAA... comment`): point `[trust] tag_keys` at the .pub file",
+    };
+    pub const RUST_SOURCE: Cap = Cap {
+        bytes: 16 << 20,
+        what: "a Rust source file",
+        advice: "a hand-written source file is far smaller: a generated one belongs in OUT_DIR (not scanned), or exempt it with `allow` in [gates.unsafe_code] after review",
+    };
     pub const SBOM: Cap = Cap {
         bytes: 64 << 20,
         what: "an SBOM",
@@ -240,6 +250,8 @@ mod tests {
             caps::SUMS,
             caps::SIGNATURE,
             caps::PUBLIC_KEY,
+            caps::SSH_PUBLIC_KEY,
+            caps::RUST_SOURCE,
             caps::SBOM,
             caps::AUDIT_REPORT,
             caps::DRILL_LOG,

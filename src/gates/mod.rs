@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod drills;
+pub mod git;
 pub mod health;
 pub mod plugin;
 pub mod promotion;
@@ -13,6 +14,7 @@ pub mod registry;
 pub mod sbom;
 pub mod signatures;
 pub mod smoke;
+pub mod unsafe_code;
 
 use crate::digest::DigestCache;
 use crate::policy::Policy;

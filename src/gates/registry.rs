@@ -24,8 +24,6 @@ macro_rules! built_in_gates {
         pub struct RawGates {
             $(pub $gate: Option<Spanned<super::$gate::config::Raw>>,)*
             pub plugin: Option<Vec<Spanned<super::plugin::config::Raw>>>,
-            /// Reserved by the design and not built yet: refused by name in validation.
-            pub git: Option<Spanned<toml::Value>>,
         }
 
         /// The configured gates; a gate whose table is absent does not run.
@@ -127,6 +125,8 @@ built_in_gates! {
     promotion,
     rebuild,
     health,
+    git,
+    unsafe_code,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

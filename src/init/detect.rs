@@ -58,6 +58,8 @@ pub struct Detection {
     pub drill_log: Option<(PathBuf, Vec<String>)>,
     /// Smoke specs that validate (gates/smoke/*.toml, smoke.toml).
     pub smoke_specs: Vec<PathBuf>,
+    /// The repository is a git repository (git2 can open it).
+    pub git: bool,
 }
 
 /// Look at `repo` and `release`. Unreadable places are treated as empty: init proposes a
@@ -148,6 +150,7 @@ pub fn detect(repo: &Path, release: &Path) -> Detection {
         .collect();
     specs.sort();
     found.smoke_specs = specs;
+    found.git = git2::Repository::open(repo).is_ok();
     found
 }
 

@@ -13,9 +13,6 @@ use toml::Spanned;
 
 use crate::gates::KNOWN_GATES;
 
-/// Gates the design reserves that this version does not build in yet.
-const PLANNED_GATES: &[&str] = &["git"];
-
 const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// How far ahead a waiver may expire unless the policy says otherwise (`max_waiver_days`).
@@ -56,6 +53,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
         path,
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
         text,
+        environment: None,
     }
     .policy(raw)
 }
@@ -66,6 +64,8 @@ pub struct ConfigContext<'a> {
     path: &'a Path,
     dir: PathBuf,
     text: &'a str,
+    /// The policy's `environment`, once read (gates validate after it).
+    environment: Option<Environment>,
 }
 
 impl ConfigContext<'_> {
@@ -86,6 +86,11 @@ impl ConfigContext<'_> {
     /// The 1-based line of a byte offset range's start.
     pub fn line(&self, span: std::ops::Range<usize>) -> usize {
         super::line_col(self.text, span.start).0
+    }
+
+    /// The policy's `environment` (known whenever a gate table is validated).
+    pub fn environment(&self) -> Option<Environment> {
+        self.environment
     }
 
     /// The policy file, as given.
@@ -151,8 +156,14 @@ impl ConfigContext<'_> {
             Some(trust) => self.trust(trust)?,
             None => Trust::default(),
         };
+        let cx = ConfigContext {
+            path: self.path,
+            dir: self.dir.clone(),
+            text: self.text,
+            environment: Some(environment),
+        };
         let gates = match raw.gates {
-            Some(gates) => self.gates(gates, &trust)?,
+            Some(gates) => cx.gates(gates, &trust)?,
             None => Gates::default(),
         };
         let waivers = raw
@@ -223,27 +234,29 @@ impl ConfigContext<'_> {
             artifact_keys: self.keys("artifact_keys", raw.artifact_keys)?,
             verdict_keys: self.keys("verdict_keys", raw.verdict_keys)?,
             ops_keys: self.keys("ops_keys", raw.ops_keys)?,
+            tag_keys: self.ssh_keys("tag_keys", raw.tag_keys)?,
         })
     }
 
-    fn gates(&self, raw: RawGates, trust: &Trust) -> Result<Gates, PolicyError> {
-        let planned = [&raw.git];
-        for (name, table) in PLANNED_GATES.iter().zip(planned) {
-            if let Some(table) = table {
-                return Err(self
-                    .error(
-                        table,
-                        format!(
-                            "gate `{name}` is not built into tollgate {} yet",
-                            env!("CARGO_PKG_VERSION")
-                        ),
+    fn ssh_keys(
+        &self,
+        key: &str,
+        entries: Option<Vec<Spanned<String>>>,
+    ) -> Result<Vec<crate::ssh_keys::SshTrustedKey>, PolicyError> {
+        let mut keys = Vec::new();
+        for entry in entries.unwrap_or_default() {
+            keys.extend(
+                crate::ssh_keys::resolve(entry.get_ref(), &self.dir).map_err(|e| {
+                    self.error(&entry, format!("`trust.{key}`: {e}")).with_hint(
+                        "give an OpenSSH public key file (relative to the policy), e.g. the .pub beside `ssh-keygen`'s key, or an inline \"ssh-ed25519 AAAA...\" key",
                     )
-                    .with_hint(format!(
-                        "remove [gates.{name}]; gates available now: {}",
-                        KNOWN_GATES.join(", ")
-                    )));
-            }
+                })?,
+            );
         }
+        Ok(keys)
+    }
+
+    fn gates(&self, raw: RawGates, trust: &Trust) -> Result<Gates, PolicyError> {
         Gates::validate(raw, self, trust)
     }
 
@@ -277,12 +290,8 @@ impl ConfigContext<'_> {
                 }));
         }
         let is_plugin = plugins.iter().any(|p| p.name == gate);
-        if !is_plugin
-            && !KNOWN_GATES.contains(&gate.as_str())
-            && !PLANNED_GATES.contains(&gate.as_str())
-        {
+        if !is_plugin && !KNOWN_GATES.contains(&gate.as_str()) {
             let mut all: Vec<&str> = KNOWN_GATES.to_vec();
-            all.extend_from_slice(PLANNED_GATES);
             all.extend(plugins.iter().map(|p| p.name.as_str()));
             let mut error = self.error(&w.gate, format!("waiver names unknown gate `{gate}`"));
             if let Some(best) = super::nearest(&gate, &all) {

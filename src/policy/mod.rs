@@ -99,6 +99,8 @@ pub struct Trust {
     pub verdict_keys: Vec<TrustedKey>,
     /// Sign ops statements (freeze, unfreeze): only these lift a freeze.
     pub ops_keys: Vec<TrustedKey>,
+    /// SSH keys trusted to sign git tags (`[gates.git] signed_tag = true`).
+    pub tag_keys: Vec<crate::ssh_keys::SshTrustedKey>,
 }
 
 pub use crate::gates::Gates;

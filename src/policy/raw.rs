@@ -24,6 +24,7 @@ pub struct RawTrust {
     pub artifact_keys: Option<Vec<Spanned<String>>>,
     pub verdict_keys: Option<Vec<Spanned<String>>>,
     pub ops_keys: Option<Vec<Spanned<String>>>,
+    pub tag_keys: Option<Vec<Spanned<String>>>,
 }
 
 pub use crate::gates::RawGates;
