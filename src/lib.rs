@@ -10,6 +10,7 @@ pub mod console;
 pub mod cyclonedx;
 pub mod digest;
 pub mod drills;
+pub mod dsse;
 pub mod engine;
 pub mod explain;
 #[doc(hidden)]
@@ -36,3 +37,4 @@ pub mod smoke;
 pub mod term;
 pub mod verdict;
 pub mod verify;
+pub mod vsa;
