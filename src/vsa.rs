@@ -138,12 +138,16 @@ pub struct VsaClaims {
 }
 
 #[derive(Deserialize)]
-struct RawStatement {
+struct RawHeader {
     #[serde(rename = "_type")]
     kind: String,
-    subject: Vec<RawSubject>,
     #[serde(rename = "predicateType")]
     predicate_type: String,
+}
+
+#[derive(Deserialize)]
+struct RawStatement {
+    subject: Vec<RawSubject>,
     predicate: RawPredicate,
 }
 
@@ -195,20 +199,23 @@ struct RawExtension {
 /// Read a (signature-checked) Statement's claims; a statement of another kind, another
 /// verifier, or missing tollgate's claims is refused with the reason.
 pub fn claims(payload: &[u8]) -> Result<VsaClaims, String> {
-    let raw: RawStatement = serde_json::from_slice(payload)
-        .map_err(|e| format!("the envelope's payload is not a tollgate VSA statement: {e}"))?;
-    if raw.kind != STATEMENT_TYPE {
+    // The statement's kind first, so a provenance envelope is named as one.
+    let header: RawHeader = serde_json::from_slice(payload)
+        .map_err(|e| format!("the envelope's payload is not an in-toto statement: {e}"))?;
+    if header.kind != STATEMENT_TYPE {
         return Err(format!(
             "the payload's _type is {:?}, not {STATEMENT_TYPE}",
-            raw.kind
+            header.kind
         ));
     }
-    if raw.predicate_type != PREDICATE_TYPE {
+    if header.predicate_type != PREDICATE_TYPE {
         return Err(format!(
             "the payload's predicateType is {:?}, not {PREDICATE_TYPE} (is this provenance.intoto.jsonl?)",
-            raw.predicate_type
+            header.predicate_type
         ));
     }
+    let raw: RawStatement = serde_json::from_slice(payload)
+        .map_err(|e| format!("the envelope's payload is not a tollgate VSA statement: {e}"))?;
     let p = raw.predicate;
     if p.verifier.id != VERIFIER_ID {
         return Err(format!(

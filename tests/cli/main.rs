@@ -27,3 +27,4 @@ mod spawn;
 mod terminal;
 mod util;
 mod verify;
+mod vsa;
