@@ -21,6 +21,7 @@ mod readme;
 mod real_deps;
 mod report;
 mod runner_model;
+mod sarif;
 mod sbom;
 mod smoke;
 mod spawn;
