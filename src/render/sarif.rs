@@ -199,3 +199,68 @@ fn result(
     }
     value
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict() -> Verdict {
+        serde_json::from_value(json!({
+            "schema": crate::verdict::SCHEMA, "decision": "block",
+            "reasons": ["required gate `drills` could not evaluate"],
+            "environment": "testnet", "subjects": [], "commit": null,
+            "policy": {"path": "gates/testnet.toml", "sha256": "00"},
+            "gates": [
+                {"gate": "audit", "required": true, "outcome": "waived", "duration_ms": 1,
+                 "evidence": [], "findings": [
+                    {"code": "audit.vulnerability", "severity": "error", "message": "time: RUSTSEC-2020-0071",
+                     "subject": "RUSTSEC-2020-0071", "location": {"path": "cargo-audit.json", "line": 7},
+                     "waived_by": 0}]},
+                {"gate": "drills", "required": true, "outcome": "error", "duration_ms": 1,
+                 "error": "cannot read ops/drills.jsonl", "evidence": [], "findings": []},
+            ],
+            "waivers_applied": [{"gate": "audit", "code": "audit.vulnerability", "id": "RUSTSEC-2020-0071",
+                                 "reason": "build script only", "owner": "rm@example.org",
+                                 "expires": "2026-12-31", "findings": 1}],
+            "waivers_expired": [], "waivers_unused": [],
+            "evaluated_at": "2026-11-21T10:00:00Z", "expires_at": "2026-11-24T10:00:00Z",
+            "tool": {"name": "tollgate", "version": "0.1.0"},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn waived_findings_are_suppressed_and_gate_errors_have_a_rule() {
+        let locate = |path: &str| format!("repo/{path}");
+        let log: Value = serde_json::from_str(&sarif(&verdict(), &locate)).unwrap();
+        let run = &log["runs"][0];
+        let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules, ["audit.vulnerability", GATE_ERROR_RULE]);
+        let results = run["results"].as_array().unwrap();
+        let waived = &results[0];
+        assert_eq!(waived["ruleIndex"], 0);
+        assert_eq!(
+            waived["locations"][0]["physicalLocation"],
+            json!({"artifactLocation": {"uri": "repo/cargo-audit.json"}, "region": {"startLine": 7}})
+        );
+        assert_eq!(waived["suppressions"][0]["kind"], "external");
+        let justification = waived["suppressions"][0]["justification"].as_str().unwrap();
+        assert!(
+            justification.contains("build script only") && justification.contains("rm@example.org"),
+            "{justification}"
+        );
+        let error = &results[1];
+        assert_eq!(error["ruleId"], GATE_ERROR_RULE);
+        assert_eq!(error["ruleIndex"], 1);
+        assert_eq!(
+            error["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "repo/gates/testnet.toml"
+        );
+        assert!(error.get("suppressions").is_none());
+    }
+}
