@@ -427,3 +427,55 @@ fn third_party_tools_accept_a_failed_vsa_and_the_provenance_envelope() {
     assert_eq!(summary["predicate_type"], "https://slsa.dev/provenance/v1");
     assert_eq!(summary["builder"], "https://tollgate.dev/builders/tollgate");
 }
+
+#[test]
+fn a_verdict_key_made_by_stock_minisign_signs_envelopes_others_verify() {
+    let ws = Workspace::new();
+    let keys = ws.path().join("stock");
+    std::fs::create_dir(&keys).unwrap();
+    let (secret, public) = (keys.join("verdict.key"), keys.join("verdict.pub"));
+    let out = std::process::Command::new("minisign")
+        .args(["-G", "-W", "-f", "-p"])
+        .arg(&public)
+        .arg("-s")
+        .arg(&secret)
+        .output()
+        .expect("minisign is installed (.ci/setup.d/10-minisign.sh)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let out = tollgate(&[
+        "evaluate",
+        "--policy",
+        ws.policy_path().to_str().unwrap(),
+        "--release",
+        ws.release().to_str().unwrap(),
+        "--repo",
+        ws.path().to_str().unwrap(),
+        "--out",
+        ws.out().to_str().unwrap(),
+        "--store",
+        ws.store().to_str().unwrap(),
+        "--key",
+        secret.to_str().unwrap(),
+        "--now",
+        "2026-11-21T10:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for name in ["verdict.intoto.jsonl", "provenance.intoto.jsonl"] {
+        third_party_check(&ws.out().join(name), &public).unwrap();
+    }
+    let out = tollgate(&[
+        "verify",
+        ws.out().join("verdict.intoto.jsonl").to_str().unwrap(),
+        "--pubkey",
+        public.to_str().unwrap(),
+        "--environment",
+        "mainnet",
+        "--now",
+        DURING,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
