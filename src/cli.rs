@@ -43,6 +43,8 @@ pub enum ReportFormat {
     Text,
     Json,
     Markdown,
+    /// SARIF 2.1.0, for code-scanning tools (docs/sarif.md).
+    Sarif,
 }
 
 /// Formats of commands whose output is a list or a check result, for people or machines.
@@ -373,9 +375,18 @@ pub struct EvaluateArgs {
     /// The source repository the release was built from.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
-    /// Where to write verdict.json, its .minisig and provenance.json.
+    /// Where to write verdict.json, its .minisig, verdict.intoto.jsonl (the SLSA VSA) and
+    /// provenance.json.
     #[arg(long, value_name = "DIR", default_value = "tollgate-out")]
     pub out: PathBuf,
+    /// The VSA's resourceUri: what a consumer names when it checks the VSA (e.g. a package
+    /// URL or the release's download URL); default: the release directory as a file:// URI.
+    #[arg(long = "resource-uri", value_name = "URI")]
+    pub resource_uri: Option<String>,
+    /// Also write the findings as SARIF 2.1.0 to this file (whatever --format says), for
+    /// GitHub code scanning.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
     /// The key that signs the verdict; it is read only after every gate has finished.
     #[command(flatten)]
     pub signing: SigningArgs,

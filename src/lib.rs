@@ -11,6 +11,7 @@ pub mod console;
 pub mod cyclonedx;
 pub mod digest;
 pub mod drills;
+pub mod dsse;
 pub mod engine;
 pub mod explain;
 #[doc(hidden)]
@@ -38,3 +39,4 @@ pub mod ssh_keys;
 pub mod term;
 pub mod verdict;
 pub mod verify;
+pub mod vsa;

@@ -2,8 +2,10 @@
 //! verdict holds; colour comes from a `Palette` that is plain unless stdout is a terminal.
 
 mod markdown;
+mod sarif;
 
 pub use markdown::{escape as escape_markdown, markdown};
+pub use sarif::sarif;
 
 use crate::engine::Decision;
 use crate::report::{Finding, GateReport, Outcome, Severity};

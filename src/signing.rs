@@ -67,6 +67,9 @@ pub enum KeyError {
 pub struct Signer {
     secret: SecretKey,
     public: minisign::PublicKey,
+    /// The same Ed25519 key, for signatures that are not minisign's (DSSE envelopes). It
+    /// zeroizes itself when dropped.
+    ed25519: ed25519_dalek::SigningKey,
 }
 
 impl Signer {
@@ -110,7 +113,12 @@ impl Signer {
         };
         let public =
             minisign::PublicKey::from_secret_key(&secret).map_err(|e| malformed(e.to_string()))?;
-        let signer = Signer { secret, public };
+        let ed25519 = ed25519_key(&secret, &public).map_err(malformed)?;
+        let signer = Signer {
+            secret,
+            public,
+            ed25519,
+        };
         signer.self_test().map_err(malformed)?;
         Ok(signer)
     }
@@ -126,6 +134,18 @@ impl Signer {
         public
             .verify(MESSAGE, &signature, false)
             .map_err(|_| "the key fails to verify its own signature (damaged key?)".to_owned())
+    }
+
+    /// A plain Ed25519 signature over `message` (no prehash, no trusted comment), made with
+    /// the minisign key's Ed25519 key: what a DSSE envelope carries (see `crate::dsse`).
+    pub fn sign_ed25519(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer as _;
+        self.ed25519.sign(message).to_bytes()
+    }
+
+    /// The raw Ed25519 public key (32 bytes) inside the minisign public key.
+    pub fn ed25519_public(&self) -> [u8; 32] {
+        self.ed25519.verifying_key().to_bytes()
     }
 
     /// Sign `data`; the result is the text of a `.minisig` file (prehashed, "ED").
@@ -265,6 +285,32 @@ impl PendingKey {
         self.load(&quiet)
     }
 }
+
+/// The Ed25519 signing key inside a decrypted minisign secret key: the libsodium secret key
+/// (seed then public key) sits at bytes 62..126 of its serialisation (after the algorithms,
+/// KDF salt and limits, and key id). Its public half must be the minisign public key's.
+fn ed25519_key(
+    secret: &SecretKey,
+    public: &minisign::PublicKey,
+) -> Result<ed25519_dalek::SigningKey, String> {
+    let bytes = Zeroizing::new(secret.to_bytes());
+    let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+        bytes
+            .get(SECRET_SEED)
+            .and_then(|s| s.try_into().ok())
+            .ok_or("the secret key is too short for an Ed25519 key")?,
+    );
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let public_bytes = public.to_bytes();
+    // A minisign public key: algorithm (2), key id (8), Ed25519 key (32).
+    if public_bytes.get(10..42) != Some(key.verifying_key().as_bytes().as_slice()) {
+        return Err("the Ed25519 seed does not match the public key (damaged key?)".into());
+    }
+    Ok(key)
+}
+
+/// Where the Ed25519 seed sits in a serialised minisign secret key.
+const SECRET_SEED: std::ops::Range<usize> = 62..94;
 
 /// Size of a minisign secret key: algorithms, KDF parameters, key id, key and checksum.
 const SECRET_KEY_LEN: usize = 158;

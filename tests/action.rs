@@ -183,6 +183,40 @@ fn action_fails_the_step_on_block_with_outputs_written() {
 }
 
 #[test]
+fn action_upload_sarif_writes_the_sarif_file_the_upload_step_reads() {
+    let sim = Simulated::new();
+    std::fs::write(sim.path().join("dist/unlisted.txt"), "x").unwrap();
+    let out = sim.run(&[("TOLLGATE_UPLOAD_SARIF", "true")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // action.yml's upload step reads `${{ inputs.out }}/tollgate.sarif`.
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    assert!(action.contains("uses: github/codeql-action/upload-sarif@v4"));
+    assert!(action.contains("sarif_file: ${{ inputs.out }}/tollgate.sarif"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&sim.read("tollgate-out/tollgate.sarif")).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"], "sig.unlisted-file",
+        "{sarif}"
+    );
+    // GitHub matches results to repository paths: the policy (where an unlocated finding
+    // points) is named relative to GITHUB_WORKSPACE.
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "regtest.toml"
+    );
+    assert!(sim.read("output").contains("vsa-path="));
+
+    let off = Simulated::new();
+    let out = off.run(&[("TOLLGATE_UPLOAD_SARIF", "false")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!off.path().join("tollgate-out/tollgate.sarif").exists());
+    let out = off.run(&[("TOLLGATE_UPLOAD_SARIF", "yes")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("upload-sarif must be true or false"));
+}
+
+#[test]
 fn action_refuses_a_policy_for_another_environment() {
     let sim = Simulated::new();
     let out = sim.run(&[("TOLLGATE_ENVIRONMENT", "mainnet")]);

@@ -111,6 +111,7 @@ fn action_scripts_pass_shellcheck() {
             ".github/action/install.sh",
             ".github/action/evaluate.sh",
             ".ci/setup.d/40-actionlint.sh",
+            ".ci/setup.d/45-dsse.sh",
         ])
         .output()
         .unwrap();

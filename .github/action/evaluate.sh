@@ -44,6 +44,12 @@ fi
 if [ -n "${TOLLGATE_STORE:-}" ]; then
     args+=(--store "$TOLLGATE_STORE")
 fi
+# upload-sarif: the findings also go to <out>/tollgate.sarif, which the next step uploads.
+case "${TOLLGATE_UPLOAD_SARIF:-false}" in
+    true) args+=(--sarif "${TOLLGATE_OUT:-tollgate-out}/tollgate.sarif") ;;
+    false | "") ;;
+    *) fail "upload-sarif must be true or false, not '${TOLLGATE_UPLOAD_SARIF}'" ;;
+esac
 
 if [ -n "${TOLLGATE_KEY_PASSWORD:-}" ]; then
     mask "$TOLLGATE_KEY_PASSWORD"

@@ -49,7 +49,12 @@ pub fn record(args: &DeployRecordArgs) -> CommandResult {
             invalid.problems.join("; ")
         ),
     })?;
-    let verdict = verified.verdict;
+    let Some(verdict) = verified.verdict else {
+        return Err(CommandError::config(anyhow!(
+            "{} is a verification summary (VSA); deploy record needs verdict.json, which names the stage, subjects and commit",
+            args.verdict.display()
+        )));
+    };
     if let Some(stage) = &verdict.stage
         && *stage != args.stage
     {

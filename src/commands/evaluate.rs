@@ -104,13 +104,27 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         finished_on: &finished_on,
     });
 
+    let resource_uri = match &args.resource_uri {
+        Some(uri) => uri.clone(),
+        None => crate::vsa::file_uri(&release),
+    };
+    let vsa_bytes = crate::vsa::statement(&crate::vsa::VsaInputs {
+        verdict: &verdict,
+        verdict_sha256: &verdict_sha,
+        resource_uri: &resource_uri,
+    });
+
     // Staged under temporary names; renamed into --out only once the ledger holds the entry.
+    let statements = super::evaluate_outputs::Statements {
+        provenance: &provenance_bytes,
+        vsa: &vsa_bytes,
+    };
     let staged = super::evaluate_outputs::stage(
         &args.out,
         &verdict,
         &verdict_bytes,
         &verdict_sha,
-        &provenance_bytes,
+        &statements,
         signer.as_ref(),
     )
     .map_err(|error| CommandError {
@@ -141,15 +155,25 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
                 .map(|s| check_commands(&args.out, &s.public_key_base64(), &policy))
                 .unwrap_or_default();
             format!(
-                "{body}written: {} (sha256 {verdict_sha}, {signed}), {}\n{}\n{check}{decision}",
+                "{body}written: {} (sha256 {verdict_sha}, {signed}), {}, {}\n{}\n{check}{decision}",
                 args.out.join("verdict.json").display(),
+                args.out.join(super::evaluate_outputs::VSA).display(),
                 args.out.join("provenance.json").display(),
                 super::evaluate_ledger::report_line(&entry, store.as_ref()),
             )
         }
         ReportFormat::Json => String::from_utf8_lossy(&verdict_bytes).into_owned(),
         ReportFormat::Markdown => crate::render::markdown(&verdict),
+        ReportFormat::Sarif => sarif(args, &policy, &verdict),
     };
+    if let Some(path) = &args.sarif {
+        crate::output::write_atomic(path, sarif(args, &policy, &verdict).as_bytes()).map_err(
+            |e| CommandError {
+                exit: Exit::Usage,
+                error: anyhow!("cannot write the SARIF report {}: {e}", path.display()),
+            },
+        )?;
+    }
     match crate::github::Runner::detect() {
         Some(runner) => {
             let step = super::github_step::Step {
@@ -168,6 +192,28 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         Decision::Promote => Exit::Success,
         Decision::Block => Exit::Failure,
     })
+}
+
+/// The SARIF report: finding paths resolved under the release, repository or policy
+/// directory, relative to `GITHUB_WORKSPACE` (or the working directory) when inside it, as
+/// code scanning matches results against repository paths.
+fn sarif(args: &EvaluateArgs, policy: &Policy, verdict: &Verdict) -> String {
+    let workspace = std::env::var_os("GITHUB_WORKSPACE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_dir().ok());
+    let paths = crate::github::Paths {
+        bases: vec![&args.release, &args.repo, &policy.dir],
+        workspace: workspace.as_deref(),
+    };
+    let locate = |path: &str| {
+        let resolved = paths.resolve(path);
+        if Path::new(&resolved).is_absolute() {
+            crate::vsa::file_uri(&resolved)
+        } else {
+            crate::vsa::uri_reference(&resolved)
+        }
+    };
+    crate::render::sarif(verdict, &locate)
 }
 
 /// The policy file and every trusted key file, with their digests.

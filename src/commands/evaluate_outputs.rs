@@ -5,6 +5,7 @@
 //! so `--out` holds no verdict at all.
 
 use crate::digest::sha256_hex;
+use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use crate::output::sync_dir;
 use crate::signing::Signer;
 use crate::verdict::Verdict;
@@ -17,16 +18,30 @@ pub const VERDICT: &str = "verdict.json";
 pub const VERDICT_SIGNATURE: &str = "verdict.json.minisig";
 pub const PROVENANCE: &str = "provenance.json";
 pub const PROVENANCE_SIGNATURE: &str = "provenance.json.minisig";
+/// The verdict as a SLSA VSA in a DSSE envelope (one line of JSON).
+pub const VSA: &str = "verdict.intoto.jsonl";
+/// The provenance statement in a DSSE envelope.
+pub const PROVENANCE_ENVELOPE: &str = "provenance.intoto.jsonl";
 
 /// Every file a previous evaluation may have left in `--out` that this one replaces; removed
 /// before the new ones are staged, so a failed run never leaves an older verdict in place.
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 7] = [
     VERDICT,
     VERDICT_SIGNATURE,
+    VSA,
     PROVENANCE,
     PROVENANCE_SIGNATURE,
+    PROVENANCE_ENVELOPE,
     super::evaluate_ledger::ENTRY_FILE,
 ];
+
+/// The in-toto statements written beside the verdict, each wrapped in a DSSE envelope.
+pub struct Statements<'a> {
+    /// The provenance statement (also written bare, as `provenance.json`).
+    pub provenance: &'a [u8],
+    /// The verification summary statement (`crate::vsa::statement`).
+    pub vsa: &'a [u8],
+}
 
 /// Outputs written under temporary names, waiting for the ledger append.
 pub struct Staged {
@@ -44,9 +59,10 @@ pub fn stage(
     verdict: &Verdict,
     verdict_bytes: &[u8],
     verdict_sha: &str,
-    provenance_bytes: &[u8],
+    statements: &Statements<'_>,
     signer: Option<&Signer>,
 ) -> anyhow::Result<Staged> {
+    let provenance_bytes = statements.provenance;
     for name in OUTPUTS {
         remove_if_present(&out.join(name))?;
     }
@@ -70,10 +86,13 @@ pub fn stage(
         signatures,
     };
     let (verdict_sig, provenance_sig) = staged.signatures.clone();
+    let envelope = |payload| Envelope::new(IN_TOTO_PAYLOAD_TYPE, payload, signer).to_line();
     staged.add(PROVENANCE, provenance_bytes)?;
+    staged.add(PROVENANCE_ENVELOPE, &envelope(provenance_bytes))?;
     if let Some(sig) = &provenance_sig {
         staged.add(PROVENANCE_SIGNATURE, sig.as_bytes())?;
     }
+    staged.add(VSA, &envelope(statements.vsa))?;
     if let Some(sig) = &verdict_sig {
         staged.add(VERDICT_SIGNATURE, sig.as_bytes())?;
     }

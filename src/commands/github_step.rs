@@ -21,10 +21,12 @@ pub struct Step<'a> {
 pub fn finish(runner: &Runner, step: &Step<'_>, report: &str) -> Result<(), CommandError> {
     let verdict_path = step.args.out.join("verdict.json");
     let provenance_path = step.args.out.join("provenance.json");
+    let vsa_path = step.args.out.join(super::evaluate_outputs::VSA);
     let run = RunInfo {
         verdict_path: &verdict_path,
         verdict_sha256: step.verdict_sha256,
         provenance_path: &provenance_path,
+        vsa_path: &vsa_path,
         signed: step.signed,
         entry_id: Some(step.entry.to_string()),
     };

@@ -9,7 +9,7 @@ use crate::keys::TrustedKey;
 use crate::ledger::store::Store;
 use crate::ledger::{EntryId, Mode, open};
 use crate::term::Role;
-use crate::verify::{Expectations, Invalid, Verified, is_full_commit, verify};
+use crate::verify::{Expectations, Form, Invalid, Verified, is_full_commit, verify};
 use anyhow::anyhow;
 use serde_json::json;
 use std::path::Path;
@@ -93,8 +93,9 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
     let palette = crate::term::Palette::for_stdout();
     let (text, exit) = match (&result, args.format) {
         (Ok(ok), OutputFormat::Json) => (
-            json!({"valid": true, "verdict": args.verdict, "sha256": ok.sha256, "environment": ok.verdict.environment,
-                   "decision": ok.verdict.decision, "expires_at": ok.verdict.expires_at, "subjects": ok.verdict.subjects.len(),
+            json!({"valid": true, "verdict": args.verdict, "sha256": ok.sha256, "environment": ok.claims.environment,
+                   "decision": ok.claims.decision, "expires_at": ok.claims.expires_at, "subjects": ok.claims.subjects.len(),
+                   "form": match ok.form { Form::Verdict => "verdict", Form::Vsa => "vsa" },
                    "key_id": key.key_id.to_string(), "ledger_entry": entry.as_ref().map(ToString::to_string)})
             .to_string() + "\n",
             Exit::Success,
@@ -105,14 +106,16 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         ),
         (Ok(ok), OutputFormat::Text) => (
             format!(
-                "{} {} promotes to {} (signed by key {}, sha256 {}, {} subject(s), expires {}{ledger_text})\n",
+                "{} {} promotes to {} ({}signed by key {}, {}sha256 {}, {} subject(s), expires {}{ledger_text})\n",
                 palette.paint(Role::Good, "valid:"),
                 args.verdict.display(),
-                ok.verdict.environment,
+                ok.claims.environment,
+                if ok.form == Form::Vsa { "SLSA VSA in a DSSE envelope, " } else { "" },
                 key.key_id,
+                if ok.form == Form::Vsa { "verdict " } else { "" },
                 ok.sha256,
-                ok.verdict.subjects.len(),
-                ok.verdict.expires_at
+                ok.claims.subjects.len(),
+                ok.claims.expires_at
             ),
             Exit::Success,
         ),

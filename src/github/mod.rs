@@ -35,6 +35,8 @@ pub struct RunInfo<'a> {
     pub verdict_path: &'a Path,
     pub verdict_sha256: &'a str,
     pub provenance_path: &'a Path,
+    /// `verdict.intoto.jsonl`, the verdict as a SLSA VSA in a DSSE envelope.
+    pub vsa_path: &'a Path,
     pub signed: bool,
     /// The ledger entry `evaluate` appended (`SEQ:SHA256`), for the `entry-id` output.
     pub entry_id: Option<String>,
@@ -86,7 +88,7 @@ impl Runner {
     }
 }
 
-/// The step outputs: `decision`, `verdict-path`, `provenance-path`, `verdict-sha256`,
+/// The step outputs: `decision`, `verdict-path`, `vsa-path`, `provenance-path`, `verdict-sha256`,
 /// `environment`, `signed`, and `entry-id` (the ledger entry that holds the verdict).
 pub fn outputs(verdict: &Verdict, run: &RunInfo<'_>) -> Vec<(&'static str, String)> {
     let absolute = |p: &Path| {
@@ -98,6 +100,7 @@ pub fn outputs(verdict: &Verdict, run: &RunInfo<'_>) -> Vec<(&'static str, Strin
     vec![
         ("decision", verdict.decision.as_str().to_owned()),
         ("verdict-path", absolute(run.verdict_path)),
+        ("vsa-path", absolute(run.vsa_path)),
         ("provenance-path", absolute(run.provenance_path)),
         ("verdict-sha256", run.verdict_sha256.to_owned()),
         ("environment", verdict.environment.as_str().to_owned()),
