@@ -75,6 +75,15 @@ fn validator(index: usize) -> Result<&'static Validator, String> {
         .map_err(Clone::clone)
 }
 
+/// A violation quotes the offending value; a long one (a whole component) is cut.
+fn shortened(text: &str) -> String {
+    const MAX: usize = 240;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// Whether `version` has a bundled schema.
 pub fn known(version: &str) -> bool {
     VERSIONS.contains(&version)
@@ -100,7 +109,7 @@ pub fn validate(document: &Value, version: &str) -> Result<Result<(), Vec<String
             } else {
                 path
             };
-            lines.push(format!("{path}: {}", error.masked()));
+            lines.push(format!("{path}: {}", shortened(&error.to_string())));
         }
     }
     if total > lines.len() {
@@ -128,6 +137,7 @@ mod tests {
             "components": [{"type": "no-such-type", "name": "x"}]});
         let lines = validate(&doc, "1.7").unwrap().unwrap_err();
         assert!(lines[0].starts_with("/components/0/type:"), "{lines:?}");
+        assert!(lines[0].contains("no-such-type"), "{lines:?}");
     }
 
     #[test]
