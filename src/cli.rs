@@ -326,7 +326,7 @@ pub struct DrillRecordArgs {
     /// The drill log.
     #[arg(long, value_name = "FILE", default_value = "ops/drills.jsonl")]
     pub log: PathBuf,
-    /// Who ran the drill (default $USER).
+    /// Who ran the drill (default $USER, else the account name of the current user).
     #[arg(long)]
     pub operator: Option<String>,
     /// Chain height at the end of the drill, where relevant.

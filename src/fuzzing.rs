@@ -166,7 +166,6 @@ pub fn smoke_spec(data: &[u8]) {
 /// A CycloneDX document, JSON or XML. Returns the format it was read as, if any.
 pub fn cyclonedx(data: &[u8]) -> Option<crate::cyclonedx::Format> {
     let document = crate::cyclonedx::parse(data).ok()?;
-    assert!(crate::cyclonedx::problems(&document.bom).is_empty());
     Some(document.format)
 }
 

@@ -84,11 +84,19 @@ impl ReleaseDir {
     }
 
     /// Every non-directory entry under the root, as `/`-separated relative names, sorted.
-    /// Symlinked directories are not followed.
+    /// A symlink to a directory inside the release is followed (its files are listed under
+    /// the link's name), unless it points back at a directory on its own path (a cycle); a
+    /// symlink to a directory outside the release is listed as a name, which `resolve`
+    /// refuses as escaping.
     pub fn list(&self) -> io::Result<Vec<String>> {
         let mut names = Vec::new();
-        let mut stack = vec![(self.canonical.clone(), String::new())];
-        while let Some((dir, prefix)) = stack.pop() {
+        // (real directory, its name in the listing, the real directories on the way there)
+        let mut stack = vec![(
+            self.canonical.clone(),
+            String::new(),
+            vec![self.canonical.clone()],
+        )];
+        while let Some((dir, prefix, ancestors)) = stack.pop() {
             for entry in std::fs::read_dir(&dir)? {
                 let entry = entry?;
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -97,10 +105,26 @@ impl ReleaseDir {
                 } else {
                     format!("{prefix}/{name}")
                 };
-                if entry.file_type()?.is_dir() {
-                    stack.push((entry.path(), rel));
+                let kind = entry.file_type()?;
+                let real = if kind.is_dir() {
+                    Some(entry.path())
+                } else if kind.is_symlink() {
+                    entry
+                        .path()
+                        .canonicalize()
+                        .ok()
+                        .filter(|t| t.is_dir() && t.starts_with(&self.canonical))
+                        .filter(|t| !ancestors.contains(t))
                 } else {
-                    names.push(rel);
+                    None
+                };
+                match real {
+                    Some(real) => {
+                        let mut on_the_way = ancestors.clone();
+                        on_the_way.push(real.canonicalize().unwrap_or_else(|_| real.clone()));
+                        stack.push((real, rel, on_the_way));
+                    }
+                    None => names.push(rel),
                 }
             }
         }
@@ -182,6 +206,42 @@ mod tests {
         let refused = release.path_of("zero").unwrap_err();
         assert!(refused.contains("points outside the release"), "{refused}");
         assert!(release.path_of("pipe").is_err());
+    }
+
+    /// Issue 15: a symlinked directory that stays inside the release is followed; one that
+    /// leaves it is a name that resolves as escaping; a link back up is not followed forever.
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_directories_inside_are_followed_outside_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), b"s").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("v1")).unwrap();
+        std::fs::write(dir.path().join("v1/app.tar.gz"), b"a").unwrap();
+        std::os::unix::fs::symlink("v1", dir.path().join("latest")).unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("v1/up")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("elsewhere")).unwrap();
+        let release = ReleaseDir::open(dir.path()).unwrap();
+        let names = release.list().unwrap();
+        assert_eq!(
+            names,
+            [
+                "elsewhere",
+                "latest/app.tar.gz",
+                "latest/up",
+                "v1/app.tar.gz",
+                "v1/up"
+            ]
+        );
+        assert!(matches!(
+            release.resolve("latest/app.tar.gz"),
+            Resolved::File(_)
+        ));
+        assert!(matches!(release.resolve("elsewhere"), Resolved::Escapes(_)));
+        assert!(matches!(
+            release.resolve("elsewhere/secret"),
+            Resolved::Escapes(_)
+        ));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 
 mod markdown;
 mod sarif;
+mod visible;
 
 pub use markdown::{escape as escape_markdown, markdown};
 pub use sarif::sarif;
+pub use visible::visible;
 
 use crate::engine::Decision;
 use crate::report::{Finding, GateReport, Outcome, Severity};
@@ -89,15 +91,16 @@ fn gate_block(out: &mut String, report: &GateReport, width: usize, p: Palette) {
         out,
         "{} {:<width$} {role:<9} {:>5} ms",
         p.paint(outcome_role(report.outcome), &label),
-        report.gate,
+        visible(&report.gate),
         report.duration_ms
     )
     .ok();
     if let Some(error) = &report.error {
         writeln!(
             out,
-            "{INDENT}{} {error}",
-            p.paint(Role::Bad, "could not evaluate:")
+            "{INDENT}{} {}",
+            p.paint(Role::Bad, "could not evaluate:"),
+            visible(error)
         )
         .ok();
     }
@@ -106,23 +109,23 @@ fn gate_block(out: &mut String, report: &GateReport, width: usize, p: Palette) {
         let mut head = format!(
             "{INDENT}{} {}",
             p.paint(severity_role(f), &word),
-            p.paint(Role::Code, &f.code)
+            p.paint(Role::Code, &visible(&f.code))
         );
         if let Some(at) = location(f) {
-            write!(head, " at {at}").ok();
+            write!(head, " at {}", visible(&at)).ok();
         }
         if let Some(index) = f.waived_by {
             write!(head, " (waiver #{})", index + 1).ok();
         }
         writeln!(out, "{head}").ok();
-        writeln!(out, "{INDENT}        {}", f.message).ok();
+        writeln!(out, "{INDENT}        {}", visible(&f.message)).ok();
         if let Some(hint) = &f.hint
             && f.waived_by.is_none()
         {
             writeln!(
                 out,
                 "{INDENT}        {}",
-                p.paint(Role::Dim, &format!("hint: {hint}"))
+                p.paint(Role::Dim, &format!("hint: {}", visible(hint)))
             )
             .ok();
         }
@@ -135,11 +138,11 @@ fn waiver_lines(out: &mut String, verdict: &Verdict, p: Palette) {
             out,
             "{} {} {} — {} (owner {}, expires {}, {} finding(s))",
             p.paint(Role::Waived, "waiver applied:"),
-            w.gate,
-            waiver_target(w),
-            w.reason,
-            w.owner,
-            w.expires,
+            visible(&w.gate),
+            visible(&waiver_target(w)),
+            visible(&w.reason),
+            visible(&w.owner),
+            visible(&w.expires),
             w.findings
         )
         .ok();
@@ -149,10 +152,10 @@ fn waiver_lines(out: &mut String, verdict: &Verdict, p: Palette) {
             out,
             "{} {} {} — expired {}, owner {}",
             p.paint(Role::Warn, "waiver EXPIRED (void):"),
-            w.gate,
-            waiver_target(w),
-            w.expires,
-            w.owner
+            visible(&w.gate),
+            visible(&waiver_target(w)),
+            visible(&w.expires),
+            visible(&w.owner)
         )
         .ok();
     }
@@ -161,9 +164,9 @@ fn waiver_lines(out: &mut String, verdict: &Verdict, p: Palette) {
             out,
             "{} {} {} — owner {}",
             p.paint(Role::Warn, "waiver unused (matched nothing):"),
-            w.gate,
-            waiver_target(w),
-            w.owner
+            visible(&w.gate),
+            visible(&waiver_target(w)),
+            visible(&w.owner)
         )
         .ok();
     }
@@ -192,7 +195,9 @@ pub fn text_parts(verdict: &Verdict, p: Palette) -> (String, String) {
             Role::Heading,
             &format!(
                 "tollgate {} — {} release, policy {}",
-                verdict.tool.version, verdict.environment, verdict.policy.path
+                verdict.tool.version,
+                verdict.environment,
+                visible(&verdict.policy.path)
             )
         )
     )
@@ -204,10 +209,10 @@ pub fn text_parts(verdict: &Verdict, p: Palette) -> (String, String) {
     waiver_lines(&mut out, verdict, p);
     writeln!(out, "subjects: {} artifact(s)", verdict.subjects.len()).ok();
     for subject in &verdict.subjects {
-        writeln!(out, "  {}  {}", subject.sha256, subject.name).ok();
+        writeln!(out, "  {}  {}", subject.sha256, visible(&subject.name)).ok();
     }
     if let Some(sbom) = &verdict.sbom {
-        writeln!(out, "sbom: {}  {}", sbom.sha256, sbom.path).ok();
+        writeln!(out, "sbom: {}  {}", sbom.sha256, visible(&sbom.path)).ok();
     }
     match &verdict.commit {
         Some(c) => writeln!(
@@ -240,7 +245,7 @@ fn decision_banner(verdict: &Verdict, p: Palette) -> String {
             let banner = format!("DECISION: BLOCK promotion to {}", verdict.environment);
             writeln!(out, "{}", p.paint(Role::Bad, &banner)).ok();
             for reason in &verdict.reasons {
-                writeln!(out, "  - {reason}").ok();
+                writeln!(out, "  - {}", visible(reason)).ok();
             }
         }
     }

@@ -228,9 +228,23 @@ fn a_schema_invalid_sbom_is_rejected_by_the_schema_and_blocks_with_the_reason() 
     let findings = sbom_findings(&verdict);
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].0, "sbom.invalid");
+    // The official 1.5 schema (bundled) rejects it, naming the path and the value.
     assert!(
-        findings[0].1.contains("Unknown classification"),
+        findings[0].1.contains("/components/0/type") && findings[0].1.contains("widget"),
         "{}",
         findings[0].1
     );
+}
+
+/// Issue 15: the generators' SBOMs that tollgate's bundled schemas accept (cdxgen 1.7,
+/// Trivy 1.5) are valid for python `jsonschema` with the same official schemas too.
+#[test]
+fn generator_sboms_validate_with_python_jsonschema_as_well() {
+    for sbom in [
+        "testdata/sbom/cdxgen/node-app.cdx.json",
+        "testdata/sbom/trivy/node-app.cdx.json",
+    ] {
+        let check = schema_check(&repo().join(sbom));
+        assert!(check.status.success(), "{sbom}: {}", text(&check));
+    }
 }

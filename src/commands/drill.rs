@@ -17,8 +17,11 @@ pub fn record(args: &DrillRecordArgs) -> CommandResult {
     };
     let operator = match &args.operator {
         Some(name) => name.clone(),
-        None => std::env::var("USER").map_err(|_| {
-            CommandError::config(anyhow!("--operator is required when $USER is not set"))
+        None => super::account::name().ok_or_else(|| {
+            CommandError::config(anyhow!(
+                "cannot tell who ran the drill: $USER is not set and the account name of uid {} is not in /etc/passwd; pass --operator NAME",
+                rustix::process::getuid().as_raw()
+            ))
         })?,
     };
     let mut entry = DrillEntry {

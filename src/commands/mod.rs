@@ -1,6 +1,7 @@
 //! Command implementations: glue between the parsed CLI and the library. Each returns an
 //! exit status or an error that carries its own exit code.
 
+mod account;
 mod approve;
 mod audit;
 mod audit_export;

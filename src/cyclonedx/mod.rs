@@ -1,38 +1,14 @@
-//! CycloneDX SBOMs: generating one for a release build, and reading one (JSON or XML) with
-//! the cyclonedx-bom crate.
+//! CycloneDX SBOMs: generating one for a release build (cyclonedx-bom), and reading one —
+//! JSON 1.2–1.7 validated against the official schemas bundled in the binary, XML 1.3–1.5
+//! with cyclonedx-bom — into a small typed model.
 
 mod generate;
+mod model;
+mod purl;
 mod read;
+mod schema;
 
 pub use generate::sbom_json;
-pub use read::{Document, Format, READABLE, ReadError, parse, problems};
-
-/// The package URL identity tollgate matches on: `pkg:cargo/NAME@VERSION`, without
-/// qualifiers or subpath. `None` for anything that is not a cargo purl with a version.
-pub fn cargo_purl(purl: &str) -> Option<(String, String)> {
-    let parsed: purl::GenericPurl<String> = purl.parse().ok()?;
-    if parsed.package_type().as_str() != "cargo" || parsed.namespace().is_some() {
-        return None;
-    }
-    Some((parsed.name().to_owned(), parsed.version()?.to_owned()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cargo_purls_match_without_qualifiers() {
-        assert_eq!(
-            cargo_purl("pkg:cargo/net@0.1.0"),
-            Some(("net".into(), "0.1.0".into()))
-        );
-        assert_eq!(
-            cargo_purl("pkg:cargo/chain-node@0.1.0?download_url=file://.#src/main.rs"),
-            Some(("chain-node".into(), "0.1.0".into()))
-        );
-        assert_eq!(cargo_purl("pkg:npm/left-pad@1.0.0"), None);
-        assert_eq!(cargo_purl("pkg:cargo/net"), None);
-        assert_eq!(cargo_purl("not a purl"), None);
-    }
-}
+pub use model::{Bom, Component, Metadata, Tool, Tools};
+pub use purl::CargoPurl;
+pub use read::{Document, Format, READABLE, READABLE_XML, ReadError, parse, problems, readable};

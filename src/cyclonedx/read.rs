@@ -1,12 +1,18 @@
-//! Reading a CycloneDX document, JSON or XML (told apart by content), with cyclonedx-bom:
-//! parse for the version the document declares, then run the library's validation.
+//! Reading a CycloneDX document, JSON or XML (told apart by content). JSON of every version
+//! 1.2–1.7 is validated against the official schema of the version it declares (bundled,
+//! `super::schema`) and then read into the typed model; XML (1.3–1.5) is parsed and validated
+//! with cyclonedx-bom for its declared version.
 
-use cyclonedx_bom::prelude::{Bom, SpecVersion, Validate};
+use super::model::Bom;
+use super::schema;
+use cyclonedx_bom::prelude::{Bom as XmlBom, SpecVersion, Validate};
 use cyclonedx_bom::validation::ValidationErrorsKind;
 use std::fmt;
 
-/// The spec versions cyclonedx-bom reads.
-pub const READABLE: &[&str] = &["1.3", "1.4", "1.5"];
+/// The JSON spec versions tollgate reads (each validated against its official schema).
+pub const READABLE: &[&str] = schema::VERSIONS;
+/// The XML spec versions tollgate reads (those cyclonedx-bom parses).
+pub const READABLE_XML: &[&str] = &["1.3", "1.4", "1.5"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -23,7 +29,7 @@ impl fmt::Display for Format {
     }
 }
 
-/// A parsed CycloneDX document.
+/// A parsed and validated CycloneDX document.
 #[derive(Debug)]
 pub struct Document {
     pub bom: Bom,
@@ -37,122 +43,70 @@ pub struct Document {
 pub enum ReadError {
     /// Not CycloneDX, not well-formed, or not valid for the version it declares.
     Invalid(String),
-    /// A CycloneDX version that cyclonedx-bom cannot read (older than 1.3, newer than 1.5).
+    /// A CycloneDX version tollgate has no schema (JSON) or reader (XML) for.
     Unsupported(String),
+}
+
+/// What tollgate reads, for messages: `JSON 1.2–1.7, XML 1.3–1.5`.
+pub fn readable() -> String {
+    let span = |list: &[&str]| match (list.first(), list.last()) {
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        _ => String::new(),
+    };
+    format!("JSON {}, XML {}", span(READABLE), span(READABLE_XML))
 }
 
 /// Parse `bytes` as a CycloneDX document; `Ok` only if it parses and validates.
 pub fn parse(bytes: &[u8]) -> Result<Document, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    let document = match first {
-        Some(b'{') => parse_json(bytes)?,
-        Some(b'<') => parse_xml(bytes)?,
-        _ => {
-            return Err(ReadError::Invalid(
-                "neither JSON nor XML: a CycloneDX SBOM starts with `{` or `<`".to_owned(),
-            ));
-        }
-    };
-    let problems = problems(&document.bom);
-    if !problems.is_empty() {
-        return Err(ReadError::Invalid(format!(
-            "CycloneDX {} validation failed: {}",
-            document.spec_version,
-            problems.join("; ")
-        )));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => parse_json(bytes),
+        Some(b'<') => parse_xml(bytes),
+        _ => Err(ReadError::Invalid(
+            "neither JSON nor XML: a CycloneDX SBOM starts with `{` or `<`".to_owned(),
+        )),
     }
-    Ok(document)
-}
-
-fn version(text: &str) -> Result<SpecVersion, ReadError> {
-    text.parse::<SpecVersion>().map_err(|_| {
-        ReadError::Unsupported(format!(
-            "specVersion {text:?}: tollgate reads CycloneDX {}",
-            READABLE.join(", ")
-        ))
-    })
-}
-
-/// The two fields that say which CycloneDX version to parse a JSON document as. Every other
-/// field is skipped without being kept: the document is never held as a `serde_json::Value`,
-/// only as this and then as cyclonedx-bom's typed model for the declared version.
-#[derive(serde::Deserialize)]
-struct JsonHeader {
-    #[serde(rename = "bomFormat", default, deserialize_with = "string_or_none")]
-    bom_format: Option<String>,
-    #[serde(rename = "specVersion", default, deserialize_with = "string_or_none")]
-    spec_version: Option<String>,
-}
-
-/// A string field, or `None` for any other JSON value (reported as missing or wrong).
-fn string_or_none<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<String>, D::Error> {
-    struct Visitor;
-    impl<'de> serde::de::Visitor<'de> for Visitor {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(
-            self,
-            mut seq: A,
-        ) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            while map
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
-            Ok(None)
-        }
-    }
-    deserializer.deserialize_any(Visitor)
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Document, ReadError> {
-    let header: JsonHeader = serde_json::from_slice(bytes)
+    let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ReadError::Invalid(format!("not valid JSON: {e}")))?;
-    if header.bom_format.as_deref() != Some("CycloneDX") {
+    if value.get("bomFormat").and_then(|v| v.as_str()) != Some("CycloneDX") {
         return Err(ReadError::Invalid(
             "not a CycloneDX document: `bomFormat` is not \"CycloneDX\"".to_owned(),
         ));
     }
-    let spec_version = header
-        .spec_version
-        .ok_or_else(|| ReadError::Invalid("`specVersion` is missing or not a string".to_owned()))?;
-    let parsed = version(&spec_version)?;
-    let bom = Bom::parse_from_json_with_version(bytes, parsed)
-        .map_err(|e| ReadError::Invalid(format!("not valid CycloneDX {spec_version}: {e}")))?;
+    let spec_version = value
+        .get("specVersion")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| ReadError::Invalid("`specVersion` is missing or not a string".to_owned()))?
+        .to_owned();
+    if !schema::known(&spec_version) {
+        return Err(unsupported(&spec_version, "JSON", READABLE));
+    }
+    if let Err(lines) = schema::validate(&value, &spec_version).map_err(ReadError::Invalid)? {
+        return Err(ReadError::Invalid(format!(
+            "not valid against the official CycloneDX {spec_version} JSON schema: {}",
+            lines.join("; ")
+        )));
+    }
+    let bom: Bom = serde_json::from_value(value).map_err(|e| {
+        ReadError::Invalid(format!(
+            "valid CycloneDX {spec_version}, but its components cannot be read: {e}"
+        ))
+    })?;
     Ok(Document {
         bom,
         format: Format::Json,
         spec_version,
     })
+}
+
+fn unsupported(version: &str, format: &str, list: &[&str]) -> ReadError {
+    ReadError::Unsupported(format!(
+        "specVersion {version:?}: tollgate reads CycloneDX {format} {}",
+        list.join(", ")
+    ))
 }
 
 /// XML declares its version in the root element's namespace,
@@ -183,11 +137,22 @@ fn parse_xml(bytes: &[u8]) -> Result<Document, ReadError> {
             Err(e) => return Err(ReadError::Invalid(format!("not well-formed XML: {e}"))),
         }
     };
-    let version = version(&spec_version)?;
-    let bom = Bom::parse_from_xml_with_version(bytes, version)
+    let version = READABLE_XML
+        .contains(&spec_version.as_str())
+        .then(|| spec_version.parse::<SpecVersion>().ok())
+        .flatten()
+        .ok_or_else(|| unsupported(&spec_version, "XML", READABLE_XML))?;
+    let bom = XmlBom::parse_from_xml_with_version(bytes, version)
         .map_err(|e| ReadError::Invalid(format!("not valid CycloneDX {spec_version}: {e}")))?;
+    let problems = problems(&bom);
+    if !problems.is_empty() {
+        return Err(ReadError::Invalid(format!(
+            "CycloneDX {spec_version} validation failed: {}",
+            problems.join("; ")
+        )));
+    }
     Ok(Document {
-        bom,
+        bom: Bom::from(&bom),
         format: Format::Xml,
         spec_version,
     })
@@ -195,7 +160,7 @@ fn parse_xml(bytes: &[u8]) -> Result<Document, ReadError> {
 
 /// cyclonedx-bom's validation of `bom` against its own spec version, flattened into
 /// `path: message` lines.
-pub fn problems(bom: &Bom) -> Vec<String> {
+pub fn problems(bom: &XmlBom) -> Vec<String> {
     let mut out = Vec::new();
     for (name, kind) in bom.validate_version(bom.spec_version).errors() {
         flatten(&name, kind, &mut out);

@@ -125,3 +125,39 @@ fn breadth_first<E>(
     let keys = members.iter().map(|m| m.package).collect();
     Ok((members, keys))
 }
+
+/// For each member, whether it is reached from a root over normal dependency edges alone;
+/// the others are compiled only for build scripts (and their own dependencies).
+pub fn normal_reachable(metadata: &Metadata, members: &[BuildPackage]) -> Vec<bool> {
+    let nodes: HashMap<&PackageId, &cargo_metadata::Node> = metadata
+        .resolve
+        .iter()
+        .flat_map(|r| &r.nodes)
+        .map(|n| (&n.id, n))
+        .collect();
+    let normal_edge = |from: usize, to: usize| {
+        let to_id = &metadata.packages[members[to].package].id;
+        nodes
+            .get(&metadata.packages[members[from].package].id)
+            .into_iter()
+            .flat_map(|n| &n.deps)
+            .filter(|d| &d.pkg == to_id)
+            .any(|d| d.dep_kinds.iter().any(|k| k.kind == DependencyKind::Normal))
+    };
+    let mut reached = vec![false; members.len()];
+    let mut queue: Vec<usize> = (0..members.len())
+        .filter(|&i| members[i].parent.is_none())
+        .collect();
+    for &root in &queue {
+        reached[root] = true;
+    }
+    while let Some(at) = queue.pop() {
+        for &dep in &members[at].deps {
+            if !reached[dep] && normal_edge(at, dep) {
+                reached[dep] = true;
+                queue.push(dep);
+            }
+        }
+    }
+    reached
+}

@@ -79,6 +79,11 @@ impl ReleaseBuild {
     /// Run `cargo metadata` on `manifest` for `target` (the host when `None`) and work out
     /// the release build.
     pub fn load(manifest: &Path, target: Option<&str>) -> Result<ReleaseBuild, BuildError> {
+        // cargo runs in the manifest's directory, where a relative path would mean something
+        // else (`electrs/Cargo.toml` from inside `electrs/`): resolve it from ours first.
+        let manifest = &std::path::absolute(manifest).map_err(|e| {
+            BuildError::Failed(format!("cannot resolve {}: {e}", manifest.display()))
+        })?;
         let dir = manifest
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -148,6 +153,15 @@ impl ReleaseBuild {
         }
         names.reverse();
         names.join(" -> ")
+    }
+
+    /// For each member, whether only build scripts need it: no chain of normal dependencies
+    /// from a root reaches it (`cargo tree -e normal` would not show it).
+    pub fn build_only(&self) -> Vec<bool> {
+        graph::normal_reachable(&self.metadata, &self.members)
+            .into_iter()
+            .map(|normal| !normal)
+            .collect()
     }
 
     /// Features the release build enables on a member, each with who enabled it.

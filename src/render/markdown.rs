@@ -9,8 +9,14 @@ use crate::verdict::{Verdict, WaiverRecord};
 use std::fmt::Write as _;
 
 /// Escape text for inline Markdown: punctuation that starts markup is backslash-escaped,
-/// HTML is neutralised, and line breaks become spaces so a list item stays one item.
+/// HTML is neutralised, line breaks become spaces so a list item stays one item, and other
+/// control characters (ANSI escapes) and bidi overrides are written visibly.
 pub fn escape(text: &str) -> String {
+    let lines: String = text
+        .chars()
+        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+        .collect();
+    let text = super::visible(&lines);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -30,7 +36,11 @@ pub fn escape(text: &str) -> String {
 
 /// Inline code: the content cannot close the span (backticks are replaced) or break the line.
 fn code(text: &str) -> String {
-    let clean: String = text
+    let lines: String = text
+        .chars()
+        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+        .collect();
+    let clean: String = super::visible(&lines)
         .chars()
         .map(|c| match c {
             '`' => '\'',
@@ -194,6 +204,18 @@ mod tests {
         let escaped = escape(hostile);
         assert_eq!(escaped, "x\\](http://evil)&lt;img src=x&gt; - \\| \\`y\\`");
         assert!(!escaped.contains('\n'));
+    }
+
+    /// Issue 15: ANSI sequences and control characters from names are shown, not passed on.
+    #[test]
+    fn escape_and_code_show_control_characters() {
+        let escaped = escape("a\x1b[31mred\x07");
+        assert!(
+            !escaped.contains('\x1b') && !escaped.contains('\x07'),
+            "{escaped:?}"
+        );
+        assert_eq!(escaped, "a\\\\x1b\\[31mred\\\\x07");
+        assert_eq!(code("a\x1b[2J"), "`a\\x1b[2J`");
     }
 
     #[test]

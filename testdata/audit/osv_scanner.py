@@ -23,7 +23,11 @@ Withdrawn advisories and yanked crates are not in OSV output. Records that osv.d
 from other databases (GHSA) are not invented here; the parser's unit tests cover multi-id
 groups with the documented example.
 
-Usage: osv_scanner.py ADVISORY_DB CARGO_AUDIT_JSON LOCKFILE_PATH OUTPUT
+Usage: osv_scanner.py ADVISORY_DB CARGO_AUDIT_JSON LOCKFILE_PATH OUTPUT [CARGO_LOCK]
+
+With CARGO_LOCK (the lockfile itself), the output is that of `--all-packages`: every package
+of the lockfile is listed, those without advisories with empty `vulnerabilities` and
+`groups`, under one source naming LOCKFILE_PATH, even when nothing is vulnerable.
 """
 
 import json
@@ -99,6 +103,7 @@ def osv_record(db: Path, package: str, advisory_id: str):
 
 def main():
     db, audit_json, lockfile, output = (Path(a) for a in sys.argv[1:5])
+    all_packages = Path(sys.argv[5]) if len(sys.argv) > 5 else None
     report = json.loads(audit_json.read_text(encoding="utf-8"))
     found = [(v["package"], v["advisory"]) for v in report["vulnerabilities"]["list"]]
     for kind, warnings in sorted(report.get("warnings", {}).items()):
@@ -116,8 +121,12 @@ def main():
                 "max_severity": max_severity,
             }
         )
+    if all_packages is not None:
+        lock = tomllib.loads(all_packages.read_text(encoding="utf-8"))
+        for package in lock.get("package", []):
+            packages.setdefault((package["name"], package["version"]), {"vulnerabilities": [], "groups": []})
     results = []
-    if packages:
+    if packages or all_packages is not None:
         results.append(
             {
                 "source": {"path": str(lockfile), "type": "lockfile"},

@@ -24,6 +24,7 @@
 #   reports/vulnerable/cargo-deny-info.json   the same with -L info: log lines with timestamps
 #   reports/filtered/cargo-audit.json    cargo audit --ignore RUSTSEC-2020-0071 on the
 #                                        vulnerable project (a report that hides an advisory)
+#   reports/<project>/osv-scanner-all.json   the same as `--all-packages` would print it
 #   reports/<project>/osv-scanner.json   NOT made by osv-scanner: it is a Go binary that cannot
 #                                        be installed here. osv_scanner.py writes its
 #                                        documented JSON output from the advisory-db snapshot
@@ -121,6 +122,8 @@ EOF
     )
     "$work/venv/bin/python" "$here/osv_scanner.py" "$db" "$out/cargo-audit.json" \
         "/src/$project/Cargo.lock" "$out/osv-scanner.json"
+    "$work/venv/bin/python" "$here/osv_scanner.py" "$db" "$out/cargo-audit.json" \
+        "/src/$project/Cargo.lock" "$out/osv-scanner-all.json" "$src/Cargo.lock"
 done
 
 echo "== check"

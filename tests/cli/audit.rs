@@ -29,8 +29,10 @@ fn scene(project: &str, reports: &[(&str, &str)], audit: &str, tail: &str) -> Wo
     }
     ws.write_sums_and_sign(&names);
     let list: Vec<String> = reports.iter().map(|(_, n)| format!("{n:?}")).collect();
+    // The reports were just copied, so their mtime is "now": these tests age them by it
+    // (mainnet's default, `undated = "block"`, has its own test).
     let table = format!(
-        "[gates.audit]\nreports = [{}]\n{audit}\n{tail}",
+        "[gates.audit]\nreports = [{}]\nundated = \"mtime\"\n{audit}\n{tail}",
         list.join(", ")
     );
     ws.policy_with("mainnet", "artifact_signatures = \"required\"", &table);
@@ -59,7 +61,7 @@ fn clean_reports_promote() {
         &[
             ("clean/cargo-audit.json", "cargo-audit.json"),
             ("clean/cargo-deny.json", "cargo-deny.json"),
-            ("clean/osv-scanner.json", "osv-scanner.json"),
+            ("clean/osv-scanner-all.json", "osv-scanner.json"),
         ],
         "",
         "",

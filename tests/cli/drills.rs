@@ -237,3 +237,37 @@ fn mainnet_policy_ships_the_runbook_cadence() {
         (1, vec!["drill.rto-exceeded".to_owned()])
     );
 }
+
+/// Issue 15: without --operator and with $USER unset, the account name is used; the entry
+/// names whoever `id -un` says runs the test.
+#[test]
+fn record_without_user_takes_the_account_name() {
+    let ws = Workspace::new();
+    let log = ws.path().join("drills.jsonl");
+    let account = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let account = String::from_utf8(account.stdout).unwrap().trim().to_owned();
+    let out = command(&[
+        "drill",
+        "record",
+        "--log",
+        log.to_str().unwrap(),
+        "--kind",
+        "restore",
+        "--result",
+        "pass",
+        "--rto",
+        "1h",
+        "--at",
+        "2026-11-01T10:00:00Z",
+    ])
+    .env_remove("USER")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let entry: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&log).unwrap().trim()).unwrap();
+    assert_eq!(entry["operator"], account.as_str());
+}

@@ -164,3 +164,25 @@ fn the_json_report_is_the_verdict_file() {
     let written = std::fs::read_to_string(demo.path().join("out/verdict.json")).unwrap();
     assert_eq!(printed, written);
 }
+
+/// Issue 15: a file name carrying an ANSI sequence and control characters is shown escaped
+/// in the text and Markdown reports, never passed to the terminal.
+#[test]
+fn control_characters_in_names_are_escaped_in_text_and_markdown() {
+    let ws = crate::util::Workspace::new();
+    ws.write("evil\x1b[2J\x1b]0;owned\x07.bin", b"unlisted");
+    for format in ["text", "markdown"] {
+        let output = ws.evaluate(&["--format", format]);
+        assert_eq!(output.status.code(), Some(1));
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            !shown.contains('\x1b') && !shown.contains('\x07'),
+            "{format}: {shown:?}"
+        );
+        assert!(shown.contains("x1b"), "{format}: {shown}");
+    }
+}

@@ -138,7 +138,7 @@ fn each_bad_sbom_blocks_with_its_code() {
                 .filter(|c| c["name"] != "net")
                 .collect();
             doc["components"] = Value::from(kept);
-            // Keep the dependency graph consistent, or cyclonedx-bom calls it invalid.
+            // Keep the dependency graph consistent.
             doc["dependencies"] = Value::from(Vec::<Value>::new());
         }),
         ["sbom.component-missing"]
@@ -171,7 +171,7 @@ fn each_bad_sbom_blocks_with_its_code() {
         ["sbom.invalid"]
     );
     assert_eq!(
-        codes_after(|doc| doc["specVersion"] = Value::from("1.6")),
+        codes_after(|doc| doc["specVersion"] = Value::from("1.8")),
         ["sbom.spec-version"]
     );
 }
@@ -291,5 +291,30 @@ fn cargo_without_host_tuple_falls_back_to_the_rustc_host_triple() {
     assert!(
         !text.contains("host platform"),
         "the triple is named: {text}"
+    );
+}
+
+/// Issue 15: a relative --manifest-path is relative to where tollgate runs, not to the
+/// manifest's directory (where cargo is started).
+#[test]
+fn a_relative_manifest_path_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.cdx.json");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "sbom",
+            "--manifest-path",
+            "real-deps/clean/Cargo.toml",
+            "-o",
+        ])
+        .arg(&file)
+        .current_dir(testdata(""))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("3 package(s)"),
+        "{}",
+        stdout(&output)
     );
 }

@@ -15,6 +15,8 @@ pub struct Raw {
     pub threshold: Option<Spanned<String>>,
     pub unknown_severity: Option<Spanned<String>>,
     pub max_age: Option<Spanned<String>>,
+    /// `"mtime"` or `"block"`: how to age a report that carries no timestamp of its own.
+    pub undated: Option<Spanned<String>>,
     pub deny_kinds: Option<Vec<Spanned<String>>>,
     pub lockfile: Option<Spanned<String>>,
     pub run: Option<bool>,
@@ -49,11 +51,40 @@ pub struct Config {
     pub unknown_severity: Level,
     /// Reports older than this fail.
     pub max_age: Duration,
+    /// How to age a report without its own timestamp; `None`: by environment (mainnet
+    /// blocks, others use the file's modification time).
+    pub undated: Option<Undated>,
     /// Informational kinds (unmaintained, unsound, yanked, notice) that block.
     pub deny_kinds: Vec<Kind>,
     /// The release's lockfile, relative to the repository.
     pub lockfile: PathBuf,
     pub run: Option<RunConfig>,
+}
+
+/// `undated = "mtime" | "block"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undated {
+    /// Age it by the file's modification time (which whoever made the file can set).
+    Mtime,
+    /// Block: its age cannot be known.
+    Block,
+}
+
+impl Undated {
+    /// The policy's choice, or the environment's default: mainnet blocks.
+    pub fn effective(set: Option<Undated>, environment: crate::policy::Environment) -> Undated {
+        set.unwrap_or(match environment {
+            crate::policy::Environment::Mainnet => Undated::Block,
+            _ => Undated::Mtime,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Undated::Mtime => "mtime",
+            Undated::Block => "block",
+        }
+    }
 }
 
 const DEFAULT_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -112,6 +143,18 @@ pub fn validate(
         max_age: match &raw.max_age {
             Some(age) => cx.duration("gates.audit.max_age", age)?,
             None => DEFAULT_MAX_AGE,
+        },
+        undated: match &raw.undated {
+            None => None,
+            Some(v) => Some(match v.get_ref().as_str() {
+                "mtime" => Undated::Mtime,
+                "block" => Undated::Block,
+                other => {
+                    return Err(cx
+                        .error(v, format!("`gates.audit.undated`: {other:?} is not \"mtime\" or \"block\""))
+                        .with_hint("\"mtime\" ages a report without its own timestamp by its file's modification time; \"block\" refuses it (the default on mainnet)"));
+                }
+            }),
         },
         deny_kinds: deny_kinds(&raw.deny_kinds, cx)?,
         lockfile: match &raw.lockfile {

@@ -27,8 +27,9 @@ pub fn blocks(advisory: &Advisory, config: &Config) -> bool {
 }
 
 /// Merge advisories from several reports: the same advisory against the same package
-/// version becomes one finding that names every report. A scored statement wins over an
-/// unscored one; aliases are united.
+/// version becomes one finding that names every report. The highest rating wins (a scored
+/// statement over an unscored one, a higher level over a lower one, the first of equals);
+/// aliases are united.
 pub fn merge(items: Vec<(Advisory, String)>) -> Vec<Reported> {
     let mut merged: Vec<Reported> = Vec::new();
     for (advisory, source) in items {
@@ -38,7 +39,7 @@ pub fn merge(items: Vec<(Advisory, String)>) -> Vec<Reported> {
                     existing.sources.push(source);
                 }
                 let kept = &mut existing.advisory;
-                if kept.rating.level().is_none() && advisory.rating.level().is_some() {
+                if advisory.rating.level() > kept.rating.level() {
                     kept.rating = advisory.rating.clone();
                 }
                 if kept.title.is_none() {

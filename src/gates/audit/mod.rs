@@ -51,7 +51,8 @@ impl Gate for AuditGate {
         let config = &self.config;
         let mut out = GateResult::default();
         let mut advisories = Vec::new();
-        let mut lock_count: Option<usize> = None;
+        let mut lock: Option<Vec<(String, String)>> = None;
+        let undated = config::Undated::effective(config.undated, ctx.policy.environment);
         for source in sources::gather(config, ctx)? {
             out.evidence.push(Evidence {
                 path: source.name.clone(),
@@ -77,24 +78,35 @@ impl Gate for AuditGate {
                 &parsed,
                 ctx.now,
                 config.max_age,
+                undated,
             )?);
-            if format == Format::CargoAudit {
-                let count = match lock_count {
-                    Some(count) => count,
+            out.findings.extend(checks::empty(&source, format, &parsed));
+            if matches!(format, Format::CargoAudit | Format::OsvScanner) {
+                let packages = match &lock {
+                    Some(packages) => packages,
                     None => {
                         let path = ctx.repo.join(&config.lockfile);
-                        let (count, bytes) = checks::count_packages(&path)?;
+                        let (packages, bytes) = checks::read_lock(&path)?;
                         out.evidence.push(Evidence {
                             path: path.display().to_string(),
                             sha256: sha256_hex(&bytes),
                             size: bytes.len() as u64,
                         });
-                        *lock_count.insert(count)
+                        lock.insert(packages)
                     }
                 };
                 let lock_name = config.lockfile.display().to_string();
-                out.findings
-                    .extend(checks::lockfile(&source, &parsed, count, &lock_name));
+                if format == Format::CargoAudit {
+                    out.findings.extend(checks::lockfile(
+                        &source,
+                        &parsed,
+                        packages.len(),
+                        &lock_name,
+                    ));
+                } else {
+                    out.findings
+                        .extend(checks::osv_binding(&source, &parsed, packages, &lock_name));
+                }
             }
             out.findings.extend(checks::tool_findings(&source, &parsed));
             advisories.extend(

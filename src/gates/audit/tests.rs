@@ -61,13 +61,29 @@ impl Scene {
         file.set_modified(SystemTime::now() - by).unwrap();
     }
 
+    /// A testnet policy (where reports without a timestamp are aged by mtime by default).
     fn policy(&self, audit: &str) -> Policy {
-        let text = format!("environment = \"mainnet\"\n[gates.audit]\n{audit}\n");
+        self.policy_in("testnet", audit)
+    }
+
+    fn policy_in(&self, environment: &str, audit: &str) -> Policy {
+        let text = format!("environment = \"{environment}\"\n[gates.audit]\n{audit}\n");
         policy::parse(&self.dir.path().join("policy.toml"), &text).unwrap()
     }
 
     fn run_at(&self, audit: &str, now: OffsetDateTime) -> Result<GateResult, String> {
-        let policy = self.policy(audit);
+        self.run_with(&self.policy(audit), now)
+    }
+
+    fn run_in(&self, environment: &str, audit: &str) -> Result<GateResult, String> {
+        self.run_with(
+            &self.policy_in(environment, audit),
+            OffsetDateTime::now_utc(),
+        )
+    }
+
+    fn run_with(&self, policy: &Policy, now: OffsetDateTime) -> Result<GateResult, String> {
+        let policy = policy.clone();
         let digests = DigestCache::new();
         let ctx = GateContext {
             policy: &policy,
@@ -119,7 +135,7 @@ fn clean_reports_of_every_format_pass_with_evidence() {
     scene
         .report("clean/cargo-audit.json", "cargo-audit.json")
         .report("clean/cargo-deny.json", "cargo-deny.json")
-        .report("clean/osv-scanner.json", "osv.json");
+        .report("clean/osv-scanner-all.json", "osv.json");
     let result = scene
         .run(r#"reports = ["cargo-audit.json", "cargo-deny.json", "osv.json"]"#)
         .unwrap();
@@ -273,7 +289,7 @@ fn old_reports_are_stale_by_mtime_or_by_their_own_time() {
     assert!(
         stale
             .message
-            .contains("by its file modification time (the cargo-deny format records no time)"),
+            .contains("by its file modification time (the cargo-deny format records no time; `undated = \"mtime\"`)"),
         "{}",
         stale.message
     );
@@ -484,5 +500,175 @@ fn an_audit_report_past_its_cap_is_refused_clearly() {
             .err()
             .unwrap();
         assert!(error.contains("is a FIFO (named pipe)"), "{error}");
+    }
+}
+
+/// Issue 15: a report that scanned nothing proves nothing.
+#[test]
+fn a_report_that_scanned_nothing_blocks() {
+    let scene = Scene::new("clean");
+    scene.report("clean/osv-scanner.json", "osv.json");
+    let result = scene.run(r#"reports = ["osv.json"]"#).unwrap();
+    assert_eq!(
+        outline(&result.findings),
+        [entry("audit.empty-report", "osv.json", true)]
+    );
+    assert!(
+        result.findings[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("--all-packages")
+    );
+
+    let text = std::fs::read_to_string(fixture("reports/clean/cargo-audit.json")).unwrap();
+    let empty = regex::Regex::new(r#""dependency-count":\s*\d+"#)
+        .unwrap()
+        .replace(&text, r#""dependency-count":0"#);
+    assert_ne!(text, empty, "the fixture changed shape");
+    scene.write("cargo-audit.json", empty.as_bytes());
+    let result = scene.run(r#"reports = ["cargo-audit.json"]"#).unwrap();
+    assert!(
+        result
+            .findings
+            .iter()
+            .any(|f| f.code == "audit.empty-report"),
+        "{:#?}",
+        result.findings
+    );
+}
+
+/// Issue 15: without a timestamp of its own, a report is aged by mtime only where the
+/// policy allows it; mainnet blocks by default.
+#[test]
+fn undated_reports_block_on_mainnet_unless_mtime_is_allowed() {
+    let scene = Scene::new("vulnerable");
+    scene
+        .report("vulnerable/cargo-audit.json", "cargo-audit.json")
+        .report("vulnerable/cargo-deny-info.json", "deny-info.json");
+    let both = r#"reports = ["cargo-audit.json", "deny-info.json"]"#;
+    let mainnet = scene.run_in("mainnet", both).unwrap();
+    let undated: Vec<_> = mainnet
+        .findings
+        .iter()
+        .filter(|f| f.code == "audit.undated-report")
+        .collect();
+    assert_eq!(undated.len(), 1, "{:#?}", mainnet.findings);
+    assert_eq!(undated[0].subject.as_deref(), Some("cargo-audit.json"));
+    assert_eq!(undated[0].severity, Severity::Error);
+    assert!(
+        undated[0].message.contains("undated = \"block\""),
+        "{}",
+        undated[0].message
+    );
+
+    let allowed = scene
+        .run_in("mainnet", &format!("{both}\nundated = \"mtime\""))
+        .unwrap();
+    assert!(
+        !allowed
+            .findings
+            .iter()
+            .any(|f| f.code == "audit.undated-report")
+    );
+    let testnet_blocking = scene
+        .run_in("testnet", &format!("{both}\nundated = \"block\""))
+        .unwrap();
+    assert!(
+        testnet_blocking
+            .findings
+            .iter()
+            .any(|f| f.code == "audit.undated-report")
+    );
+
+    // Aged by mtime, a stale report says so.
+    scene.age("cargo-audit.json", Duration::from_secs(30 * 24 * 3600));
+    let stale = scene
+        .run_in("mainnet", &format!("{both}\nundated = \"mtime\""))
+        .unwrap();
+    let finding = find(&stale.findings, "cargo-audit.json");
+    assert_eq!(finding.code, "audit.stale-report");
+    assert!(
+        finding.message.contains("`undated = \"mtime\"`"),
+        "{}",
+        finding.message
+    );
+}
+
+/// Issue 15: osv-scanner reports are bound to the release's Cargo.lock by the lockfile path
+/// and the packages they list.
+#[test]
+fn an_osv_scanner_report_for_another_lockfile_fails() {
+    let scene = Scene::new("vulnerable");
+    scene.report("clean/osv-scanner-all.json", "osv.json");
+    let result = scene.run(r#"reports = ["osv.json"]"#).unwrap();
+    let mismatch = find(&result.findings, "osv.json");
+    assert_eq!(mismatch.code, "audit.lockfile-mismatch");
+    assert!(
+        mismatch.message.contains("does not hold (smallvec 1.13.2)"),
+        "{}",
+        mismatch.message
+    );
+
+    let text = std::fs::read_to_string(fixture("reports/vulnerable/osv-scanner-all.json")).unwrap();
+    let elsewhere = text.replace(
+        "/src/vulnerable/Cargo.lock",
+        "/src/vulnerable/package-lock.json",
+    );
+    assert_ne!(text, elsewhere);
+    scene.write("osv.json", elsewhere.as_bytes());
+    let result = scene.run(r#"reports = ["osv.json"]"#).unwrap();
+    let mismatch = find(&result.findings, "osv.json");
+    assert!(
+        mismatch.message.contains("not the release's Cargo.lock"),
+        "{}",
+        mismatch.message
+    );
+
+    scene.report("vulnerable/osv-scanner-all.json", "osv.json");
+    let result = scene.run(r#"reports = ["osv.json"]"#).unwrap();
+    assert!(
+        !result
+            .findings
+            .iter()
+            .any(|f| f.code == "audit.lockfile-mismatch"),
+        "{:#?}",
+        result.findings
+    );
+}
+
+/// Issue 15: when reports rate an advisory differently, the highest rating wins, whichever
+/// report comes first.
+#[test]
+fn the_highest_rating_of_several_reports_wins() {
+    let scene = Scene::new("vulnerable");
+    let osv = std::fs::read_to_string(fixture("reports/vulnerable/osv-scanner.json")).unwrap();
+    let critical = osv.replace(
+        "CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    );
+    assert_ne!(osv, critical);
+    scene
+        .report("vulnerable/cargo-audit.json", "cargo-audit.json")
+        .write("osv.json", critical.as_bytes());
+    for reports in [
+        r#"reports = ["cargo-audit.json", "osv.json"]"#,
+        r#"reports = ["osv.json", "cargo-audit.json"]"#,
+    ] {
+        let result = scene
+            .run(&format!("{reports}\nthreshold = \"critical\""))
+            .unwrap();
+        let time = find(&result.findings, "RUSTSEC-2020-0071");
+        assert_eq!(
+            time.severity,
+            Severity::Error,
+            "{reports}: {}",
+            time.message
+        );
+        assert!(
+            time.message.contains("severity critical"),
+            "{}",
+            time.message
+        );
     }
 }

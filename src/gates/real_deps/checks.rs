@@ -68,10 +68,54 @@ pub fn sources(build: &ReleaseBuild, config: &Config) -> Vec<Finding> {
                     findings.push(finding.subject(package.name.as_str()).aliases(aliases));
                 }
             }
-            Some(_) => {}
+            Some(source) => {
+                if let Some(index) = alternative_registry(&source.repr)
+                    && !config.allow_registries.iter().any(|r| r == &index)
+                {
+                    findings.push(
+                        Finding::error(
+                            "deps.alternative-registry",
+                            format!(
+                                "{who} comes from the registry {index}, not crates.io ({})",
+                                build.chain(i)
+                            ),
+                        )
+                        .subject(package.name.as_str())
+                        .aliases(aliases)
+                        .hint(format!(
+                            "depend on the crates.io release, or list the registry in `allow_registries = [\"{index}\"]` in [gates.real_deps]"
+                        )),
+                    );
+                }
+            }
         }
     }
     findings
+}
+
+/// The index URL of a registry source other than crates.io (`registry+URL` or
+/// `sparse+URL`), normalised by `normalise_registry`; `None` for crates.io and non-registry
+/// sources.
+pub fn alternative_registry(repr: &str) -> Option<String> {
+    let url = repr
+        .strip_prefix("registry+")
+        .or_else(|| repr.strip_prefix("sparse+"))?;
+    let url = normalise_registry(url);
+    let crates_io = [
+        "https://github.com/rust-lang/crates.io-index",
+        "https://index.crates.io",
+    ];
+    (!crates_io.contains(&url.as_str())).then_some(url)
+}
+
+/// An index URL without a `registry+`/`sparse+` prefix, trailing `/` or `.git`.
+pub fn normalise_registry(url: &str) -> String {
+    let url = url
+        .trim()
+        .trim_start_matches("registry+")
+        .trim_start_matches("sparse+")
+        .trim_end_matches('/');
+    url.strip_suffix(".git").unwrap_or(url).to_owned()
 }
 
 /// A git source is reported unless git is allowed and the manifest pins a full commit.

@@ -22,6 +22,8 @@ pub struct Raw {
     pub deny_features: Option<Vec<Spanned<String>>>,
     pub allow_path: Option<bool>,
     pub allow_git: Option<bool>,
+    /// Index URLs of registries other than crates.io whose packages are accepted.
+    pub allow_registries: Option<Vec<Spanned<String>>>,
 }
 
 /// Glob patterns (case-insensitive, `*` and `?` match any character) and their matcher.
@@ -81,6 +83,8 @@ pub struct Config {
     pub allow_path: bool,
     /// Allow git dependencies (and `[patch]`/`[replace]` from git) pinned to a full commit.
     pub allow_git: bool,
+    /// Registries other than crates.io whose packages are accepted (index URLs, normalised).
+    pub allow_registries: Vec<String>,
 }
 
 pub fn validate(
@@ -110,7 +114,32 @@ pub fn validate(
         )?,
         allow_path: raw.allow_path.unwrap_or(false),
         allow_git: raw.allow_git.unwrap_or(false),
+        allow_registries: registries(cx, raw.allow_registries.as_deref())?,
     })
+}
+
+/// `allow_registries`: index URLs (`https://…`, optionally with cargo's `sparse+` prefix).
+fn registries(
+    cx: &ConfigContext<'_>,
+    value: Option<&[Spanned<String>]>,
+) -> Result<Vec<String>, PolicyError> {
+    let mut out = Vec::new();
+    for entry in value.unwrap_or_default() {
+        let url = super::checks::normalise_registry(entry.get_ref());
+        if !(url.starts_with("https://")
+            || url.starts_with("http://")
+            || url.starts_with("file://"))
+        {
+            return Err(cx
+                .error(
+                    entry,
+                    format!("`gates.real_deps.allow_registries`: {:?} is not a registry index URL", entry.get_ref()),
+                )
+                .with_hint("write the index URL as cargo records it, e.g. \"sparse+https://my-registry.example/index/\" or \"https://my-registry.example/git/index\""));
+        }
+        out.push(url);
+    }
+    Ok(out)
 }
 
 fn non_empty(

@@ -245,3 +245,40 @@ fn git_dependencies_must_be_allowed_and_pinned_to_a_full_commit() {
         f.message
     );
 }
+
+/// Issue 15: registries other than crates.io are named, unless `allow_registries` lists them.
+#[test]
+fn alternative_registries_are_told_from_crates_io() {
+    use checks::alternative_registry;
+    assert_eq!(
+        alternative_registry("registry+https://github.com/rust-lang/crates.io-index"),
+        None
+    );
+    assert_eq!(
+        alternative_registry("sparse+https://index.crates.io/"),
+        None
+    );
+    assert_eq!(
+        alternative_registry("git+https://example.org/x?rev=1#1"),
+        None
+    );
+    assert_eq!(
+        alternative_registry("sparse+https://cargo.example.org/index/").as_deref(),
+        Some("https://cargo.example.org/index")
+    );
+    assert_eq!(
+        alternative_registry("registry+https://git.example.org/index.git").as_deref(),
+        Some("https://git.example.org/index")
+    );
+
+    let text = "environment = \"mainnet\"\n[gates.real_deps]\nallow_registries = [\"sparse+https://cargo.example.org/index/\"]\n";
+    let policy = parse(std::path::Path::new("p.toml"), text).unwrap();
+    assert_eq!(
+        policy.gates.real_deps.unwrap().allow_registries,
+        ["https://cargo.example.org/index"]
+    );
+    let text =
+        "environment = \"mainnet\"\n[gates.real_deps]\nallow_registries = [\"my-registry\"]\n";
+    let error = parse(std::path::Path::new("p.toml"), text).unwrap_err();
+    assert_eq!(error.position.map(|p| p.0), Some(3));
+}

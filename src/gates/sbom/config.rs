@@ -1,6 +1,6 @@
 //! `[gates.sbom]`: the raw table as written and its validated form.
 
-use crate::cyclonedx::READABLE;
+use crate::cyclonedx::{READABLE, readable};
 use crate::policy::{ConfigContext, PolicyError};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -21,6 +21,9 @@ pub struct Raw {
     pub spec_version: Option<Spanned<String>>,
     pub manifest: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
+    /// `"required"` (default) or `"optional"`: whether build-dependencies the generator left
+    /// out block.
+    pub build_dependencies: Option<Spanned<String>>,
 }
 
 /// Where the SBOM comes from.
@@ -44,6 +47,15 @@ pub struct Config {
     /// The workspace manifest whose release build the SBOM must describe, relative to --repo.
     pub manifest: PathBuf,
     pub target: Option<String>,
+    /// Whether packages only build scripts need must be listed (`build_dependencies`).
+    pub build_dependencies: Need,
+}
+
+/// `build_dependencies = "required" | "optional"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Required,
+    Optional,
 }
 
 pub fn validate(
@@ -70,7 +82,7 @@ pub fn validate(
         Some(v) => (
             minimum_version(v.get_ref()).map_err(|e| {
                 cx.error(v, format!("`gates.sbom.spec_version`: {e}"))
-                    .with_hint(format!("tollgate reads CycloneDX {}", READABLE.join(", ")))
+                    .with_hint(format!("tollgate reads CycloneDX {}", readable()))
             })?,
             v.get_ref().clone(),
         ),
@@ -83,7 +95,23 @@ pub fn validate(
         Some(m) => PathBuf::from(m.get_ref().trim()),
         None => PathBuf::from("Cargo.toml"),
     };
+    let build_dependencies = match &raw.build_dependencies {
+        None => Need::Required,
+        Some(v) => match v.get_ref().as_str() {
+            "required" => Need::Required,
+            "optional" => Need::Optional,
+            other => {
+                return Err(cx
+                    .error(
+                        v,
+                        format!("`gates.sbom.build_dependencies`: {other:?} is not \"required\" or \"optional\""),
+                    )
+                    .with_hint("\"required\" blocks when the SBOM leaves out packages only build scripts use; \"optional\" reports them as a warning"));
+            }
+        },
+    };
     Ok(Config {
+        build_dependencies,
         required: raw.required.unwrap_or(true),
         timeout: cx.gate_timeout(raw.timeout.as_ref())?,
         source,
@@ -105,7 +133,7 @@ fn minimum_version(text: &str) -> Result<(u32, u32), String> {
         .iter()
         .filter_map(|v| parse_version(v))
         .max()
-        .unwrap_or((1, 5));
+        .unwrap_or((1, 7));
     if version > newest || version.0 != 1 {
         return Err(format!(
             "{text:?} cannot be met: the newest CycloneDX version tollgate reads is {}.{}",

@@ -146,18 +146,87 @@ fn a_published_sbom_passes_in_json_and_xml() {
 fn a_missing_component_names_its_chain() {
     let mut doc = generated();
     let components = doc["components"].as_array_mut().unwrap();
-    components.retain(|c| c["name"] != "build-info");
+    components.retain(|c| c["name"] != "net");
     // Dangling dependency references would make the document invalid instead.
     doc.as_object_mut().unwrap().remove("dependencies");
     let result = Fixture::new().check(&doc, "");
     assert_eq!(codes(&result), ["sbom.component-missing"]);
     let f = &result.findings[0];
+    assert!(f.message.contains("chain-node -> net"), "{}", f.message);
+    assert_eq!(f.aliases, ["net@0.1.0"]);
+}
+
+/// Issue 15: a package only build scripts use (build-info is chain-node's build-dependency),
+/// left out, is one finding naming the generator; `build_dependencies` decides if it blocks.
+#[test]
+fn left_out_build_dependencies_are_one_finding_naming_the_generator() {
+    let mut doc = generated();
+    let components = doc["components"].as_array_mut().unwrap();
+    components.retain(|c| c["name"] != "build-info");
+    doc.as_object_mut().unwrap().remove("dependencies");
+    let f = Fixture::new();
+    let result = f.check(&doc, "");
+    assert_eq!(codes(&result), ["sbom.build-dependencies-missing"]);
+    let finding = &result.findings[0];
+    assert_eq!(finding.severity, crate::report::Severity::Error);
     assert!(
-        f.message.contains("chain-node -> build-info"),
+        finding.message.contains("as tollgate 0.1.0 does"),
         "{}",
-        f.message
+        finding.message
     );
-    assert_eq!(f.aliases, ["build-info@0.1.0"]);
+    assert!(
+        finding.message.ends_with(": build-info 0.1.0"),
+        "{}",
+        finding.message
+    );
+    let optional = f.check(&doc, "build_dependencies = \"optional\"");
+    assert_eq!(codes(&optional), ["sbom.build-dependencies-missing"]);
+    assert_eq!(
+        optional.findings[0].severity,
+        crate::report::Severity::Warning
+    );
+    let text = "environment = \"mainnet\"\n[gates.sbom]\nbuild_dependencies = \"maybe\"\n";
+    let error = parse(Path::new("p.toml"), text).unwrap_err();
+    assert_eq!(error.position.map(|p| p.0), Some(3));
+}
+
+/// Issue 15: generators as they are. Trivy's shape (the root as a purl-less application,
+/// matched by name and version; a `Cargo.lock` wrapper) and cdxgen's (a percent-encoded
+/// version; `metadata.component` naming the workspace, not a package) are no findings.
+#[test]
+fn roots_without_purls_wrappers_and_encoded_versions_are_understood() {
+    let doc = json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.7",
+        "version": 1,
+        "metadata": {
+            "tools": {"components": [{"type": "application", "group": "@cyclonedx", "name": "cdxgen", "version": "12.8.4"}]},
+            "component": {"type": "application", "name": "clean", "version": "workspace", "purl": "pkg:cargo/clean@workspace"}
+        },
+        "components": [
+            {"type": "application", "name": "chain-node", "version": "0.1.0"},
+            {"type": "application", "name": "Cargo.lock"},
+            {"type": "library", "name": "net", "version": "0.1.0", "purl": "pkg:cargo/net@0.1.%30?download_url=x#src/lib.rs"},
+            {"type": "library", "name": "build-info", "version": "0.1.0", "purl": "pkg:cargo/build-info@0.1.0"}
+        ]
+    });
+    let result = Fixture::new().check(&doc, "");
+    assert!(result.findings.is_empty(), "{:#?}", result.findings);
+    assert_eq!(result.counts["lockfile_wrappers_ignored"], 1);
+
+    // Without a version, a purl-less component is matched only when it is the described
+    // component and names a root; a stray one is unidentified, not matched by name.
+    let mut stray = doc.clone();
+    stray["components"][0] = json!({"type": "application", "name": "chain-node"});
+    let result = Fixture::new().check(&stray, "");
+    assert_eq!(
+        codes(&result),
+        ["sbom.component-unidentified", "sbom.component-missing"]
+    );
+    let mut described = stray.clone();
+    described["metadata"]["component"] = json!({"type": "application", "name": "chain-node"});
+    let result = Fixture::new().check(&described, "");
+    assert_eq!(codes(&result), ["sbom.component-unidentified"]);
 }
 
 #[test]
@@ -221,9 +290,28 @@ fn spec_version_below_the_minimum_or_unreadable() {
             .message
             .contains("older than the policy's minimum 1.5")
     );
-    let result = f.check(&minimal("1.6"), "");
+    // Every version with an official schema is read; spec_version is a minimum.
+    for version in ["1.5", "1.6", "1.7"] {
+        let result = f.check(&minimal(version), "");
+        assert!(
+            result.findings.is_empty(),
+            "{version}: {:#?}",
+            result.findings
+        );
+    }
+    assert!(
+        f.check(&minimal("1.2"), "spec_version = \"1.2\"")
+            .findings
+            .is_empty()
+    );
+    let result = f.check(&minimal("1.8"), "");
     assert_eq!(codes(&result), ["sbom.spec-version"]);
-    assert!(result.findings[0].message.contains("1.6"));
+    assert!(result.findings[0].message.contains("1.8"));
+    let hint = result.findings[0].hint.as_deref().unwrap();
+    assert!(
+        hint.contains("1.5 or newer; tollgate reads JSON 1.2–1.7, XML 1.3–1.5"),
+        "{hint}"
+    );
     assert!(
         result.sbom.is_some(),
         "an unreadable SBOM is still recorded"
@@ -240,7 +328,7 @@ fn invalid_documents_block_with_the_reason() {
         ),
         (
             json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [{"type": "widget", "name": "x"}]}),
-            "classification",
+            "/components/0/type",
         ),
         (
             json!({"bomFormat": "SPDX", "specVersion": "1.5"}),
@@ -281,10 +369,10 @@ fn configuration_errors_point_at_the_line() {
     let text = "environment = \"mainnet\"\n[gates.sbom]\nfile = \"a.json\"\ngenerate = true\n";
     let error = parse(Path::new("p.toml"), text).unwrap_err();
     assert_eq!(error.position.map(|p| p.0), Some(3));
-    let text = "environment = \"mainnet\"\n[gates.sbom]\nspec_version = \"1.6\"\n";
+    let text = "environment = \"mainnet\"\n[gates.sbom]\nspec_version = \"1.8\"\n";
     let error = parse(Path::new("p.toml"), text).unwrap_err();
     assert_eq!(error.position.map(|p| p.0), Some(3));
-    assert!(error.message.contains("1.5"), "{}", error.message);
+    assert!(error.message.contains("1.7"), "{}", error.message);
     let text = "environment = \"mainnet\"\n[gates.sbom]\nspec_version = \"one\"\n";
     assert!(parse(Path::new("p.toml"), text).is_err());
 }

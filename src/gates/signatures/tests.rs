@@ -211,18 +211,16 @@ fn special_files_are_findings_and_never_read() {
         .iter()
         .map(|f| (f.code.as_str(), f.subject.as_deref().unwrap()))
         .collect();
+    // A symlink to a directory inside the release is followed (issue 15): the empty `dir`
+    // lists nothing under either name.
     assert_eq!(
         found,
-        [
-            ("sig.special-file", "dir-link"),
-            ("sig.special-file", "pipe"),
-            ("sig.path-escape", "zero")
-        ]
+        [("sig.special-file", "pipe"), ("sig.path-escape", "zero")]
     );
     assert!(
-        result.findings[1].message.contains("a FIFO (named pipe)"),
+        result.findings[0].message.contains("a FIFO (named pipe)"),
         "{}",
-        result.findings[1].message
+        result.findings[0].message
     );
     // Listed, the same files give the same codes, at their sums line.
     let sums = std::fs::read_to_string(f.release().join("SHA256SUMS")).unwrap();
@@ -447,4 +445,33 @@ fn nested_artifacts_are_listed_by_relative_path() {
     f.write("bin/node", b"elf");
     f.write_sums(&["node-1.0.tar.gz", "NOTES.md", "bin/node"]);
     assert!(f.codes().is_empty());
+}
+
+/// Issue 15: a symlinked directory that stays inside the release is followed (its files are
+/// checked under the link's name, never "Is a directory"); one that leaves it is a
+/// path-escape finding.
+#[cfg(unix)]
+#[test]
+fn symlinked_directories_are_followed_inside_and_refused_outside() {
+    let f = Fixture::new();
+    f.write("v1/node-1.1.tar.gz", b"newer tarball");
+    std::os::unix::fs::symlink("v1", f.release().join("latest")).unwrap();
+    f.write_sums(&[
+        "node-1.0.tar.gz",
+        "NOTES.md",
+        "v1/node-1.1.tar.gz",
+        "latest/node-1.1.tar.gz",
+    ]);
+    assert!(f.codes().is_empty(), "{:?}", f.codes());
+
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), b"s").unwrap();
+    std::os::unix::fs::symlink(outside.path(), f.release().join("elsewhere")).unwrap();
+    let result = f.run_with("").unwrap();
+    let found: Vec<(&str, &str)> = result
+        .findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.subject.as_deref().unwrap()))
+        .collect();
+    assert_eq!(found, [("sig.path-escape", "elsewhere")]);
 }

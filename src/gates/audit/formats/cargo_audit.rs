@@ -62,6 +62,7 @@ pub fn parse(value: serde_json::Value) -> Result<Parsed, String> {
         .map_err(|e| format!("it looks like cargo-audit JSON but does not parse: {e}"))?;
     let mut parsed = Parsed {
         dependency_count: Some(report.lockfile.dependency_count),
+        scanned_nothing: report.lockfile.dependency_count == 0,
         ..Parsed::default()
     };
     for vulnerability in report.vulnerabilities.list {

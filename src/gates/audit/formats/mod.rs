@@ -47,6 +47,13 @@ pub struct Parsed {
     pub generated_at: Option<OffsetDateTime>,
     /// How many packages the audited lockfile held (cargo-audit only).
     pub dependency_count: Option<usize>,
+    /// The lockfiles the report says it scanned (osv-scanner's `results[].source.path`).
+    pub lockfiles: Vec<String>,
+    /// Packages the report lists as `(name, version)` (osv-scanner, crates.io ones).
+    pub packages: Vec<(String, String)>,
+    /// The report shows no sign of having scanned anything: no packages counted, no lockfile
+    /// named. An audit of nothing finds nothing, which proves nothing.
+    pub scanned_nothing: bool,
     /// Ways the tool was told to hide advisories (ignore lists, severity floors): waivers
     /// belong in the policy, where they have an owner and an expiry.
     pub filters: Vec<String>,

@@ -14,7 +14,16 @@ struct Output {
 #[derive(Debug, Deserialize)]
 struct Source {
     #[serde(default)]
+    source: Option<SourceInfo>,
+    #[serde(default)]
     packages: Vec<PackageVulns>,
+}
+
+/// What was scanned: `{"path": "/src/Cargo.lock", "type": "lockfile"}`.
+#[derive(Debug, Deserialize)]
+struct SourceInfo {
+    #[serde(default)]
+    path: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +40,8 @@ struct Package {
     name: String,
     #[serde(default)]
     version: String,
+    #[serde(default)]
+    ecosystem: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,7 +100,24 @@ struct DatabaseSpecific {
 pub fn parse(value: serde_json::Value) -> Result<Parsed, String> {
     let output: Output = serde_json::from_value(value)
         .map_err(|e| format!("it looks like osv-scanner JSON but does not parse: {e}"))?;
-    let mut parsed = Parsed::default();
+    let mut parsed = Parsed {
+        lockfiles: output
+            .results
+            .iter()
+            .filter_map(|r| r.source.as_ref())
+            .map(|s| s.path.clone())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        ..Parsed::default()
+    };
+    parsed.packages = output
+        .results
+        .iter()
+        .flat_map(|r| &r.packages)
+        .filter(|p| p.package.ecosystem.is_empty() || p.package.ecosystem == "crates.io")
+        .map(|p| (p.package.name.clone(), p.package.version.clone()))
+        .collect();
+    parsed.scanned_nothing = parsed.lockfiles.is_empty() && parsed.packages.is_empty();
     for package in output.results.iter().flat_map(|r| &r.packages) {
         let live: Vec<&Osv> = package
             .vulnerabilities

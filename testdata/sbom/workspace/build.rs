@@ -1,0 +1,3 @@
+fn main() {
+    autocfg::new().emit_rustc_version(1, 70);
+}
