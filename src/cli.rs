@@ -202,6 +202,10 @@ pub struct DrillRecordArgs {
     /// Chain tip hash at the end of the drill, where relevant.
     #[arg(long)]
     pub tip: Option<String>,
+    /// For a restore drill: the height of the snapshot restored (checked by
+    /// [gates.snapshots] against the newest full snapshot).
+    #[arg(long, value_name = "N")]
+    pub restored_height: Option<u64>,
     #[arg(long)]
     pub notes: Option<String>,
     /// Operator secret key that signs the entry.

@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod gates;
 pub mod github;
 pub mod init;
+pub mod jsonl_log;
 pub mod keys;
 pub mod ledger;
 pub mod logging;
