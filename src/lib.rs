@@ -34,6 +34,7 @@ pub mod repo;
 pub mod report;
 pub mod signing;
 pub mod smoke;
+pub mod snapshots;
 pub mod term;
 pub mod verdict;
 pub mod verify;

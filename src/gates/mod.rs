@@ -9,6 +9,7 @@ pub mod registry;
 pub mod sbom;
 pub mod signatures;
 pub mod smoke;
+pub mod snapshots;
 
 use crate::digest::DigestCache;
 use crate::policy::Policy;

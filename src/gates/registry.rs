@@ -110,6 +110,7 @@ built_in_gates! {
     audit,
     drills,
     smoke,
+    snapshots,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

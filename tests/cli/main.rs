@@ -23,6 +23,7 @@ mod report;
 mod runner_model;
 mod sbom;
 mod smoke;
+mod snapshots;
 mod spawn;
 mod terminal;
 mod util;
