@@ -2,6 +2,7 @@
 //! returns findings; it never decides promotion.
 
 pub mod audit;
+pub mod config;
 pub mod drills;
 pub mod plugin;
 pub mod real_deps;
@@ -64,6 +65,9 @@ pub struct GateResult {
     /// The SBOM this gate examined or produced; its digest goes into the verdict and the
     /// provenance record.
     pub sbom: Option<Evidence>,
+    /// Node configuration files this gate examined; their digests go into the verdict and
+    /// the provenance record (`configs`).
+    pub configs: Vec<Evidence>,
 }
 
 /// A gate's deadline when its table sets no `timeout`.

@@ -111,6 +111,7 @@ built_in_gates! {
     drills,
     smoke,
     snapshots,
+    config,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

@@ -2,6 +2,7 @@
 
 mod audit;
 mod canonical;
+mod config;
 mod drills;
 mod evaluate;
 mod explain;

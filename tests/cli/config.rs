@@ -1,0 +1,241 @@
+//! The config gate end to end: node configs in the release checked against pinned digests,
+//! documented references and the network markers; their digests in verdict and provenance.
+
+use crate::util::*;
+use tollgate::digest::sha256_hex;
+
+const NOW: &str = "2026-11-21T12:00:00Z";
+const ARTIFACTS: [&str; 2] = ["chain-node-1.4.2-x86_64-linux.tar.gz", "RELEASE-NOTES.md"];
+
+/// Put node configs in the release (listed in the signed sums like every release file).
+fn ship(ws: &Workspace, configs: &[(&str, &str)]) {
+    let mut names: Vec<&str> = ARTIFACTS.to_vec();
+    for (name, text) in configs {
+        ws.write(name, text.as_bytes());
+        names.push(name);
+    }
+    ws.write_sums_and_sign(&names);
+}
+
+fn policy(ws: &Workspace, environment: &str, table: &str) {
+    ws.policy_with(
+        environment,
+        "artifact_signatures = \"required\"",
+        &format!("[gates.config]\nfamily = \"bitcoin\"\n{table}\n"),
+    );
+}
+
+fn evaluate(ws: &Workspace) -> (i32, serde_json::Value) {
+    let out = ws.evaluate(&["--now", NOW]);
+    let verdict = read_json(&ws.out().join("verdict.json"));
+    (out.status.code().unwrap(), verdict)
+}
+
+const MAINNET: &str = "server=1\nrpcbind=127.0.0.1\nrpcport=8332\ndbcache=450\n";
+
+#[test]
+fn a_documented_config_promotes_and_its_digest_reaches_verdict_and_provenance() {
+    let ws = Workspace::new();
+    ship(&ws, &[("config/bitcoin.conf", MAINNET)]);
+    std::fs::write(ws.path().join("bitcoin.mainnet.conf"), MAINNET).unwrap();
+    let sha = sha256_hex(MAINNET.as_bytes());
+    policy(
+        &ws,
+        "mainnet",
+        &format!(
+            "files = [{{ path = \"config/bitcoin.conf\", reference = \"bitcoin.mainnet.conf\", sha256 = \"{sha}\" }}]"
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 0, "{verdict:#}");
+    assert_eq!(
+        verdict["configs"],
+        serde_json::json!([{"path": "config/bitcoin.conf", "sha256": sha}])
+    );
+    let provenance = read_json(&ws.out().join("provenance.json")).to_string();
+    assert!(
+        provenance.contains("node-config") && provenance.contains(&sha),
+        "{provenance}"
+    );
+}
+
+#[test]
+fn verdicts_without_the_config_gate_carry_no_configs_key() {
+    let ws = Workspace::new();
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 0);
+    assert!(verdict.get("configs").is_none(), "{verdict:#}");
+}
+
+#[test]
+fn a_mainnet_config_with_testnet_1_blocks_at_its_line() {
+    let ws = Workspace::new();
+    let text = "server=1\ntestnet=1\n";
+    ship(&ws, &[("bitcoin.conf", text)]);
+    policy(
+        &ws,
+        "mainnet",
+        &format!(
+            "files = [{{ path = \"bitcoin.conf\", sha256 = \"{}\" }}]",
+            sha256_hex(text.as_bytes())
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "config"), ["config.network-mismatch"]);
+    let finding = &gate(&verdict, "config")["findings"][0];
+    assert_eq!(finding["location"]["line"], 2);
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("`testnet=1` marks testnet"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn chain_main_in_a_testnet_config_blocks() {
+    let ws = Workspace::new();
+    let text = "chain=main\n";
+    ship(&ws, &[("bitcoin.conf", text)]);
+    policy(
+        &ws,
+        "testnet",
+        &format!(
+            "files = [{{ path = \"bitcoin.conf\", sha256 = \"{}\" }}]",
+            sha256_hex(text.as_bytes())
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "config"), ["config.network-mismatch"]);
+}
+
+#[test]
+fn an_undocumented_change_is_named_with_its_value() {
+    let ws = Workspace::new();
+    let changed = MAINNET.replace("dbcache=450", "dbcache=4000") + "txindex=1\n";
+    ship(&ws, &[("config/bitcoin.conf", &changed)]);
+    std::fs::write(ws.path().join("bitcoin.mainnet.conf"), MAINNET).unwrap();
+    policy(
+        &ws,
+        "mainnet",
+        "files = [{ path = \"config/bitcoin.conf\", reference = \"bitcoin.mainnet.conf\" }]",
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 1);
+    let findings = gate(&verdict, "config")["findings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let named: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap(), f["subject"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("config.undocumented-change", "config/bitcoin.conf:dbcache"),
+            ("config.undocumented-change", "config/bitcoin.conf:txindex"),
+        ]
+    );
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`dbcache` = `4000` where the reference has `450`"),
+        "{message}"
+    );
+    assert_eq!(findings[0]["location"]["line"], 4);
+}
+
+#[test]
+fn configs_for_two_networks_are_a_mixed_profile() {
+    let ws = Workspace::new();
+    let test = "testnet=1\nrpcport=18332\n";
+    ship(
+        &ws,
+        &[("bitcoin.conf", MAINNET), ("bitcoin-testnet.conf", test)],
+    );
+    policy(
+        &ws,
+        "mainnet",
+        &format!(
+            "files = [{{ path = \"bitcoin.conf\", sha256 = \"{}\" }}, {{ path = \"bitcoin-testnet.conf\", sha256 = \"{}\" }}]",
+            sha256_hex(MAINNET.as_bytes()),
+            sha256_hex(test.as_bytes())
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 1);
+    assert_eq!(
+        gate_codes(&verdict, "config"),
+        [
+            "config.network-mismatch",
+            "config.network-mismatch",
+            "config.mixed-profile"
+        ]
+    );
+    let mixed = gate(&verdict, "config")["findings"][2]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        mixed.contains("bitcoin.conf: mainnet") && mixed.contains("bitcoin-testnet.conf: testnet"),
+        "{mixed}"
+    );
+}
+
+#[test]
+fn a_pinned_digest_mismatch_blocks_and_cannot_be_waived() {
+    let ws = Workspace::new();
+    ship(&ws, &[("bitcoin.conf", MAINNET)]);
+    policy(
+        &ws,
+        "mainnet",
+        &format!(
+            "files = [{{ path = \"bitcoin.conf\", sha256 = \"{}\" }}]",
+            "0".repeat(64)
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "config"), ["config.digest-mismatch"]);
+    let explain = tollgate(&["explain", "config.digest-mismatch"]);
+    assert!(
+        stdout(&explain).to_lowercase().contains("integrity"),
+        "{}",
+        stdout(&explain)
+    );
+}
+
+#[test]
+fn a_missing_config_blocks_and_a_config_from_the_repo_is_read() {
+    let ws = Workspace::new();
+    policy(
+        &ws,
+        "mainnet",
+        &format!(
+            "files = [{{ path = \"bitcoin.conf\", sha256 = \"{}\" }}]",
+            "0".repeat(64)
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 1);
+    assert_eq!(gate_codes(&verdict, "config"), ["config.missing"]);
+    std::fs::create_dir_all(ws.path().join("deploy")).unwrap();
+    std::fs::write(
+        ws.path().join("deploy/monerod.conf"),
+        "rpc-bind-port=18081\n",
+    )
+    .unwrap();
+    policy(
+        &ws,
+        "mainnet",
+        &format!(
+            "files = [{{ path = \"deploy/monerod.conf\", base = \"repo\", family = \"monero\", sha256 = \"{}\" }}]",
+            sha256_hex(b"rpc-bind-port=18081\n")
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 0, "{verdict:#}");
+}
