@@ -239,3 +239,108 @@ fn a_missing_config_blocks_and_a_config_from_the_repo_is_read() {
     let (code, verdict) = evaluate(&ws);
     assert_eq!(code, 0, "{verdict:#}");
 }
+
+/// Every file under `dir`, recursively, as bytes.
+fn all_files(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            all_files(&path, out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path, bytes));
+        }
+    }
+}
+
+#[test]
+fn an_exposed_rpc_with_a_plaintext_password_blocks_without_printing_it() {
+    const PASSWORD: &str = "Zx9-very-unique-rpc-password-7781";
+    let ws = Workspace::new();
+    let text = format!(
+        "server=1\nrpcbind=0.0.0.0\nrpcallowip=0.0.0.0/0\nrpcuser=alice\nrpcpassword={PASSWORD}\n"
+    );
+    ship(&ws, &[("bitcoin.conf", &text)]);
+    // The reference differs in the password too: the difference is named, never shown.
+    std::fs::write(ws.path().join("reference.conf"), "server=1\nrpcbind=0.0.0.0\nrpcallowip=0.0.0.0/0\nrpcuser=alice\nrpcpassword=another-Secret-Value-1\n").unwrap();
+    policy(
+        &ws,
+        "mainnet",
+        "security = \"required\"\nfiles = [{ path = \"bitcoin.conf\", reference = \"reference.conf\" }]",
+    );
+    for format in ["text", "json", "markdown"] {
+        let out = ws.evaluate(&["--now", NOW, "--format", format, "-v"]);
+        assert_eq!(out.status.code(), Some(1));
+        for stream in [stdout(&out), stderr(&out)] {
+            assert!(
+                !stream.contains(PASSWORD) && !stream.contains("another-Secret-Value-1"),
+                "{format}: {stream}"
+            );
+        }
+    }
+    let verdict = read_json(&ws.out().join("verdict.json"));
+    assert_eq!(
+        gate_codes(&verdict, "config"),
+        [
+            "config.rpc-exposed",
+            "config.rpc-exposed",
+            "config.rpc-plaintext-password",
+            "config.undocumented-change"
+        ]
+    );
+    let plaintext = &gate(&verdict, "config")["findings"][2];
+    assert_eq!(plaintext["location"]["line"], 5);
+    assert_eq!(plaintext["subject"], "bitcoin.conf:rpcpassword");
+    let mut files = Vec::new();
+    all_files(&ws.out(), &mut files);
+    all_files(&ws.store(), &mut files);
+    assert!(files.len() > 3);
+    for (path, bytes) in files {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(PASSWORD),
+            "{} holds the password",
+            path.display()
+        );
+    }
+    let explain = tollgate(&["explain", "config.rpc-plaintext-password"]);
+    assert_eq!(explain.status.code(), Some(0));
+}
+
+#[test]
+fn a_hardened_config_passes_the_baseline_and_report_mode_only_warns() {
+    let ws = Workspace::new();
+    let hardened = "server=1\nrpcbind=127.0.0.1\nrpcallowip=10.0.0.0/8\nrpcauth=alice:f7efda5c189b999524f151318c0c86$d5b51b3beffbc02b724e5d095828e0bc8b2456e9ac8757ae3211a5d9b16a22ae\n";
+    ship(&ws, &[("bitcoin.conf", hardened)]);
+    let sha = sha256_hex(hardened.as_bytes());
+    policy(
+        &ws,
+        "mainnet",
+        &format!(
+            "security = \"required\"\nfiles = [{{ path = \"bitcoin.conf\", sha256 = \"{sha}\" }}]"
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 0, "{verdict:#}");
+
+    let exposed = "rpcbind=0.0.0.0\nrpcpassword=changeme\n";
+    ship(&ws, &[("bitcoin.conf", exposed)]);
+    let sha = sha256_hex(exposed.as_bytes());
+    policy(
+        &ws,
+        "mainnet",
+        &format!(
+            "security = \"report\"\nfiles = [{{ path = \"bitcoin.conf\", sha256 = \"{sha}\" }}]"
+        ),
+    );
+    let (code, verdict) = evaluate(&ws);
+    assert_eq!(code, 0, "report mode never blocks: {verdict:#}");
+    assert_eq!(
+        gate_codes(&verdict, "config"),
+        [
+            "config.rpc-exposed",
+            "config.rpc-plaintext-password",
+            "config.rpc-weak-password"
+        ]
+    );
+    assert!(!verdict.to_string().contains("changeme"));
+}

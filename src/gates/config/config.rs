@@ -4,6 +4,7 @@
 
 use super::networks::{CustomMarker, Family};
 use super::parse::Format;
+use super::security::Security;
 use crate::policy::{ConfigContext, Environment, PolicyError};
 use serde::Deserialize;
 use std::path::{Component, Path, PathBuf};
@@ -19,6 +20,8 @@ pub struct Raw {
     pub files: Vec<Spanned<RawFile>>,
     /// Extra markers of a network.
     pub markers: Option<Vec<Spanned<RawMarker>>>,
+    /// The node security baseline: findings block (`required`) or are warnings (`report`).
+    pub security: Option<Security>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +71,7 @@ pub struct Config {
     pub timeout: std::time::Duration,
     pub files: Vec<ConfigFile>,
     pub markers: Vec<CustomMarker>,
+    pub security: Option<Security>,
 }
 
 fn relative(path: &str) -> bool {
@@ -152,5 +156,6 @@ pub fn validate(
         timeout: cx.gate_timeout(raw.timeout.as_ref())?,
         files,
         markers,
+        security: raw.security,
     })
 }

@@ -9,6 +9,7 @@ pub mod config;
 mod diff;
 mod networks;
 mod parse;
+mod security;
 
 pub use config::Config;
 
@@ -181,6 +182,10 @@ impl ConfigGate {
                     "ship the {environment} configuration for a {environment} release"
                 )),
             );
+        }
+        if let Some(mode) = self.config.security {
+            out.findings
+                .extend(security::check(file.family, &settings, path, mode));
         }
         if let Some(reference) = &file.reference {
             self.compare(file, &settings, reference, out)?;
