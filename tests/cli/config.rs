@@ -252,6 +252,19 @@ fn all_files(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>
     }
 }
 
+fn assert_no_password(files: &[(std::path::PathBuf, Vec<u8>)], password: &str) {
+    for (path, bytes) in files {
+        let text = String::from_utf8_lossy(bytes);
+        for secret in [password, "another-Secret-Value-1"] {
+            assert!(
+                !text.contains(secret),
+                "{} holds a password",
+                path.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn an_exposed_rpc_with_a_plaintext_password_blocks_without_printing_it() {
     const PASSWORD: &str = "Zx9-very-unique-rpc-password-7781";
@@ -294,14 +307,22 @@ fn an_exposed_rpc_with_a_plaintext_password_blocks_without_printing_it() {
     all_files(&ws.out(), &mut files);
     all_files(&ws.store(), &mut files);
     assert!(files.len() > 3);
-    for (path, bytes) in files {
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(
-            !text.contains(PASSWORD),
-            "{} holds the password",
-            path.display()
-        );
-    }
+    assert_no_password(&files, PASSWORD);
+    // A config from the repository is no release subject: bound by digest, it must not reach
+    // the ledger's evidence store either (nor its reference).
+    std::fs::write(ws.path().join("repo-bitcoin.conf"), &text).unwrap();
+    policy(
+        &ws,
+        "mainnet",
+        "security = \"required\"\nfiles = [{ path = \"repo-bitcoin.conf\", base = \"repo\", reference = \"reference.conf\" }]",
+    );
+    let out = ws.evaluate(&["--now", NOW]);
+    assert_eq!(out.status.code(), Some(1));
+    let verdict = read_json(&ws.out().join("verdict.json"));
+    assert_eq!(verdict["configs"][0]["path"], "repo-bitcoin.conf");
+    let mut files = Vec::new();
+    all_files(&ws.store(), &mut files);
+    assert_no_password(&files, PASSWORD);
     let explain = tollgate(&["explain", "config.rpc-plaintext-password"]);
     assert_eq!(explain.status.code(), Some(0));
 }

@@ -141,8 +141,9 @@ impl ConfigGate {
                 .hint("if the change is intended, review it and pin the new digest in the policy"),
             );
         }
-        out.evidence.push(evidence.clone());
-        out.configs.push(evidence);
+        // Bound by digest in the verdict and provenance; the bytes go into the gate's evidence
+        // (which the ledger stores) only once parsed and known to hold no secret.
+        out.configs.push(evidence.clone());
         let unparsable = |why: String| {
             Finding::error("config.unparsable", format!("{path}: {why}"))
                 .subject(path)
@@ -159,6 +160,17 @@ impl ConfigGate {
                 return Ok(None);
             }
         };
+        if holds_secrets(&settings) {
+            // Never stored in the ledger; redacted from every log and capture from now on.
+            for s in settings.iter().filter(|s| parse::is_secret(&s.key)) {
+                crate::redact::register(&s.value);
+                if let Some((_, password)) = s.value.split_once(':') {
+                    crate::redact::register(password);
+                }
+            }
+        } else {
+            out.evidence.push(evidence);
+        }
         let markers = networks::markers(
             file.family,
             &settings,
@@ -218,11 +230,13 @@ impl ConfigGate {
         let format = parse::Format::of(&reference.to_string_lossy());
         let expected = parse::parse(&text, format)
             .map_err(|e| format!("the reference {}: {e}", reference.display()))?;
-        out.evidence.push(Evidence {
-            path: reference.to_string_lossy().into_owned(),
-            sha256: crate::digest::sha256_hex(&bytes),
-            size: bytes.len() as u64,
-        });
+        if !holds_secrets(&expected) {
+            out.evidence.push(Evidence {
+                path: reference.to_string_lossy().into_owned(),
+                sha256: crate::digest::sha256_hex(&bytes),
+                size: bytes.len() as u64,
+            });
+        }
         let reference_name = reference.to_string_lossy();
         for d in diff::diff(settings, &expected) {
             out.findings.push(
@@ -239,6 +253,14 @@ impl ConfigGate {
         }
         Ok(())
     }
+}
+
+/// Whether a parsed file sets a secret (a password, a login): such a file is bound by digest
+/// only, never stored as evidence.
+fn holds_secrets(settings: &[parse::Setting]) -> bool {
+    settings
+        .iter()
+        .any(|s| parse::is_secret(&s.key) && !s.value.is_empty())
 }
 
 /// The gate, ready to run (see `super::registry`).
