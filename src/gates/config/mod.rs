@@ -275,3 +275,6 @@ pub fn replayable(
 ) -> Result<(), String> {
     crate::ledger::replay::rules::evidence_complete(NAME, stored, facts)
 }
+
+#[cfg(test)]
+mod tests;
