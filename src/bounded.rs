@@ -74,6 +74,16 @@ pub mod caps {
         what: "a rollback plan or change log",
         advice: "a rollback plan or change log is a document for people: link large material from it instead of attaching it",
     };
+    pub const SNAPSHOT_LOG: Cap = Cap {
+        bytes: 64 << 20,
+        what: "a snapshot log",
+        advice: "archive old entries to another file and keep those within the retention window",
+    };
+    pub const NODE_CONFIG: Cap = Cap {
+        bytes: 1 << 20,
+        what: "a node configuration file",
+        advice: "a node config is a few kilobytes: check that `path` in [gates.config] names the config, not a data file",
+    };
     pub const BUNDLE: Cap = Cap {
         bytes: 1 << 30,
         what: "a ledger bundle (all members together)",
@@ -255,6 +265,8 @@ mod tests {
             caps::SBOM,
             caps::AUDIT_REPORT,
             caps::DRILL_LOG,
+            caps::SNAPSHOT_LOG,
+            caps::NODE_CONFIG,
             caps::BUNDLE,
             caps::LEGACY_SIGNED,
         ] {

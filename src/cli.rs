@@ -78,6 +78,9 @@ pub enum Command {
     /// Record and list operational drills (restore, key rotation, ...).
     #[command(subcommand)]
     Drill(DrillCommand),
+    /// Record chain snapshots (full and state) in the snapshot log.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
     /// Write a CycloneDX 1.5 JSON SBOM of the release build: the workspace's binaries and
     /// every package they compile for the target (dev-dependencies excluded).
     Sbom(SbomArgs),
@@ -335,6 +338,10 @@ pub struct DrillRecordArgs {
     /// Chain tip hash at the end of the drill, where relevant.
     #[arg(long)]
     pub tip: Option<String>,
+    /// For a restore drill: the height of the snapshot restored (checked by
+    /// [gates.snapshots] against the newest full snapshot).
+    #[arg(long, value_name = "N")]
+    pub restored_height: Option<u64>,
     #[arg(long)]
     pub notes: Option<String>,
     /// Operator secret key that signs the entry.
@@ -354,6 +361,42 @@ pub struct SigningArgs {
     /// group or others is refused) instead of TOLLGATE_KEY_PASSWORD; not both.
     #[arg(long, value_name = "FILE", requires = "key")]
     pub key_password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Validate one snapshot's metadata and append it to the snapshot log atomically.
+    Record(Box<SnapshotRecordArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotRecordArgs {
+    #[arg(long, value_parser = ["full", "state"])]
+    pub kind: String,
+    /// Chain height the snapshot was taken at.
+    #[arg(long, value_name = "N")]
+    pub height: u64,
+    /// Chain tip hash at that height (hex).
+    #[arg(long, value_name = "HASH")]
+    pub tip: String,
+    /// When the snapshot was created (RFC 3339).
+    #[arg(long, value_name = "RFC3339")]
+    pub created_at: String,
+    /// Where the snapshot is kept, off the node (s3://..., https://...).
+    #[arg(long, value_name = "URL")]
+    pub location: String,
+    /// SHA-256 of the snapshot file (hex).
+    #[arg(long, value_name = "HEX")]
+    pub sha256: String,
+    /// Size of the snapshot file in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub size: u64,
+    /// The snapshot log.
+    #[arg(long, value_name = "FILE", default_value = "ops/snapshots.jsonl")]
+    pub log: PathBuf,
+    /// Operator secret key that signs the entry.
+    #[command(flatten)]
+    pub signing: SigningArgs,
 }
 
 #[derive(Debug, Args)]

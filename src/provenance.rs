@@ -112,6 +112,13 @@ pub fn statement(p: &ProvenanceInputs<'_>) -> Vec<u8> {
             "annotations": {"role": "sbom", "format": "CycloneDX"},
         }));
     }
+    dependencies.extend(p.verdict.configs.iter().map(|c| {
+        json!({
+            "name": c.path,
+            "digest": {"sha256": c.sha256},
+            "annotations": {"role": "node-config"},
+        })
+    }));
     let value = json!({
         "_type": STATEMENT_TYPE,
         "subject": subject_json(&p.verdict.subjects),

@@ -85,6 +85,10 @@ pub struct Verdict {
     /// could not read one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sbom: Option<DocumentRef>,
+    /// Node configuration files the config gate examined, with their digests; absent when
+    /// that gate did not run.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub configs: Vec<DocumentRef>,
     pub gates: Vec<GateReport>,
     pub waivers_applied: Vec<WaiverRecord>,
     pub waivers_expired: Vec<WaiverRecord>,
@@ -118,6 +122,14 @@ impl Verdict {
                 path: e.path.clone(),
                 sha256: e.sha256.clone(),
             }),
+            configs: evaluation
+                .configs
+                .iter()
+                .map(|e| DocumentRef {
+                    path: e.path.clone(),
+                    sha256: e.sha256.clone(),
+                })
+                .collect(),
             gates: evaluation.reports.clone(),
             waivers_applied: records(&evaluation.waivers.applied),
             waivers_expired: records(&evaluation.waivers.expired),

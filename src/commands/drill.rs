@@ -36,6 +36,7 @@ pub fn record(args: &DrillRecordArgs) -> CommandResult {
         rto: humantime::format_duration(rto).to_string(),
         height: args.height,
         tip: args.tip.clone(),
+        restored_height: args.restored_height,
         operator,
         notes: args.notes.clone().unwrap_or_default(),
         signature: None,

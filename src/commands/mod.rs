@@ -29,6 +29,7 @@ mod propose;
 mod sbom;
 mod signing_key;
 mod smoke_keeper;
+mod snapshot;
 mod verify;
 
 use crate::cli::Command;
@@ -83,6 +84,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Man(args) => generate::man(&args),
         Command::Drill(crate::cli::DrillCommand::Record(args)) => drill::record(&args),
         Command::Drill(crate::cli::DrillCommand::List(args)) => drill::list(&args),
+        Command::Snapshot(crate::cli::SnapshotCommand::Record(args)) => snapshot::record(&args),
         Command::Sbom(args) => sbom::run(&args),
         Command::SmokeKeeper(args) => smoke_keeper::run(&args),
         Command::Audit(crate::cli::AuditCommand::Log(args)) => audit::log(&args),

@@ -26,6 +26,10 @@ pub struct DrillEntry {
     pub height: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tip: Option<String>,
+    /// For a restore drill: the height of the snapshot it restored (the snapshots gate's
+    /// continuity check reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_height: Option<u64>,
     pub operator: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
@@ -97,6 +101,7 @@ mod tests {
             rto: "1h 30m".into(),
             height: Some(812_345),
             tip: None,
+            restored_height: None,
             operator: "alice".into(),
             notes: String::new(),
             signature: None,

@@ -35,6 +35,8 @@ pub struct Evaluation {
     pub subject_errors: Vec<String>,
     /// The SBOM a gate examined or produced, if any.
     pub sbom: Option<Evidence>,
+    /// Node configuration files a gate examined (the config gate), in gate order.
+    pub configs: Vec<Evidence>,
 }
 
 /// Inputs of one evaluation.
@@ -75,10 +77,12 @@ pub fn evaluate_with(
     let mut reports = Vec::with_capacity(results.len());
     let mut reported_subjects: Vec<Subject> = Vec::new();
     let mut sbom = None;
+    let mut configs = Vec::new();
     for (report, extras) in results {
         reports.push(report);
         reported_subjects.extend(extras.subjects);
         sbom = sbom.or(extras.sbom);
+        configs.extend(extras.configs);
     }
     let (subjects, subject_errors) = if reported_subjects.is_empty() {
         subjects_from_listing(inputs.release, digests)
@@ -105,6 +109,7 @@ pub fn evaluate_with(
         waivers,
         subject_errors,
         sbom,
+        configs,
     }
 }
 
@@ -212,6 +217,7 @@ fn late(gate: &dyn Gate, budget: &Budget, report: &GateReport) -> GateReport {
 struct Extras {
     subjects: Vec<Subject>,
     sbom: Option<Evidence>,
+    configs: Vec<Evidence>,
 }
 
 /// Run one gate, turning an error or a panic into an `Error` report (which blocks).
@@ -226,10 +232,18 @@ fn run_one(gate: &dyn Gate, ctx: &GateContext<'_>) -> (GateReport, Extras) {
             subjects,
             counts,
             sbom,
+            configs,
         })) => {
             let mut report = GateReport::from_findings(gate.name(), findings, evidence);
             report.counts = counts;
-            (report, Extras { subjects, sbom })
+            (
+                report,
+                Extras {
+                    subjects,
+                    sbom,
+                    configs,
+                },
+            )
         }
         Ok(Err(reason)) => {
             tracing::warn!(gate = gate.name(), %reason, "gate could not evaluate");

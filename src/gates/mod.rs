@@ -3,6 +3,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod config;
 pub mod drills;
 pub mod git;
 pub mod health;
@@ -14,6 +15,7 @@ pub mod registry;
 pub mod sbom;
 pub mod signatures;
 pub mod smoke;
+pub mod snapshots;
 pub mod unsafe_code;
 
 use crate::digest::DigestCache;
@@ -72,6 +74,9 @@ pub struct GateResult {
     /// The SBOM this gate examined or produced; its digest goes into the verdict and the
     /// provenance record.
     pub sbom: Option<Evidence>,
+    /// Node configuration files this gate examined; their digests go into the verdict and
+    /// the provenance record (`configs`).
+    pub configs: Vec<Evidence>,
 }
 
 /// A gate's deadline when its table sets no `timeout`.

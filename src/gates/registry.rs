@@ -127,6 +127,8 @@ built_in_gates! {
     health,
     git,
     unsafe_code,
+    snapshots,
+    config,
 }
 
 /// Keys a gate's table may name are resolved like `[trust]` keys; gates that take keys of

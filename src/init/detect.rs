@@ -60,6 +60,10 @@ pub struct Detection {
     pub smoke_specs: Vec<PathBuf>,
     /// The repository is a git repository (git2 can open it).
     pub git: bool,
+    /// A snapshot log (ops/snapshots.jsonl) in the repository.
+    pub snapshot_log: Option<PathBuf>,
+    /// Node configuration files (`*.conf`) among the release's files, with their SHA-256.
+    pub node_configs: Vec<(String, String)>,
 }
 
 /// Look at `repo` and `release`. Unreadable places are treated as empty: init proposes a
@@ -151,6 +155,16 @@ pub fn detect(repo: &Path, release: &Path) -> Detection {
     specs.sort();
     found.smoke_specs = specs;
     found.git = git2::Repository::open(repo).is_ok();
+    found.snapshot_log = Some(repo.join("ops/snapshots.jsonl")).filter(|p| p.is_file());
+    found.node_configs = found
+        .artifacts
+        .iter()
+        .filter(|name| name.ends_with(".conf"))
+        .filter_map(|name| {
+            let bytes = std::fs::read(release.join(name)).ok()?;
+            Some((name.clone(), crate::digest::sha256_hex(&bytes)))
+        })
+        .collect();
     found
 }
 

@@ -27,7 +27,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// A promotion target. A policy for one environment never promotes to another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
     Regtest,

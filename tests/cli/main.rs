@@ -3,6 +3,7 @@
 mod approvals;
 mod audit;
 mod canonical;
+mod config;
 mod drills;
 mod evaluate;
 mod explain;
@@ -30,6 +31,7 @@ mod runner_model;
 mod sarif;
 mod sbom;
 mod smoke;
+mod snapshots;
 mod spawn;
 mod terminal;
 mod unsafe_code;

@@ -204,6 +204,7 @@ fn deciding_with_the_freeze_adds_its_record_after_deciding() {
         waivers: Default::default(),
         subject_errors: vec![],
         sbom: None,
+        configs: Vec::new(),
     };
     let frozen = freeze();
     let record = report("freeze", true, Outcome::Fail);

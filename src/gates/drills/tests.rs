@@ -22,6 +22,7 @@ fn entry(kind: &str, finished: &str, result: DrillResult, rto: &str) -> DrillEnt
         rto: rto.into(),
         height: None,
         tip: None,
+        restored_height: None,
         operator: "alice".into(),
         notes: String::new(),
         signature: None,

@@ -273,6 +273,16 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
             sha256: d.sha256.clone(),
             size: 0,
         }),
+        configs: stored
+            .verdict
+            .configs
+            .iter()
+            .map(|d| Evidence {
+                path: d.path.clone(),
+                sha256: d.sha256.clone(),
+                size: 0,
+            })
+            .collect(),
     };
     let record = freeze_report(&Ok(frozen.clone()), environment);
     if record.is_some() {
