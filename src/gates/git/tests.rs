@@ -63,6 +63,7 @@ impl Fixture {
         let digests = crate::digest::DigestCache::new();
         let builds = crate::release_build::ReleaseBuilds::new();
         let ctx = GateContext {
+            store: None,
             policy: &policy,
             release: self.dir.path(),
             repo: self.dir.path(),
@@ -188,6 +189,7 @@ fn not_a_repository_cannot_evaluate() {
     let digests = crate::digest::DigestCache::new();
     let builds = crate::release_build::ReleaseBuilds::new();
     let ctx = GateContext {
+        store: None,
         policy: &policy,
         release: dir.path(),
         repo: dir.path(),

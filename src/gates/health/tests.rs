@@ -190,6 +190,7 @@ expect = ">= 3"
     let digests = crate::digest::DigestCache::new();
     let builds = crate::release_build::ReleaseBuilds::new();
     let ctx = GateContext {
+        store: None,
         policy: &policy,
         release: dir.path(),
         repo: dir.path(),

@@ -34,6 +34,7 @@ fn run(entries: &[SnapshotEntry], table: &str) -> Vec<String> {
     let digests = crate::digest::DigestCache::new();
     let builds = crate::release_build::ReleaseBuilds::new();
     let ctx = crate::gates::GateContext {
+        store: None,
         policy: &policy,
         release: dir.path(),
         repo: dir.path(),
