@@ -25,6 +25,9 @@ pub struct Inputs<'a> {
     pub verdict_keys: &'a [TrustedKey],
     /// Whether the ledger holds this blob (attachments).
     pub has_blob: &'a dyn Fn(&BlobRef) -> bool,
+    /// Counting key revocations: an approval by a revoked key counts only when the ledger
+    /// logged it before the key's cutoff.
+    pub revocations: &'a crate::ledger::revocation::Revocations,
 }
 
 /// Decide: the findings, evidence and counts of the gate.
@@ -304,6 +307,13 @@ fn tally(
                 "key {key} is not trusted for role {}",
                 role.name
             )));
+            continue;
+        }
+        if let Err(revoked) = inputs
+            .revocations
+            .check(&a.key_id, Some(&crate::verdict::rfc3339(a.time)))
+        {
+            out.findings.push(not_counted(revoked.to_string()));
             continue;
         }
         out.evidence.push(entry_evidence(s.decision.as_str(), a));

@@ -76,6 +76,9 @@ impl Gate for ApprovalsGate {
             )
         })?;
         let has_blob = |blob: &crate::ledger::entry::BlobRef| matches!(store.get(&blob_key(&blob.sha256)), Ok(Some(bytes)) if crate::digest::sha256_hex(&bytes) == blob.sha256);
+        let revocations =
+            crate::ledger::revocation::Revocations::from_store(store, &ctx.policy.trust.ops_keys)
+                .map_err(|e| format!("cannot read the ledger's key revocations: {e}"))?;
         Ok(check::run(&check::Inputs {
             config: &self.config,
             environment,
@@ -84,6 +87,7 @@ impl Gate for ApprovalsGate {
             now: ctx.now,
             verdict_keys: &ctx.policy.trust.verdict_keys,
             has_blob: &has_blob,
+            revocations: &revocations,
         }))
     }
 }

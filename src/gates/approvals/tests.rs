@@ -185,6 +185,7 @@ mod decide {
             now: NOW,
             verdict_keys: verdict,
             has_blob: &has_blob,
+            revocations: &crate::ledger::revocation::Revocations::none(),
         });
         result.findings.iter().map(|f| f.code.clone()).collect()
     }

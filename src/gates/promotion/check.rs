@@ -32,6 +32,9 @@ pub struct Outcome {
 pub struct Keys<'a> {
     pub verdict: &'a [TrustedKey],
     pub ops: &'a [TrustedKey],
+    /// Counting key revocations: a signature by a revoked key counts only when the ledger
+    /// logged it before the key's cutoff.
+    pub revocations: &'a crate::ledger::revocation::Revocations,
 }
 
 pub fn check(
@@ -59,6 +62,10 @@ pub fn check(
             continue;
         }
         match v.signed_by(keys.verdict) {
+            Ok(id) if keys.revocations.check(&id, Some(&record.time)).is_err() => {
+                let why = keys.revocations.check(&id, Some(&record.time)).unwrap_err();
+                refused.push(format!("{} ({why})", record.id(history)));
+            }
             Ok(_) => promotes.push((*index, v.sha256.clone())),
             Err(why) => refused.push(format!("{} ({why})", record.id(history))),
         }
@@ -103,7 +110,10 @@ pub fn check(
             continue;
         }
         match ops::standing(s, Some(&d.minisig), keys.ops) {
-            Standing::Trusted(_) => deploys.push(*index),
+            Standing::Trusted(id) => match keys.revocations.check(&id, Some(&record.time)) {
+                Ok(()) => deploys.push(*index),
+                Err(why) => untrusted.push(format!("{} ({why})", record.id(history))),
+            },
             Standing::Unsigned => untrusted.push(format!("{} (unsigned)", record.id(history))),
             Standing::Untrusted(why) => untrusted.push(format!("{} ({why})", record.id(history))),
         }

@@ -71,9 +71,17 @@ impl Gate for PromotionGate {
         let Some(history) = self.history(ctx, &mut out) else {
             return Ok(out);
         };
+        let revocations = match ctx.store {
+            Some(store) => {
+                crate::ledger::revocation::Revocations::from_store(store, &self.config.ops_keys)
+                    .map_err(|e| format!("cannot read the ledger's key revocations: {e}"))?
+            }
+            None => crate::ledger::revocation::Revocations::none(),
+        };
         let keys = check::Keys {
             verdict: &self.config.verdict_keys,
             ops: &self.config.ops_keys,
+            revocations: &revocations,
         };
         let mut consulted = Vec::new();
         for after in &self.config.after {
