@@ -180,25 +180,58 @@ impl HealthGate {
         }
         vars.insert("environment".into(), ctx.policy.environment.as_str().into());
         if names.iter().any(|n| n == "since_deploy") {
-            vars.insert("since_deploy".into(), self.since_deploy()?.into());
+            vars.insert("since_deploy".into(), self.since_deploy(ctx)?.into());
         }
         crate::smoke::template::render(query, &vars)
     }
 
-    /// `{since_deploy}`: the time since the prior stage's deployment, which only the
-    /// promotion ledger (signed `deploy` entries) can say. This gate is not handed a ledger,
-    /// so the placeholder cannot be resolved here: the check blocks, saying so.
-    fn since_deploy(&self) -> Result<String, String> {
-        Err(match &self.config.since_deploy {
-            None => {
+    /// `{since_deploy}`: the time since the newest deployment of these artifacts (the
+    /// release's sums-file digests) to the configured environment and stage, by a `deploy`
+    /// entry signed by a `[trust] ops_keys` key and logged no later than `--now`.
+    fn since_deploy(&self, ctx: &GateContext<'_>) -> Result<String, String> {
+        let Some(source) = &self.config.since_deploy else {
+            return Err(
                 "the query uses {since_deploy} but [gates.health] names no `since_deploy` source"
-                    .to_owned()
-            }
-            Some(source) => format!(
-                "{{since_deploy}} needs the time of the deployment to {} stage {} from the promotion ledger, which the health gate cannot read yet",
-                source.environment, source.stage
-            ),
-        })
+                    .to_owned(),
+            );
+        };
+        let Some(store) = ctx.store else {
+            return Err("{since_deploy} needs the ledger, and evaluate was given none".to_owned());
+        };
+        let digests = crate::gates::promotion::release::digests(ctx)?;
+        let mut history = crate::ledger::history::History::default();
+        history.add(store, None, false)?;
+        let at = history
+            .records
+            .iter()
+            .rev()
+            .filter(|r| r.environment == source.environment)
+            .filter_map(|r| match &r.event {
+                crate::ledger::history::Event::Deploy(d) => Some((r, d)),
+                _ => None,
+            })
+            .filter(|(_, d)| d.statement.stage == source.stage)
+            .filter(|(_, d)| crate::ledger::rollout::digest_set(&d.statement.subjects) == digests)
+            .filter(|(_, d)| {
+                matches!(
+                    crate::ledger::ops::standing(
+                        &d.statement,
+                        Some(&d.minisig),
+                        &ctx.policy.trust.ops_keys
+                    ),
+                    crate::ledger::ops::Standing::Trusted(_)
+                )
+            })
+            .find_map(|(r, _)| r.at.filter(|at| *at <= ctx.now));
+        match at {
+            Some(at) => Ok(prom_duration((ctx.now - at).unsigned_abs())),
+            None => Err(format!(
+                "{{since_deploy}}: no deploy of these artifacts to {} stage {} signed by a [trust] ops_keys key is in {}",
+                source.environment,
+                source.stage,
+                store.location()
+            )),
+        }
     }
 }
 

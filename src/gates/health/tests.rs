@@ -205,12 +205,33 @@ expect = ">= 3"
     let f = &result.findings[0];
     assert_eq!(f.code, "health.since-deploy-unknown");
     assert_eq!(f.subject.as_deref(), Some("peers since deploy"));
+    assert!(f.message.contains("needs the ledger"), "{}", f.message);
+    assert!(f.blocks());
+    // Its request record is evidence even though nothing was sent.
+    assert_eq!(result.evidence.len(), 1);
+    // With a ledger that holds no ops-signed deploy of these artifacts: still unknown.
+    std::fs::write(dir.path().join("a.bin"), b"artifact").unwrap();
+    std::fs::write(
+        dir.path().join("SHA256SUMS"),
+        format!("{}  a.bin\n", crate::digest::sha256_hex(b"artifact")),
+    )
+    .unwrap();
+    let store = crate::ledger::open(
+        dir.path().join("ledger").to_str().unwrap(),
+        dir.path(),
+        crate::ledger::Mode::Create,
+    )
+    .unwrap();
+    let ctx = GateContext {
+        store: Some(store.as_ref()),
+        ..ctx
+    };
+    let result = gate.evaluate(&ctx).unwrap();
+    let f = &result.findings[0];
+    assert_eq!(f.code, "health.since-deploy-unknown");
     assert!(
         f.message.contains("testnet stage all") && f.message.contains("{since_deploy}"),
         "{}",
         f.message
     );
-    assert!(f.blocks());
-    // Its request record is evidence even though nothing was sent.
-    assert_eq!(result.evidence.len(), 1);
 }

@@ -8,7 +8,7 @@
 mod check;
 pub mod config;
 pub mod init;
-mod release;
+pub mod release;
 
 pub use config::Config;
 
