@@ -258,3 +258,48 @@ fn a_verdict_logged_before_the_compromise_still_verifies_one_after_does_not() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_drill_signed_by_a_revoked_operator_key_no_longer_counts() {
+    let ws = Workspace::new();
+    let ops = with_ops_key(&ws);
+    let operator = ws.path().join("operator-keys");
+    tollgate::signing::keygen(&operator, None).unwrap();
+    let log = ws.path().join("drills.jsonl");
+    let record = tollgate(&[
+        "drill",
+        "record",
+        "--log",
+        log.to_str().unwrap(),
+        "--kind",
+        "restore",
+        "--result",
+        "pass",
+        "--rto",
+        "20m",
+        "--operator",
+        "ops-oncall",
+        "--key",
+        operator.join("tollgate.key").to_str().unwrap(),
+    ]);
+    assert_eq!(record.status.code(), Some(0), "{}", stderr(&record));
+    let mut text = std::fs::read_to_string(ws.policy_path()).unwrap();
+    text.push_str("\n[gates.drills]\nlog = \"drills.jsonl\"\noperator_keys = [\"operator-keys/tollgate.pub\"]\nrestore = { max_age = \"30d\" }\n");
+    std::fs::write(ws.policy_path(), text).unwrap();
+    let (code, verdict) = ws.evaluate_verdict();
+    assert_eq!(code, 0, "{verdict:#}");
+    revoke(
+        &ws,
+        &operator.join("tollgate.pub"),
+        &ops.join("tollgate.key"),
+        &[],
+    );
+    let (code, verdict) = ws.evaluate_verdict();
+    assert_eq!(code, 1);
+    let codes = gate_codes(&verdict, "drills");
+    assert!(
+        codes.contains(&"drill.revoked-key".to_owned())
+            && codes.contains(&"drill.missing".to_owned()),
+        "{verdict:#}"
+    );
+}

@@ -57,7 +57,16 @@ impl Gate for DrillsGate {
             }],
             ..GateResult::default()
         };
-        let trusted = self.trusted_entries(entries, ctx.now, &log_name, &mut out.findings);
+        let revocations = match ctx.store {
+            Some(store) => crate::ledger::revocation::Revocations::from_store(
+                store,
+                &ctx.policy.trust.ops_keys,
+            )
+            .map_err(|e| format!("cannot read the ledger's key revocations: {e}"))?,
+            None => crate::ledger::revocation::Revocations::none(),
+        };
+        let trusted =
+            self.trusted_entries(entries, ctx.now, &log_name, &revocations, &mut out.findings);
         for requirement in &self.config.requirements {
             let of_kind: Vec<&ValidEntry> = trusted
                 .iter()
@@ -77,6 +86,7 @@ impl DrillsGate {
         entries: Vec<ValidEntry>,
         now: OffsetDateTime,
         log: &str,
+        revocations: &crate::ledger::revocation::Revocations,
         findings: &mut Vec<Finding>,
     ) -> Vec<ValidEntry> {
         let keys = &self.config.operator_keys;
@@ -120,6 +130,29 @@ impl DrillsGate {
                         format!("line {}: {} drill by {}: {why}; ignored", e.line, e.entry.kind, e.entry.operator),
                     ))
                     .hint("a drill log entry that fails its signature may have been tampered with: investigate"));
+                    continue;
+                }
+                // The log is not the ledger: a drill signed by a revoked key never counts,
+                // whatever time it claims.
+                let signer = e
+                    .entry
+                    .signature
+                    .as_deref()
+                    .and_then(crate::keys::KeyId::of_signature)
+                    .map(|(_, id)| id);
+                if let Some(Err(revoked)) = signer.map(|id| revocations.check(&id, None)) {
+                    findings.push(
+                        at(Finding::error(
+                            "drill.revoked-key",
+                            format!(
+                                "line {}: {} drill by {}: {revoked}; ignored",
+                                e.line, e.entry.kind, e.entry.operator
+                            ),
+                        ))
+                        .hint(
+                            "record the drill again, signed with the operator key that replaced it",
+                        ),
+                    );
                     continue;
                 }
             }
