@@ -785,6 +785,7 @@ fn shipped_mainnet_policy_blocks_the_demo_release_for_want_of_evidence() {
             ("drills", "error"),
             ("approvals", "fail"),
             ("promotion", "fail"),
+            ("health", "error"),
         ]
     );
     assert_eq!(
