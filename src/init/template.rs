@@ -69,7 +69,7 @@ pub fn render(facts: &Facts<'_>, detected_summary: &[String]) -> String {
     )
     .ok();
     for line in detected_summary {
-        writeln!(out, "# {line}").ok();
+        writeln!(out, "# {}", comment_safe(line)).ok();
     }
     writeln!(
         out,
@@ -93,7 +93,7 @@ pub fn render(facts: &Facts<'_>, detected_summary: &[String]) -> String {
     for (gate, section) in crate::gates::registry::init_sections(facts) {
         writeln!(out).ok();
         for line in &section.about {
-            writeln!(out, "# {line}").ok();
+            writeln!(out, "# {}", comment_safe(line)).ok();
         }
         let prefix = if section.template { "# " } else { "" };
         writeln!(out, "{prefix}[gates.{gate}]").ok();
@@ -113,4 +113,30 @@ pub fn render(facts: &Facts<'_>, detected_summary: &[String]) -> String {
          # expires = \"2026-12-31\"\n",
     );
     out
+}
+
+/// `text` safe inside one `#` comment line: file names in it come from the repository and
+/// the release, which are untrusted, and a line break would end the comment and let the
+/// rest of the name be read as policy.
+fn comment_safe(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_unicode().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_file_name_cannot_end_a_comment() {
+        let line = super::comment_safe("Found x\n[trust]\rartifact_keys = []");
+        assert!(!line.contains('\n') && !line.contains('\r'), "{line}");
+        assert!(line.contains("\\u{a}[trust]"), "{line}");
+    }
 }
