@@ -76,6 +76,11 @@ impl Signer {
     /// Load a secret key file written by `tollgate keygen` or `minisign -G` (with or without `-W`).
     pub fn load(path: &Path, password: Option<Zeroizing<String>>) -> Result<Signer, KeyError> {
         refuse_world_readable(path)?;
+        Self::read(path, password)
+    }
+
+    /// `load` without the permission check: only for the demo's committed key.
+    fn read(path: &Path, password: Option<Zeroizing<String>>) -> Result<Signer, KeyError> {
         let text =
             Zeroizing::new(
                 std::fs::read_to_string(path).map_err(|source| KeyError::Read {
@@ -241,6 +246,8 @@ fn password_from_file(path: &Path) -> Result<Zeroizing<String>, KeyError> {
 pub struct PendingKey {
     path: PathBuf,
     password: Option<Zeroizing<String>>,
+    /// The demo's committed key: public by design, so its permissions are not checked.
+    demo: bool,
 }
 
 impl PendingKey {
@@ -260,6 +267,7 @@ impl PendingKey {
         Ok(Some(PendingKey {
             path: path.to_path_buf(),
             password,
+            demo: false,
         }))
     }
 
@@ -269,13 +277,18 @@ impl PendingKey {
         PendingKey {
             path: path.to_path_buf(),
             password: None,
+            demo: true,
         }
     }
 
     /// Read and decrypt the key. `_quiet` proves no child process runs (see
     /// `process::quiescent`).
     pub fn load(self, _quiet: &crate::process::Quiescent) -> Result<Signer, KeyError> {
-        Signer::load(&self.path, self.password)
+        if self.demo {
+            Signer::read(&self.path, self.password)
+        } else {
+            Signer::load(&self.path, self.password)
+        }
     }
 
     /// `load` if no child process runs now; an error naming how many do otherwise.
