@@ -1,4 +1,9 @@
-//! The README's first command, run exactly as a new user types it.
+//! The README's commands, run as a new user types them, and every `tollgate` command and
+//! flag the docs mention, checked against the CLI.
+
+mod blocks;
+mod session;
+mod surface;
 
 use std::path::Path;
 
@@ -150,4 +155,113 @@ fn no_shipped_policy_but_the_demo_trusts_the_demo_verdict_key() {
         }
     }
     assert!(checked >= 3, "only {checked} shipped policies found");
+}
+
+/// Every ```console block of the README runs, in order, in a fresh-clone sandbox: each
+/// command succeeds and prints what the README shows (see readme/session.rs).
+#[test]
+fn every_console_block_in_the_readme_runs_as_shown() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ran = run_pages(root, &["README.md"]);
+    assert!(ran >= 20, "only {ran} README commands ran");
+}
+
+/// Runs every console block of `pages`, in order, in one sandbox; returns how many commands
+/// ran. Blocks marked `<!-- not run: REASON -->` must give a reason, and stay few.
+fn run_pages(root: &Path, pages: &[&str]) -> usize {
+    let sandbox = session::Sandbox::new(root);
+    let mut ran = 0;
+    for page in pages {
+        let text = std::fs::read_to_string(root.join(page)).unwrap();
+        let blocks = blocks::console_blocks(&text).unwrap_or_else(|e| panic!("{page}: {e}"));
+        let not_run: Vec<_> = blocks.iter().filter(|b| b.not_run.is_some()).collect();
+        for block in &not_run {
+            assert!(
+                block.not_run.as_ref().is_some_and(|r| r.len() > 10),
+                "{page}:{}: a block not run must say why",
+                block.line
+            );
+        }
+        assert!(
+            not_run.len() <= 3,
+            "{page}: {} blocks are not run; run them or trim them",
+            not_run.len()
+        );
+        for block in blocks.iter().filter(|b| b.not_run.is_none()) {
+            ran += sandbox.run(page, block).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    ran
+}
+
+/// Every `tollgate SUBCOMMAND --flag` in README.md and docs/ names a real subcommand and
+/// real flags of it.
+#[test]
+fn every_tollgate_command_and_flag_in_the_readme_and_docs_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md")];
+    let mut dirs = vec![root.join("docs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let mut mentions = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        mentions += text.matches("tollgate ").count();
+        for problem in surface::check(&text) {
+            problems.push(format!(
+                "{}:{}: {}\n    in `{}`",
+                page.strip_prefix(root).unwrap_or(page).display(),
+                problem.line,
+                problem.what,
+                problem.mention
+            ));
+        }
+    }
+    assert!(
+        mentions > 100,
+        "only {mentions} mentions found: is the scan broken?"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// docs/cli.md, the command reference, names every subcommand the CLI has.
+#[test]
+fn the_readmes_command_reference_names_every_subcommand() {
+    use clap::CommandFactory;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference = std::fs::read_to_string(root.join("docs/cli.md")).unwrap();
+    let mut missing = Vec::new();
+    let mut stack: Vec<(String, clap::Command)> = tollgate::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| (c.get_name().to_owned(), c.clone()))
+        .collect();
+    while let Some((path, command)) = stack.pop() {
+        if command.is_hide_set() {
+            continue;
+        }
+        if command.has_subcommands() {
+            for sub in command.get_subcommands() {
+                stack.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+            continue;
+        }
+        let named = reference.lines().any(|line| {
+            line.contains(&format!("tollgate {path} "))
+                || line.contains(&format!("tollgate {path}`"))
+                || line.trim_end().ends_with(&format!("tollgate {path}"))
+        });
+        if !named {
+            missing.push(path);
+        }
+    }
+    assert!(missing.is_empty(), "docs/cli.md does not show: {missing:?}");
 }
