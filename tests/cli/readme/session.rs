@@ -56,10 +56,24 @@ impl Sandbox {
                 .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
         )
         .unwrap();
-        let output = Command::new("bash")
+        let mut bash = Command::new("bash");
+        bash.env_clear();
+        // The user's toolchain (the supply-chain gates run `cargo metadata`), but not their
+        // home: git and minisign must not read the developer's own configuration.
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        for (name, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+            match (std::env::var_os(name), &home) {
+                (Some(value), _) => bash.env(name, value),
+                (None, Some(home)) => bash.env(name, home.join(default)),
+                (None, None) => &mut bash,
+            };
+        }
+        if let Some(toolchain) = std::env::var_os("RUSTUP_TOOLCHAIN") {
+            bash.env("RUSTUP_TOOLCHAIN", toolchain);
+        }
+        let output = bash
             .arg("-c")
             .arg(format!("{{\n{script}\n}} 2>&1"))
-            .env_clear()
             .env("PATH", path)
             .env("HOME", self.dir.path().join("home"))
             .env("LANG", "C.UTF-8")
