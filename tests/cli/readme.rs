@@ -166,6 +166,15 @@ fn every_console_block_in_the_readme_runs_as_shown() {
     assert!(ran >= 20, "only {ran} README commands ran");
 }
 
+/// The walkthroughs the README links to run as shown too: the release manager's, then the
+/// auditor's on the ledger it leaves.
+#[test]
+fn the_readmes_walkthrough_pages_run_as_shown() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ran = run_pages(root, &["docs/release-manager.md", "docs/auditor.md"]);
+    assert!(ran >= 25, "only {ran} walkthrough commands ran");
+}
+
 /// Runs every console block of `pages`, in order, in one sandbox; returns how many commands
 /// ran. Blocks marked `<!-- not run: REASON -->` must give a reason, and stay few.
 fn run_pages(root: &Path, pages: &[&str]) -> usize {
