@@ -1,6 +1,7 @@
 //! The README's commands, run as a new user types them, and every `tollgate` command and
 //! flag the docs mention, checked against the CLI.
 
+mod action;
 mod blocks;
 mod session;
 mod surface;
@@ -273,4 +274,43 @@ fn the_readmes_command_reference_names_every_subcommand() {
         }
     }
     assert!(missing.is_empty(), "docs/cli.md does not show: {missing:?}");
+}
+
+/// The action's snippets in README.md and docs/ use only inputs action.yml declares, and the
+/// outputs the README names exist.
+#[test]
+fn the_readmes_action_snippets_use_real_inputs_and_outputs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let action_yml = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let inputs = action::declared(&action_yml, "inputs");
+    let outputs = action::declared(&action_yml, "outputs");
+    assert!(inputs.contains(&"policy".to_owned()) && outputs.contains(&"decision".to_owned()));
+    let mut checked = 0;
+    for page in ["README.md", "docs/github-action.md", "docs/sarif.md"] {
+        let text = std::fs::read_to_string(root.join(page)).unwrap();
+        for (line, key) in action::with_keys(&text) {
+            assert!(
+                inputs.contains(&key),
+                "{page}:{line}: `{key}` is not an input of action.yml ({inputs:?})"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} `with:` keys found");
+    let readme = std::fs::read_to_string(root.join("README.md"))
+        .unwrap()
+        .replace('\n', " ");
+    let named = regex::Regex::new(r"the outputs ((?:`[a-z0-9-]+`(?:,? and |, )?)+)").unwrap();
+    let list = named
+        .captures(&readme)
+        .expect("the README names the action's outputs");
+    let mut names = 0;
+    for name in list[1].split('`').skip(1).step_by(2) {
+        assert!(
+            outputs.contains(&name.to_owned()),
+            "README names output `{name}`, which action.yml lacks"
+        );
+        names += 1;
+    }
+    assert!(names >= 4, "{}", &list[0]);
 }
