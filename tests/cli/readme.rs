@@ -3,6 +3,7 @@
 
 mod action;
 mod blocks;
+mod links;
 mod session;
 mod surface;
 
@@ -313,4 +314,27 @@ fn the_readmes_action_snippets_use_real_inputs_and_outputs() {
         names += 1;
     }
     assert!(names >= 4, "{}", &list[0]);
+}
+
+/// The README's and the docs' relative links lead to files and headings that exist.
+#[test]
+fn the_readmes_and_docs_links_resolve() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(path);
+        }
+    }
+    let mut problems = Vec::new();
+    for page in &pages {
+        for problem in links::broken(root, page) {
+            problems.push(format!(
+                "{}:{problem}",
+                page.strip_prefix(root).unwrap().display()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
