@@ -166,6 +166,18 @@ fn every_console_block_in_the_readme_runs_as_shown() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let ran = run_pages(root, &["README.md"]);
     assert!(ran >= 20, "only {ran} README commands ran");
+    // The test command is shown, not run (it runs this test); .ci/run names it as the
+    // README's test command.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let blocks = blocks::console_blocks(&readme).unwrap();
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b.not_run.is_some() && b.steps.iter().any(|s| s.command == "bash .ci/run")),
+        "the README shows `$ bash .ci/run` as its test command"
+    );
+    let ci_run = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    assert!(ci_run.contains("README's test command: `bash .ci/run`"));
 }
 
 /// The walkthroughs the README links to run as shown too: the release manager's, then the
