@@ -24,11 +24,12 @@ pub struct Problem {
 /// Every mention in `markdown` that does not match the CLI.
 pub fn check(markdown: &str) -> Vec<Problem> {
     let root = Cli::command();
-    let mention = Regex::new(r"(?:^|[\s`$(])tollgate\s+([a-z][a-z|-]*[^\n]*)").unwrap();
+    // Only the prefix is matched, so `tollgate a && tollgate b` yields both mentions.
+    let mention = Regex::new(r"(?:^|[\s`$(])tollgate\s+[a-z]").unwrap();
     let mut problems = Vec::new();
     for (line, text) in code_texts(markdown) {
-        for found in mention.captures_iter(&text) {
-            let rest = cut_at_operator(&found[1]);
+        for found in mention.find_iter(&text) {
+            let rest = cut_at_operator(&text[found.end() - 1..]);
             for what in problems_in(&root, rest) {
                 problems.push(Problem {
                     line,
@@ -177,7 +178,7 @@ mod tests {
 
     #[test]
     fn finds_unknown_subcommands_and_flags_and_accepts_real_ones() {
-        let page = "Run `tollgate verify V --pubkey P --environment mainnet -q`.\n\n```console\n$ tollgate audit verify --bundle b.tar \\\n      --ops-key k && minisign -Vm x -p y\n$ tollgate freeze|unfreeze --environment E --reason R\n$ tollgate audit prove --witnessed\n$ tollgate evaluate --polcy x\n```\nThe `tollgate.pub` file; `tollgate-plugin-ci-status`.\n";
+        let page = "Run `tollgate verify V --pubkey P --environment mainnet -q`.\n\n```console\n$ tollgate audit verify --bundle b.tar \\\n      --ops-key k && minisign -Vm x -p y && tollgate gates --polcy p\n$ tollgate freeze|unfreeze --environment E --reason R\n$ tollgate audit prove --witnessed\n$ tollgate evaluate --polcy x\n```\nThe `tollgate.pub` file; `tollgate-plugin-ci-status`.\n";
         let problems: Vec<String> = check(page)
             .into_iter()
             .map(|p| format!("{}: {}", p.line, p.what))
@@ -185,6 +186,7 @@ mod tests {
         assert_eq!(
             problems,
             [
+                "4: `tollgate gates` has no flag `--polcy`",
                 "7: no subcommand `audit prove`",
                 "8: `tollgate evaluate` has no flag `--polcy`"
             ]
