@@ -462,6 +462,40 @@ fn the_default_download_url_is_the_repository_s_releases() {
     assert!(key.starts_with("untrusted comment: "), "{key}");
 }
 
+#[test]
+fn the_release_workflow_publishes_what_the_action_installs() {
+    let workflow = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    // Both architectures the script knows, as static musl binaries, under the names it
+    // fetches (tollgate-VERSION-TARGET), signed and checked against the committed key.
+    assert!(
+        workflow.contains("target: [x86_64-unknown-linux-musl, aarch64-unknown-linux-musl]"),
+        "release.yml builds other targets than install-release.sh fetches"
+    );
+    assert!(workflow.contains(r#""bin/tollgate-$version-$TARGET""#));
+    assert!(workflow.contains("sha256sum -- * >SHA256SUMS"));
+    assert!(workflow.contains("minisign -V -q -m \"$file\" -p ../.github/tollgate-release.pub"));
+    // Before the release is uploaded, the dist job installs it exactly as the Action will.
+    assert!(workflow.contains("bash scripts/install-release.sh --version \"$VERSION\""));
+    // It gates itself with its own policy, which tollgate accepts.
+    assert!(workflow.contains("policy: gates/release-self.toml"));
+    assert!(!workflow.contains("gates/mainnet.toml"));
+    let check = run(Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["policy", "check"])
+        .arg(root().join("gates/release-self.toml")));
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let said = text(&check);
+    assert!(said.contains("environment mainnet"), "{said}");
+    // The policy trusts the same key the Action verifies downloads with.
+    let key = std::fs::read_to_string(root().join(".github/tollgate-release.pub")).unwrap();
+    let id = key.lines().next().unwrap().rsplit(' ').next().unwrap();
+    assert!(
+        said.contains(&format!(
+            "trusted key {id} (../.github/tollgate-release.pub)"
+        )),
+        "{said}"
+    );
+}
+
 /// The key id minisign prints for a public key file (the 8 bytes after "Ed", little-endian).
 fn key_id(pubkey: &Path) -> String {
     use base64::Engine as _;
