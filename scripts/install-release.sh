@@ -149,10 +149,12 @@ echo "SHA256SUMS: signed by the tollgate release key $(key_id "$work/pub.id") (t
 
 # --- 2. the binary's digest -------------------------------------------------------------------
 
-listed="$(grep -E "^[0-9a-f]{64} [ *]$asset\$" "$work/SHA256SUMS" || true)"
+# GNU lines ("DIGEST  NAME", or "DIGEST *NAME" in binary mode), the name compared as a string.
+listed="$(awk -v name="$asset" 'NF == 2 && $1 ~ /^[0-9a-f]+$/ && length($1) == 64 &&
+    ($2 == name || $2 == "*" name) { print $1 }' "$work/SHA256SUMS")"
 [ -n "$listed" ] || fail "the signed SHA256SUMS does not list $asset"
 [ "$(printf '%s\n' "$listed" | wc -l)" -eq 1 ] || fail "the signed SHA256SUMS lists $asset more than once"
-expected="${listed%% *}"
+expected="$listed"
 # Downloaded only once the signed sums vouch for its name.
 fetch "$asset" 1073741824
 actual="$(sha256sum -- "$work/$asset" | cut -d' ' -f1)"

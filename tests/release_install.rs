@@ -372,6 +372,23 @@ fn a_legacy_signature_is_refused() {
 }
 
 #[test]
+fn a_binary_listed_twice_is_refused() {
+    let host = Host::new();
+    host.put_fake_binary();
+    host.write_sums();
+    // Signed, but ambiguous: which digest is the binary's?
+    let sums = host.release().join("SHA256SUMS");
+    let line = std::fs::read_to_string(&sums).unwrap();
+    std::fs::write(&sums, format!("{line}{}  {}\n", "0".repeat(64), asset())).unwrap();
+    host.sign("release", &[]);
+    let out = host.install();
+    host.assert_refused(
+        &out,
+        &format!("the signed SHA256SUMS lists {} more than once", asset()),
+    );
+}
+
+#[test]
 fn a_release_without_a_binary_for_the_arch_is_refused_before_any_download() {
     let host = Host::new();
     host.put_fake_binary();
