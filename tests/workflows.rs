@@ -110,6 +110,7 @@ fn action_scripts_pass_shellcheck() {
         .args([
             ".github/action/install.sh",
             ".github/action/evaluate.sh",
+            "scripts/install-release.sh",
             ".ci/setup.d/40-actionlint.sh",
             ".ci/setup.d/45-dsse.sh",
         ])
