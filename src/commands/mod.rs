@@ -11,6 +11,7 @@ mod audit_timeline;
 mod audit_verify;
 mod audit_verify_bundle;
 mod deploy;
+mod deploy_trust;
 mod drill;
 mod evaluate;
 mod evaluate_ledger;
