@@ -18,7 +18,7 @@ use crate::ledger::signed::{Signed, append_signed};
 use crate::ledger::store::Store;
 use crate::ledger::{Mode, open, ops, query};
 use crate::signing::Signer;
-use crate::verdict::{Verdict, rfc3339};
+use crate::verdict::Verdict;
 use crate::verify::{Expectations, verify};
 use anyhow::anyhow;
 use std::path::Path;
@@ -91,7 +91,7 @@ pub fn record(args: &DeployRecordArgs) -> CommandResult {
         None,
         "the deploy's signing key (--key) is revoked",
     )?;
-    let time = rfc3339(OffsetDateTime::now_utc());
+    let time = super::ledger_time(store.as_ref(), OffsetDateTime::now_utc(), None)?;
     let environment = verdict.environment.as_str();
     let statement = DeployStatement {
         action: "deploy".to_owned(),
@@ -171,7 +171,7 @@ pub fn rollback(args: &RollbackRecordArgs) -> CommandResult {
             args.environment
         )));
     }
-    let time = rfc3339(OffsetDateTime::now_utc());
+    let time = super::ledger_time(store.as_ref(), OffsetDateTime::now_utc(), None)?;
     let statement = RollbackStatement {
         action: "rollback".to_owned(),
         environment: args.environment.clone(),
