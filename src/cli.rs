@@ -205,6 +205,10 @@ pub struct DeployRecordArgs {
     /// time is always the ledger's clock.
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// An ops public key (repeatable; the policy's [trust] ops_keys): only revocations it
+    /// signed count. Needed once the ledger holds key revocations.
+    #[arg(long = "ops-key", value_name = "PUB")]
+    pub ops_keys: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +230,10 @@ pub struct RollbackRecordArgs {
     /// Accepted for symmetry with other commands; the entry's time is the ledger's clock.
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// An ops public key (repeatable; the policy's [trust] ops_keys): only revocations it
+    /// signed count. Needed once the ledger holds key revocations.
+    #[arg(long = "ops-key", value_name = "PUB")]
+    pub ops_keys: Vec<String>,
 }
 
 /// The smoke gate's node keeper (see src/smoke/keeper.rs).

@@ -33,6 +33,63 @@ pub struct ProvenanceInputs<'a> {
     pub ci: &'a [(String, String)],
     pub started_on: &'a str,
     pub finished_on: &'a str,
+    /// The rebuild gate's toolchain (`rustc -vV` in the clean copy), when it ran.
+    pub rebuild_toolchain: Option<&'a RebuildToolchain>,
+}
+
+/// The toolchain the rebuild gate built with: its `rustc -vV` evidence file, as the
+/// verdict's rebuild report lists it (path and digest) and as it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebuildToolchain {
+    pub sha256: String,
+    pub text: String,
+}
+
+/// The rebuild gate's `toolchain.txt` evidence, read back and checked against the digest
+/// the verdict records; `None` when the gate did not run or the file does not match.
+pub fn rebuild_toolchain(verdict: &Verdict) -> Option<RebuildToolchain> {
+    let report = verdict.gates.iter().find(|g| g.gate == "rebuild")?;
+    let evidence = report
+        .evidence
+        .iter()
+        .find(|e| e.path.ends_with("toolchain.txt"))?;
+    let bytes = std::fs::read(&evidence.path).ok()?;
+    (sha256_hex(&bytes) == evidence.sha256).then(|| RebuildToolchain {
+        sha256: evidence.sha256.clone(),
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
+/// The provenance byproduct for the rebuild's toolchain: SLSA v1 `runDetails.byproducts`
+/// holds what the run produced that is "needed during debugging or incident response" and
+/// is not its output; `rustc -vV` is an observation of the run, not a parameter the caller
+/// or the builder chose (`externalParameters` / `internalParameters`), and there is no
+/// digest of the compiler itself to list in `resolvedDependencies`.
+fn rebuild_toolchain_json(t: &RebuildToolchain) -> Value {
+    let mut annotations = Map::new();
+    annotations.insert("role".into(), Value::String("rebuild-toolchain".into()));
+    if let Some(why) = t.text.trim().strip_prefix("unavailable:") {
+        annotations.insert("unavailable".into(), Value::String(why.trim().to_owned()));
+    } else {
+        let mut lines = t.text.lines();
+        if let Some(first) = lines.next() {
+            annotations.insert("rustc".into(), Value::String(first.trim().to_owned()));
+        }
+        for line in lines {
+            if let Some((key, value)) = line.split_once(':') {
+                annotations.insert(
+                    key.trim().to_owned(),
+                    Value::String(value.trim().to_owned()),
+                );
+            }
+        }
+    }
+    json!({
+        "name": "rebuild/toolchain.txt",
+        "digest": {"sha256": t.sha256},
+        "mediaType": "text/plain",
+        "annotations": Value::Object(annotations),
+    })
 }
 
 /// The `GITHUB_*` variables that identify a workflow run.
@@ -119,6 +176,15 @@ pub fn statement(p: &ProvenanceInputs<'_>) -> Vec<u8> {
             "annotations": {"role": "node-config"},
         })
     }));
+    let mut byproducts = vec![
+        json!({"name": "verdict.json", "digest": {"sha256": p.verdict_sha256}}),
+        json!({"name": "host", "annotations": p.host}),
+        json!({"name": "toolchain", "annotations": {"rustc": p.toolchain.rustc, "cargo": p.toolchain.cargo}}),
+        json!({"name": "ci", "annotations": Value::Object(ci)}),
+    ];
+    if let Some(t) = p.rebuild_toolchain {
+        byproducts.push(rebuild_toolchain_json(t));
+    }
     let value = json!({
         "_type": STATEMENT_TYPE,
         "subject": subject_json(&p.verdict.subjects),
@@ -149,12 +215,7 @@ pub fn statement(p: &ProvenanceInputs<'_>) -> Vec<u8> {
                     "startedOn": p.started_on,
                     "finishedOn": p.finished_on,
                 },
-                "byproducts": [
-                    {"name": "verdict.json", "digest": {"sha256": p.verdict_sha256}},
-                    {"name": "host", "annotations": p.host},
-                    {"name": "toolchain", "annotations": {"rustc": p.toolchain.rustc, "cargo": p.toolchain.cargo}},
-                    {"name": "ci", "annotations": Value::Object(ci)},
-                ],
+                "byproducts": byproducts,
             },
         },
     });
@@ -169,4 +230,40 @@ pub fn config_checksum(files: &[ConfigFile]) -> String {
         .collect();
     lines.sort();
     sha256_hex(lines.concat().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rebuild_toolchain_becomes_an_annotated_byproduct() {
+        let text = "rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\ncommit-hash: 59807616e1fa\nhost: x86_64-unknown-linux-gnu\nrelease: 1.95.0\nLLVM version: 20.1.8\n";
+        let t = RebuildToolchain {
+            sha256: sha256_hex(text.as_bytes()),
+            text: text.to_owned(),
+        };
+        let v = rebuild_toolchain_json(&t);
+        assert_eq!(v["name"], "rebuild/toolchain.txt");
+        assert_eq!(v["digest"]["sha256"], t.sha256);
+        assert_eq!(
+            v["annotations"]["rustc"],
+            "rustc 1.95.0 (59807616e 2026-04-14)"
+        );
+        assert_eq!(v["annotations"]["release"], "1.95.0");
+        assert_eq!(v["annotations"]["host"], "x86_64-unknown-linux-gnu");
+        assert_eq!(v["annotations"]["LLVM version"], "20.1.8");
+        assert_eq!(v["annotations"]["role"], "rebuild-toolchain");
+
+        let missing = RebuildToolchain {
+            sha256: sha256_hex(b"x"),
+            text: "unavailable: cannot run `rustc -vV`: not found\n".to_owned(),
+        };
+        let v = rebuild_toolchain_json(&missing);
+        assert_eq!(
+            v["annotations"]["unavailable"],
+            "cannot run `rustc -vV`: not found"
+        );
+        assert!(v["annotations"].get("rustc").is_none());
+    }
 }

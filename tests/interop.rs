@@ -727,7 +727,8 @@ fn shipped_policies_check_and_promote_the_demo_release() {
 }
 
 // The shipped testnet policy requires the regtest smoke stage first (the promotion gate): on
-// a ledger without it, everything else passes and only that blocks.
+// a ledger without it, signatures pass and that blocks; so does the node config the policy
+// wants checked against its security baseline, which the demo release does not ship.
 #[test]
 fn shipped_testnet_policy_requires_the_regtest_stage() {
     let policy = testdata().join("../gates/testnet.toml");
@@ -746,13 +747,16 @@ fn shipped_testnet_policy_requires_the_regtest_stage() {
     assert_eq!(verdict.environment, "testnet");
     assert_eq!(
         verdict.findings(),
-        [("promotion.never-promoted", Some("regtest/smoke"))]
+        [
+            ("promotion.never-promoted", Some("regtest/smoke")),
+            ("config.missing", Some("config/chain-node.conf"))
+        ]
     );
 }
 
 // The mainnet policy wants more evidence than the demo release carries: signatures and a
-// clean release build pass, while the missing SBOM, audit report, drill log and change
-// proposal each block.
+// clean release build pass, while the missing SBOM, audit report, drill log, change
+// proposal and node config each block.
 #[test]
 fn shipped_mainnet_policy_blocks_the_demo_release_for_want_of_evidence() {
     let policy = testdata().join("../gates/mainnet.toml");
@@ -786,6 +790,7 @@ fn shipped_mainnet_policy_blocks_the_demo_release_for_want_of_evidence() {
             ("approvals", "fail"),
             ("promotion", "fail"),
             ("health", "error"),
+            ("config", "fail"),
         ]
     );
     assert_eq!(
@@ -794,6 +799,7 @@ fn shipped_mainnet_policy_blocks_the_demo_release_for_want_of_evidence() {
             ("sbom.missing", Some("sbom.cdx.json")),
             ("approval.no-proposal", None),
             ("promotion.never-promoted", Some("testnet/all")),
+            ("config.missing", Some("config/chain-node.conf")),
         ]
     );
     let error = |gate: &str| {

@@ -12,7 +12,6 @@ use crate::keys::TrustedKey;
 use crate::ledger::entry::Kind;
 use crate::ledger::signed::{Signed, append_signed, signed_bytes};
 use crate::ledger::{Mode, open};
-use crate::verdict::rfc3339;
 use anyhow::anyhow;
 use base64::Engine as _;
 use std::path::Path;
@@ -96,7 +95,7 @@ pub fn run(args: &ApproveArgs) -> CommandResult {
             (text, signer.public_key_base64())
         }
     };
-    let time = rfc3339(now);
+    let time = super::ledger_time(store.as_ref(), now, args.now.as_deref())?;
     let record = Signed {
         kind: Kind::Approval,
         environment: &proposal.statement.environment,

@@ -130,40 +130,10 @@ pub(super) fn render(location: &str, o: &Outcome) -> String {
     text
 }
 
-/// What key revocations say about the ledger (with `--ops-key` only: without it no
-/// revocation can be judged): revocations that count for nothing, and verdict entries
-/// signed by a key after its revocation took effect (`trust.key-revoked`, which fail).
-struct RevocationReport {
-    notes: Vec<String>,
-    refused: Vec<String>,
-}
-
 fn revocation_problems(
     store: &dyn crate::ledger::store::Store,
     ops_keys: &[TrustedKey],
-) -> Result<RevocationReport, CommandError> {
-    use crate::ledger::revocation::{Revocations, verdict_signers};
-    let mut report = RevocationReport {
-        notes: Vec::new(),
-        refused: Vec::new(),
-    };
-    if ops_keys.is_empty() {
-        return Ok(report);
-    }
-    let text = |e: String| CommandError::config(anyhow!(e));
-    let revocations = Revocations::from_store(store, ops_keys).map_err(text)?;
-    report.notes = revocations
-        .not_counting
-        .iter()
-        .map(|n| format!("note: {n}"))
-        .collect();
-    for (key, logged) in verdict_signers(store).map_err(text)? {
-        if let Err(revoked) = revocations.check(&key, Some(&logged.time)) {
-            report.refused.push(format!(
-                "trust.key-revoked: verdict entry {} (recorded {}) is signed by a revoked key: {revoked}",
-                logged.entry, logged.time
-            ));
-        }
-    }
-    Ok(report)
+) -> Result<crate::ledger::revocation::audit::RevocationReport, CommandError> {
+    crate::ledger::revocation::audit::report(store, ops_keys)
+        .map_err(|e| CommandError::config(anyhow!(e)))
 }

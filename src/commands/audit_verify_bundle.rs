@@ -68,6 +68,10 @@ fn render(path: &Path, o: &BundleOutcome) -> String {
         text.push_str(line);
         text.push('\n');
     }
+    for line in o.revocations.notes.iter().chain(&o.revocations.refused) {
+        text.push_str(line);
+        text.push('\n');
+    }
     let exported = if o.manifest.all {
         "all entries".to_owned()
     } else {

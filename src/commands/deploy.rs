@@ -3,12 +3,14 @@
 //! release. Both need `--key`: only a record signed by a key in the policy's `[trust]
 //! ops_keys` counts for the promotion gate, `audit timeline` and `audit last-good`. The
 //! entry's time is the ledger's clock (`--now` only moves the verdict's expiry check).
+//! Neither is written when the ledger's revocations (judged against `--ops-key`) revoke
+//! the signing key, or the key of the verdict deployed or rolled back to (`trust.key-revoked`).
 
 use super::audit::unreadable;
-use super::{CommandError, CommandResult, Exit, clock, print};
+use super::{CommandError, CommandResult, Exit, clock, deploy_trust, print};
 use crate::cli::{DeployRecordArgs, RollbackRecordArgs, SigningArgs, StoreArgs};
 use crate::digest::DigestCache;
-use crate::keys::TrustedKey;
+use crate::keys::{KeyId, TrustedKey};
 use crate::ledger::entry::{Entry, Kind};
 use crate::ledger::replay::read_blob;
 use crate::ledger::rollout::{DeployStatement, RollbackStatement, is_valid_stage};
@@ -16,7 +18,7 @@ use crate::ledger::signed::{Signed, append_signed};
 use crate::ledger::store::Store;
 use crate::ledger::{Mode, open, ops, query};
 use crate::signing::Signer;
-use crate::verdict::{Verdict, rfc3339};
+use crate::verdict::Verdict;
 use crate::verify::{Expectations, verify};
 use anyhow::anyhow;
 use std::path::Path;
@@ -65,7 +67,31 @@ pub fn record(args: &DeployRecordArgs) -> CommandResult {
     }
     let signer = ops_signer(&args.signing, "deploy")?;
     let store = open_store(&args.store)?;
-    let time = rfc3339(OffsetDateTime::now_utc());
+    let revocations = deploy_trust::revocations(store.as_ref(), &args.ops_keys)?;
+    let logged = verdict_logged_at(store.as_ref(), &verified.sha256)?;
+    deploy_trust::check(
+        &revocations,
+        &key.key_id,
+        logged.as_deref(),
+        &format!(
+            "{} is signed by a revoked verdict key{}",
+            args.verdict.display(),
+            match &logged {
+                Some(t) => format!(
+                    " (the ledger recorded it at {t}, not before the revocation took effect)"
+                ),
+                None => " (the ledger does not show it recorded before the revocation took effect)"
+                    .to_owned(),
+            }
+        ),
+    )?;
+    deploy_trust::check(
+        &revocations,
+        &deploy_trust::signer_id(&signer)?,
+        None,
+        "the deploy's signing key (--key) is revoked",
+    )?;
+    let time = super::ledger_time(store.as_ref(), OffsetDateTime::now_utc(), None)?;
     let environment = verdict.environment.as_str();
     let statement = DeployStatement {
         action: "deploy".to_owned(),
@@ -118,7 +144,25 @@ pub fn rollback(args: &RollbackRecordArgs) -> CommandResult {
     let signer = ops_signer(&args.signing, "rollback")?;
     let store = open(&args.store.store, Path::new("."), Mode::Existing)
         .map_err(|e| CommandError::config(anyhow!("--store {}: {e}", args.store.store)))?;
-    let (verdict_sha256, verdict) = target(store.as_ref(), &args.to)?;
+    let revocations = deploy_trust::revocations(store.as_ref(), &args.ops_keys)?;
+    deploy_trust::check(
+        &revocations,
+        &deploy_trust::signer_id(&signer)?,
+        None,
+        "the rollback's signing key (--key) is revoked",
+    )?;
+    let (verdict_sha256, verdict, signed) = target(store.as_ref(), &args.to)?;
+    if let Some((key_id, time)) = &signed {
+        deploy_trust::check(
+            &revocations,
+            key_id,
+            Some(time),
+            &format!(
+                "--to {}: the verdict rolled back to (recorded at {time}) is signed by a revoked key; roll back to a release whose verdict still verifies",
+                args.to
+            ),
+        )?;
+    }
     if verdict.environment.as_str() != args.environment {
         return Err(CommandError::config(anyhow!(
             "--to {}: that release's verdict is for {}, not {}; a rollback goes back to a release of the same environment",
@@ -127,7 +171,7 @@ pub fn rollback(args: &RollbackRecordArgs) -> CommandResult {
             args.environment
         )));
     }
-    let time = rfc3339(OffsetDateTime::now_utc());
+    let time = super::ledger_time(store.as_ref(), OffsetDateTime::now_utc(), None)?;
     let statement = RollbackStatement {
         action: "rollback".to_owned(),
         environment: args.environment.clone(),
@@ -162,8 +206,15 @@ pub fn rollback(args: &RollbackRecordArgs) -> CommandResult {
     Ok(Exit::Success)
 }
 
-/// The verdict `--to` names: a verdict entry, a deploy entry (its verdict), or a digest.
-fn target(store: &dyn Store, to: &str) -> Result<(String, Verdict), CommandError> {
+/// A verdict signature's key id and the ledger time of the verdict's entry.
+type SignedAt = (KeyId, String);
+
+/// The verdict `--to` names (a verdict entry, a deploy entry's verdict, or a digest), and
+/// the key id of its signature with the verdict entry's ledger time, when it is signed.
+fn target(
+    store: &dyn Store,
+    to: &str,
+) -> Result<(String, Verdict, Option<SignedAt>), CommandError> {
     let (_, entry) =
         query::find(store, to).map_err(|e| CommandError::config(anyhow!("--to {to}: {e}")))?;
     let entry = match entry.kind {
@@ -188,7 +239,35 @@ fn target(store: &dyn Store, to: &str) -> Result<(String, Verdict), CommandError
             )));
         }
     };
-    verdict_of(store, &entry).map_err(|e| CommandError::config(anyhow!("--to {to}: {e}")))
+    let (sha256, verdict) =
+        verdict_of(store, &entry).map_err(|e| CommandError::config(anyhow!("--to {to}: {e}")))?;
+    let signed = match &entry.verdict_signature {
+        Some(blob) => {
+            let text = read_blob(store, blob)
+                .map_err(|e| CommandError::config(anyhow!("--to {to}: {e}")))?;
+            KeyId::of_signature(&String::from_utf8_lossy(&text))
+                .map(|(_, key)| (key, entry.time.clone()))
+        }
+        None => None,
+    };
+    Ok((sha256, verdict, signed))
+}
+
+/// The ledger time of the first entry holding the verdict with this digest, if any.
+fn verdict_logged_at(store: &dyn Store, sha256: &str) -> Result<Option<String>, CommandError> {
+    let Some(first) = query::verdict_entries(store, sha256)
+        .map_err(unreadable)?
+        .first()
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
+        query::read_entry(store, first.seq)
+            .map_err(unreadable)?
+            .1
+            .time,
+    ))
 }
 
 /// A verdict entry's verdict, read from its blob (re-hashed).

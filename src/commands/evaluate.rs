@@ -90,6 +90,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
     let ci = provenance::ci_from_env();
     let (repo, release) = (absolute(&args.repo), absolute(&args.release));
     let (started_on, finished_on) = (rfc3339(started), rfc3339(OffsetDateTime::now_utc()));
+    let rebuild_toolchain = provenance::rebuild_toolchain(&verdict);
     let provenance_bytes = provenance::statement(&ProvenanceInputs {
         verdict: &verdict,
         verdict_sha256: &verdict_sha,
@@ -102,6 +103,7 @@ pub fn run(args: &EvaluateArgs) -> CommandResult {
         ci: &ci,
         started_on: &started_on,
         finished_on: &finished_on,
+        rebuild_toolchain: rebuild_toolchain.as_ref(),
     });
 
     let resource_uri = match &args.resource_uri {

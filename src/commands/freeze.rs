@@ -10,7 +10,6 @@ use crate::keys::TrustedKey;
 use crate::ledger::entry::Kind;
 use crate::ledger::record::OpsSignature;
 use crate::ledger::{Mode, append, freeze, open, ops, record};
-use crate::verdict::rfc3339;
 use anyhow::anyhow;
 use std::path::Path;
 use time::OffsetDateTime;
@@ -52,7 +51,7 @@ pub fn run(args: &FreezeArgs, kind: Kind) -> CommandResult {
         }
         _ => {}
     }
-    let time = rfc3339(OffsetDateTime::now_utc());
+    let time = super::ledger_time(store.as_ref(), OffsetDateTime::now_utc(), None)?;
     let by = who();
     let statement = record::freeze_statement(kind, environment, args.reason.trim(), &by, &time);
     let signature = OpsSignature {

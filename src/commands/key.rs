@@ -45,7 +45,7 @@ pub fn revoke(args: &KeyRevokeArgs) -> CommandResult {
     };
     let store = open(&args.store.store, Path::new("."), Mode::Create)
         .map_err(|e| CommandError::config(anyhow!("--store {}: {e}", args.store.store)))?;
-    let time = rfc3339(now);
+    let time = super::ledger_time(store.as_ref(), now, args.now.as_deref())?;
     let statement = RevocationStatement {
         revoked_key: inline_key(&revoked),
         revoked_key_id: revoked.key_id.to_string(),

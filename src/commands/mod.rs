@@ -11,6 +11,7 @@ mod audit_timeline;
 mod audit_verify;
 mod audit_verify_bundle;
 mod deploy;
+mod deploy_trust;
 mod drill;
 mod evaluate;
 mod evaluate_ledger;
@@ -133,6 +134,24 @@ fn written(result: std::io::Result<()>, stream: &str) -> Result<(), CommandError
 }
 
 /// `--now` if given (RFC 3339), else the system clock.
+/// The time for a new ledger entry at `now`: never earlier than the ledger's last entry. A
+/// time given with `--now` (`given`) that is earlier is refused (exit 2); the wall clock is
+/// raised to it (see `crate::ledger::clock`).
+pub fn ledger_time(
+    store: &dyn crate::ledger::store::Store,
+    now: time::OffsetDateTime,
+    given: Option<&str>,
+) -> Result<String, CommandError> {
+    let source = crate::ledger::clock::Source::of(given);
+    crate::ledger::clock::entry_time(store, now, source).map_err(|e| {
+        CommandError::config(anyhow::anyhow!(
+            "{}: {e}{}",
+            store.location(),
+            if given.is_some() { " (--now)" } else { "" }
+        ))
+    })
+}
+
 pub fn clock(now: Option<&str>) -> Result<OffsetDateTime, CommandError> {
     match now {
         None => Ok(OffsetDateTime::now_utc()),

@@ -10,7 +10,6 @@ use crate::cli::ProposeArgs;
 use crate::ledger::entry::Kind;
 use crate::ledger::signed::{Signed, append_signed, signed_bytes};
 use crate::ledger::{Mode, open};
-use crate::verdict::rfc3339;
 use anyhow::anyhow;
 use std::path::Path;
 
@@ -62,7 +61,7 @@ pub fn run(args: &ProposeArgs) -> CommandResult {
     }
     let store = open(&args.store.store, Path::new("."), Mode::Create)
         .map_err(|e| CommandError::config(anyhow!("--store {}: {e}", args.store.store)))?;
-    let time = rfc3339(now);
+    let time = super::ledger_time(store.as_ref(), now, args.now.as_deref())?;
     let public_key = signer.public_key_base64();
     let record = Signed {
         kind: Kind::Proposal,

@@ -17,6 +17,10 @@ pub struct Pending {
     /// `seq` and `prev` are filled in by [`append`].
     pub entry: Entry,
     pub blobs: Vec<Vec<u8>>,
+    /// Where the entry's time came from: the ledger's clock is raised to the previous
+    /// entry's time when it lags; a given time earlier than it is refused (see
+    /// [`super::clock`]). A time bound into a signed statement is always `Given`.
+    pub time_source: super::clock::Source,
 }
 
 /// Append `pending` to the chain; returns the new entry's id once it is durable. The head
@@ -42,6 +46,11 @@ pub fn append(
     for attempt in 1..=MAX_ATTEMPTS {
         pending.entry.seq = chain.length + 1;
         pending.entry.prev = chain.last.clone();
+        pending.entry.time = super::clock::order(
+            &pending.entry.time,
+            pending.time_source,
+            chain.last_entry.as_ref(),
+        )?;
         let bytes = pending.entry.bytes();
         let key = entry_key(pending.entry.seq);
         match store.create(&key, &bytes).map_err(|e| e.to_string())? {

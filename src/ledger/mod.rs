@@ -3,6 +3,7 @@
 
 pub mod append;
 pub mod bundle;
+pub mod clock;
 pub mod conformance;
 pub mod entry;
 pub mod evidence;

@@ -61,7 +61,12 @@ pub fn verdict_entry(e: Evaluated<'_>) -> Pending {
     }
     entry.evidence = e.evidence.records;
     blobs.extend(e.evidence.blobs);
-    Pending { entry, blobs }
+    // The verdict entry's time is the ledger's clock (no signature covers it).
+    Pending {
+        entry,
+        blobs,
+        time_source: super::clock::Source::Clock,
+    }
 }
 
 /// The statement a freeze or unfreeze signs, and the entry that records it.
@@ -97,6 +102,12 @@ pub fn freeze_entry(statement: &FreezeStatement, signature: Option<OpsSignature>
         statement.time.clone(),
     );
     let mut blobs = Vec::new();
+    // A signature covers the time: never moved. An unsigned entry's time is the clock's.
+    let time_source = if signature.is_some() {
+        super::clock::Source::Given
+    } else {
+        super::clock::Source::Clock
+    };
     let (signature, public_key) = match signature {
         Some(OpsSignature {
             minisig,
@@ -114,7 +125,11 @@ pub fn freeze_entry(statement: &FreezeStatement, signature: Option<OpsSignature>
         signature,
         public_key,
     });
-    Pending { entry, blobs }
+    Pending {
+        entry,
+        blobs,
+        time_source,
+    }
 }
 
 /// The `freeze` report for an evaluation: `None` when the environment is not frozen; a

@@ -8,6 +8,8 @@
 //! the cutoff still counts; one used now, later, or never logged does not. Times are ledger
 //! times, never a signer's claim.
 
+pub mod audit;
+
 use super::entry::{Entry, Kind};
 use super::query::{entry_seqs, read_entry};
 use super::store::Store;

@@ -74,7 +74,14 @@ pub fn append_signed<S: Serialize>(
         public_key: record.public_key.to_owned(),
         attachments,
     });
-    append(store, Pending { entry, blobs }, head_signer)
+    // The time is in the entry the signature is recorded with, and often in the statement:
+    // it is never moved, only refused when it would go backwards.
+    let pending = Pending {
+        entry,
+        blobs,
+        time_source: super::clock::Source::Given,
+    };
+    append(store, pending, head_signer)
 }
 
 /// Check that `minisig` is a genuine signature over `statement` by `public_key` (the key

@@ -21,6 +21,9 @@ pub struct Tail {
     pub freezes: BTreeMap<String, u64>,
     /// The stored head, if any.
     pub head: Option<Head>,
+    /// The last entry's sequence number and time (`None` when the chain is empty): the
+    /// earliest time the next entry may carry (see [`super::clock`]).
+    pub last_entry: Option<super::clock::Last>,
 }
 
 /// Advice appended to every "the ledger is damaged" message.
@@ -40,6 +43,7 @@ pub fn read(store: &dyn Store) -> Result<Tail, String> {
         last: GENESIS.to_owned(),
         freezes: BTreeMap::new(),
         head: head.clone(),
+        last_entry: None,
     };
     if let Some(head) = &head
         && head.body.length > 0
@@ -61,6 +65,12 @@ pub fn read(store: &dyn Store) -> Result<Tail, String> {
                 head.body.last
             ));
         }
+        let entry: Entry = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{location}/{key}: not a ledger entry: {e}; {RUN_VERIFY}"))?;
+        tail.last_entry = Some(super::clock::Last {
+            seq: entry.seq,
+            time: entry.time,
+        });
         tail.length = head.body.length;
         tail.last = actual;
         tail.freezes = head.body.freezes.clone();
@@ -93,5 +103,9 @@ pub fn probe(store: &dyn Store, tail: &mut Tail) -> Result<(), String> {
         }
         tail.length += 1;
         tail.last = sha256_hex(&bytes);
+        tail.last_entry = Some(super::clock::Last {
+            seq: entry.seq,
+            time: entry.time,
+        });
     }
 }

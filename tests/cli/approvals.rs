@@ -6,11 +6,18 @@ use crate::util::*;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// The proposal's ledger time; the window closes 24h later.
-const T0: &str = "2026-11-20T09:00:00Z";
-const T1H: &str = "2026-11-20T10:00:00Z";
-const T23H: &str = "2026-11-21T08:00:00Z";
-const T25H: &str = "2026-11-21T10:00:00Z";
+/// `hours` after the proposal's ledger time (the window closes 24h after it). The proposal
+/// is dated at the next whole hour of the wall clock: ledger time never goes backwards, and
+/// `evaluate` appends its verdict entry at the wall clock, so a proposal or approval
+/// recorded after an evaluation must not be dated in the past.
+fn at(hours: i64) -> String {
+    static BASE: std::sync::OnceLock<time::OffsetDateTime> = std::sync::OnceLock::new();
+    let base = *BASE.get_or_init(|| {
+        let now = time::OffsetDateTime::now_utc();
+        now.replace_time(time::Time::from_hms(now.hour(), 0, 0).unwrap()) + time::Duration::hours(1)
+    });
+    tollgate::verdict::rfc3339(base + time::Duration::hours(hours))
+}
 
 const TABLE: &str = "[gates.approvals]
 review_window = \"24h\"
@@ -74,8 +81,19 @@ fn store(ws: &Workspace) -> String {
     ws.store().to_str().unwrap().to_owned()
 }
 
-/// `tollgate propose` of `release` (the workspace's when `None`); returns the printed id.
+/// `tollgate propose` of `release` (the workspace's when `None`) at `at(0)`; returns the
+/// printed id.
 fn propose(ws: &Workspace, release: Option<&Path>, category: &str, proposer: &str) -> String {
+    propose_at(ws, release, category, proposer, &at(0))
+}
+
+fn propose_at(
+    ws: &Workspace,
+    release: Option<&Path>,
+    category: &str,
+    proposer: &str,
+    when: &str,
+) -> String {
     let release = release.map_or_else(|| ws.release(), Path::to_path_buf);
     let out = tollgate(&[
         "propose",
@@ -94,7 +112,7 @@ fn propose(ws: &Workspace, release: Option<&Path>, category: &str, proposer: &st
         "--store",
         &store(ws),
         "--now",
-        T0,
+        when,
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let id = stdout(&out).trim().to_owned();
@@ -106,6 +124,7 @@ fn propose(ws: &Workspace, release: Option<&Path>, category: &str, proposer: &st
 fn approve(ws: &Workspace, id: &str, role: &str, signer: &str, extra: &[&str]) -> Output {
     let key = key(ws, signer);
     let store = store(ws);
+    let when = at(1);
     let mut args = vec![
         "approve",
         id,
@@ -116,7 +135,7 @@ fn approve(ws: &Workspace, id: &str, role: &str, signer: &str, extra: &[&str]) -
         "--store",
         &store,
         "--now",
-        T1H,
+        &when,
     ];
     args.extend_from_slice(extra);
     tollgate(&args)
@@ -151,14 +170,14 @@ fn two_of_three_after_the_window_promote_and_before_it_block_naming_the_time_lef
     approved(&ws, &id, "maintainers", "m1");
     approved(&ws, &id, "maintainers", "m2");
 
-    let (code, codes, messages) = evaluate_at(&ws, T23H);
+    let (code, codes, messages) = evaluate_at(&ws, &at(23));
     assert_eq!((code, codes), (1, vec!["approval.window-open".to_owned()]));
     assert!(
-        messages.contains("its 24h review window ends at 2026-11-21T09:00:00Z, in 1h"),
+        messages.contains(&format!("its 24h review window ends at {}, in 1h", at(24))),
         "{messages}"
     );
 
-    let (code, codes, _) = evaluate_at(&ws, T25H);
+    let (code, codes, _) = evaluate_at(&ws, &at(25));
     assert_eq!((code, codes), (0, Vec::<String>::new()));
     let verdict = read_json(&ws.out().join("verdict.json"));
     let report = gate(&verdict, "approvals");
@@ -190,7 +209,7 @@ fn the_same_key_twice_counts_once() {
     approved(&ws, &id, "security", "security");
     approved(&ws, &id, "maintainers", "m1");
     approved(&ws, &id, "maintainers", "m1");
-    let (code, codes, messages) = evaluate_at(&ws, T25H);
+    let (code, codes, messages) = evaluate_at(&ws, &at(25));
     assert_eq!((code, codes), (1, vec!["approval.insufficient".to_owned()]));
     assert!(
         messages.contains("role maintainers: 1 of the 2 required approvals"),
@@ -215,7 +234,7 @@ fn a_rejection_blocks() {
         &["--reject", "--reason", "needs a load test first"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let (code, codes, messages) = evaluate_at(&ws, T25H);
+    let (code, codes, messages) = evaluate_at(&ws, &at(25));
     assert_eq!((code, codes), (1, vec!["approval.rejected".to_owned()]));
     assert!(messages.contains("needs a load test first"), "{messages}");
 }
@@ -228,7 +247,7 @@ fn the_proposer_approving_their_own_change_does_not_count() {
     approved(&ws, &id, "security", "security");
     approved(&ws, &id, "maintainers", "m1");
     approved(&ws, &id, "maintainers", "m2");
-    let (code, codes, messages) = evaluate_at(&ws, T25H);
+    let (code, codes, messages) = evaluate_at(&ws, &at(25));
     assert_eq!(code, 1);
     assert_eq!(codes, ["approval.self-approval", "approval.insufficient"]);
     assert!(messages.contains("1 of the 2 required"), "{messages}");
@@ -239,7 +258,7 @@ fn a_protocol_change_blocks_while_frozen() {
     let ws = workspace();
     let id = propose(&ws, None, "protocol", "proposer");
     approved(&ws, &id, "security", "security");
-    let (code, codes, _) = evaluate_at(&ws, T25H);
+    let (code, codes, _) = evaluate_at(&ws, &at(25));
     assert_eq!(
         (code, codes),
         (1, vec!["approval.frozen-category".to_owned()])
@@ -262,22 +281,23 @@ fn approvals_for_other_subjects_do_not_count() {
     approved(&ws, &elsewhere, "security", "security");
     approved(&ws, &elsewhere, "maintainers", "m1");
     approved(&ws, &elsewhere, "maintainers", "m2");
-    let (code, codes, messages) = evaluate_at(&ws, T25H);
+    let (code, codes, messages) = evaluate_at(&ws, &at(25));
     assert_eq!((code, codes), (1, vec!["approval.no-proposal".to_owned()]));
     assert!(
         messages.contains("1 other proposal(s) bind other subjects"),
         "{messages}"
     );
 
-    // A proposal for this release exists too: the other proposal's approvals stay there.
-    let id = propose(&ws, None, "ops", "proposer");
-    let (code, codes, _) = evaluate_at(&ws, T25H);
+    // A proposal for this release exists too (recorded after the other's approvals, so an
+    // hour later): the other proposal's approvals stay there.
+    let id = propose_at(&ws, None, "ops", "proposer", &at(1));
+    let (code, codes, _) = evaluate_at(&ws, &at(25));
     assert_eq!(code, 1);
     assert_eq!(codes, ["approval.insufficient", "approval.insufficient"]);
     approved(&ws, &id, "security", "security");
     approved(&ws, &id, "maintainers", "m1");
     approved(&ws, &id, "maintainers", "m2");
-    assert_eq!(evaluate_at(&ws, T25H).0, 0);
+    assert_eq!(evaluate_at(&ws, &at(25)).0, 0);
 }
 
 #[test]
@@ -312,6 +332,7 @@ fn a_statement_signed_by_stock_minisign_is_accepted() {
     let signature = format!("{}.minisig", statement.display());
     let record = |extra: &[&str]| {
         let store = store(&ws);
+        let when = at(1);
         let mut args = vec![
             "approve",
             id.as_str(),
@@ -324,7 +345,7 @@ fn a_statement_signed_by_stock_minisign_is_accepted() {
             "--store",
             &store,
             "--now",
-            T1H,
+            &when,
         ];
         args.extend_from_slice(extra);
         let mut command = command(&args);
@@ -337,7 +358,7 @@ fn a_statement_signed_by_stock_minisign_is_accepted() {
     assert!(stderr(&out).contains("does not verify"), "{}", stderr(&out));
     let out = record(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(evaluate_at(&ws, T25H), (0, vec![], String::new()));
+    assert_eq!(evaluate_at(&ws, &at(25)), (0, vec![], String::new()));
 }
 
 /// The shipped mainnet policy's `[gates.approvals]`, with the demo keys swapped for this
@@ -389,10 +410,93 @@ fn shipped_mainnet_policy_wants_a_security_sign_off_and_two_of_three_maintainers
     let id = propose(&ws, None, "ops", "proposer");
     approved(&ws, &id, "maintainers", "m1");
     approved(&ws, &id, "maintainers", "m2");
-    let (code, codes, messages) = evaluate_at(&ws, T25H);
+    let (code, codes, messages) = evaluate_at(&ws, &at(25));
     assert_eq!((code, codes), (1, vec!["approval.insufficient".to_owned()]));
     assert!(messages.contains("role security: 0 of the 1"), "{messages}");
     approved(&ws, &id, "security", "security");
-    assert_eq!(evaluate_at(&ws, T23H).1, ["approval.window-open"]);
-    assert_eq!(evaluate_at(&ws, T25H).0, 0);
+    assert_eq!(evaluate_at(&ws, &at(23)).1, ["approval.window-open"]);
+    assert_eq!(evaluate_at(&ws, &at(25)).0, 0);
+}
+
+// Ledger time never goes backwards: an approval (or a re-proposal) dated before the entry
+// it follows is refused, so nobody fakes a passed review window with `--now`.
+#[test]
+fn an_approval_backdated_to_fake_the_review_window_is_refused() {
+    let ws = workspace();
+    let id = propose(&ws, None, "ops", "proposer");
+    approved(&ws, &id, "security", "security");
+    let store = store(&ws);
+    let key = key(&ws, "m1");
+    let backdated = at(-25);
+    let out = tollgate(&[
+        "approve",
+        &id,
+        "--role",
+        "maintainers",
+        "--key",
+        key.to_str().unwrap(),
+        "--store",
+        &store,
+        "--now",
+        &backdated,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ledger time cannot go backwards")
+            && stderr(&out).contains(&format!("entry 2 is dated {}", at(1))),
+        "{}",
+        stderr(&out)
+    );
+    // Proposing the same change again, dated a day early, is refused the same way.
+    let out = tollgate(&[
+        "propose",
+        "--environment",
+        "mainnet",
+        "--category",
+        "ops",
+        "--summary",
+        "raise the peer limit to 64",
+        "--rollback-plan",
+        ws.path().join("rollback.md").to_str().unwrap(),
+        "--release",
+        ws.release().to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--store",
+        &store,
+        "--now",
+        &backdated,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot go backwards"),
+        "{}",
+        stderr(&out)
+    );
+    // Nothing was recorded: the window still runs from the real proposal.
+    approved(&ws, &id, "maintainers", "m1");
+    approved(&ws, &id, "maintainers", "m2");
+    let (code, codes, _) = evaluate_at(&ws, &at(23));
+    assert_eq!((code, codes), (1, vec!["approval.window-open".to_owned()]));
+    // A key revocation cannot be backdated either.
+    let out = tollgate(&[
+        "key",
+        "revoke",
+        "--pubkey",
+        ws.path().join("m2/tollgate.pub").to_str().unwrap(),
+        "--reason",
+        "rotated",
+        "--key",
+        key.to_str().unwrap(),
+        "--store",
+        &store,
+        "--now",
+        &backdated,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot go backwards"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -365,3 +365,77 @@ fn a_hardened_config_passes_the_baseline_and_report_mode_only_warns() {
     );
     assert!(!verdict.to_string().contains("changeme"));
 }
+
+/// The `[gates.config]` table of the shipped policy for `environment`, with its reference
+/// made absolute (the workspace's policy lives elsewhere).
+fn shipped_config_table(environment: &str) -> String {
+    let shipped = testdata(&format!("../gates/{environment}.toml"));
+    let text = std::fs::read_to_string(&shipped).unwrap();
+    let policy: toml::Table = text.parse().unwrap();
+    let mut config = policy["gates"]["config"].as_table().unwrap().clone();
+    assert_eq!(
+        config["security"].as_str(),
+        Some("required"),
+        "{environment}"
+    );
+    let files = config["files"].as_array_mut().unwrap();
+    let file = files[0].as_table_mut().unwrap();
+    assert_eq!(file["path"].as_str(), Some("config/chain-node.conf"));
+    let reference = shipped
+        .parent()
+        .unwrap()
+        .join(file["reference"].as_str().unwrap());
+    file.insert(
+        "reference".into(),
+        reference.canonicalize().unwrap().to_str().unwrap().into(),
+    );
+    let mut gates = toml::Table::new();
+    gates.insert("config".into(), config.into());
+    let mut wrapper = toml::Table::new();
+    wrapper.insert("gates".into(), gates.into());
+    toml::to_string(&wrapper).unwrap()
+}
+
+// The shipped testnet and mainnet policies enforce the node security baseline: their
+// documented reference config passes; the same config exposing RPC to the internet with a
+// plaintext password blocks, naming the keys and never the password.
+#[test]
+fn shipped_policies_block_an_insecure_node_config_and_pass_a_hardened_one() {
+    const PASSWORD: &str = "Qv7-shipped-policy-rpc-password-5523";
+    for environment in ["testnet", "mainnet"] {
+        let ws = Workspace::new();
+        ws.policy_with(
+            environment,
+            "artifact_signatures = \"required\"",
+            &shipped_config_table(environment),
+        );
+        let reference = std::fs::read_to_string(testdata(&format!(
+            "../gates/config/chain-node.{environment}.conf"
+        )))
+        .unwrap();
+        ship(&ws, &[("config/chain-node.conf", &reference)]);
+        let (code, verdict) = evaluate(&ws);
+        assert_eq!(code, 0, "{environment}: {:#}", gate(&verdict, "config"));
+        assert!(gate_codes(&verdict, "config").is_empty());
+
+        let insecure = format!(
+            "{}rpcallowip=0.0.0.0/0\nrpcuser=alice\nrpcpassword={PASSWORD}\n",
+            reference.replace("rpcallowip=127.0.0.1\n", "")
+        );
+        ship(&ws, &[("config/chain-node.conf", &insecure)]);
+        let out = ws.evaluate(&["--now", NOW]);
+        assert_eq!(out.status.code(), Some(1), "{environment}");
+        for stream in [stdout(&out), stderr(&out)] {
+            assert!(!stream.contains(PASSWORD), "{environment}: {stream}");
+        }
+        let verdict = read_json(&ws.out().join("verdict.json"));
+        let codes = gate_codes(&verdict, "config");
+        for code in ["config.rpc-exposed", "config.rpc-plaintext-password"] {
+            assert!(codes.contains(&code.to_owned()), "{environment}: {codes:?}");
+        }
+        let mut files = Vec::new();
+        all_files(&ws.out(), &mut files);
+        all_files(&ws.store(), &mut files);
+        assert_no_password(&files, PASSWORD);
+    }
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The workspace's policy with an ops key in `[trust]`; returns the ops key's directory.
-fn with_ops_key(ws: &Workspace) -> PathBuf {
+pub fn with_ops_key(ws: &Workspace) -> PathBuf {
     let ops = ws.path().join("ops-keys");
     tollgate::signing::keygen(&ops, None).unwrap();
     tollgate::signing::keygen(&ws.path().join("other-keys"), None).unwrap();
@@ -17,7 +17,7 @@ fn with_ops_key(ws: &Workspace) -> PathBuf {
     ops
 }
 
-fn revoke(ws: &Workspace, pubkey: &Path, signer: &Path, extra: &[&str]) {
+pub fn revoke(ws: &Workspace, pubkey: &Path, signer: &Path, extra: &[&str]) {
     let mut args = vec![
         "key".to_owned(),
         "revoke".into(),

@@ -248,6 +248,7 @@ fn append_edited(ws: &Workspace, seq: u64, edit: impl FnOnce(&mut Entry, &mut Va
         Pending {
             entry,
             blobs: vec![bytes],
+            time_source: tollgate::ledger::clock::Source::Clock,
         },
         None,
     )

@@ -17,6 +17,7 @@ mod init;
 mod integrity;
 mod keygen;
 mod keys;
+mod keys_revoked;
 mod ledger;
 mod ledger_bundle;
 mod ledger_replay;

@@ -122,6 +122,29 @@ fn a_deterministic_release_rebuilt_from_the_commit_passes() {
         toolchain.contains("rustc ") || toolchain.starts_with("unavailable"),
         "{toolchain}"
     );
+    // The provenance records the rebuild's toolchain as a byproduct, bound by digest.
+    let provenance = read_json(&ws.out().join("provenance.json"));
+    let byproducts = provenance["predicate"]["runDetails"]["byproducts"]
+        .as_array()
+        .unwrap();
+    let rebuilt = byproducts
+        .iter()
+        .find(|b| b["name"] == "rebuild/toolchain.txt")
+        .unwrap_or_else(|| panic!("{byproducts:#?}"));
+    assert_eq!(
+        rebuilt["digest"]["sha256"],
+        tollgate::digest::sha256_hex(toolchain.as_bytes())
+    );
+    let first = toolchain.lines().next().unwrap();
+    if toolchain.starts_with("unavailable") {
+        assert!(
+            rebuilt["annotations"]["unavailable"].is_string(),
+            "{rebuilt:#}"
+        );
+    } else {
+        assert_eq!(rebuilt["annotations"]["rustc"], first, "{rebuilt:#}");
+        assert!(rebuilt["annotations"]["release"].is_string(), "{rebuilt:#}");
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Saying how a released artifact differs from its rebuild: for a tar archive (plain or
-//! gzip) the first member that differs and in what; for any other file the first
-//! differing byte offset.
+//! gzip) or a zip archive the first member that differs and in what; for any other file the
+//! first differing byte offset.
+
+mod zip_archive;
 
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -14,6 +16,8 @@ pub fn describe(name: &str, released: &Path, rebuilt: &Path) -> String {
         Some(tar_difference(gunzip(released), gunzip(rebuilt)))
     } else if lower.ends_with(".tar") {
         Some(tar_difference(plain(released), plain(rebuilt)))
+    } else if lower.ends_with(".zip") {
+        Some(zip_archive::difference(released, rebuilt))
     } else {
         None
     };
@@ -29,6 +33,10 @@ pub fn describe(name: &str, released: &Path, rebuilt: &Path) -> String {
                 "every member is identical, the archive framing differs (padding or end blocks); {bytes}"
             )
         }
+        Some(Ok(None)) if lower.ends_with(".zip") => format!(
+            "every member is identical, the zip framing differs (the archive comment, the \
+             central directory or data between members); {bytes}"
+        ),
         Some(Ok(None)) => format!(
             "every tar member is identical, the gzip wrapper differs (its header time or name, \
              or the compression level: use `gzip -n` and one level); {bytes}"

@@ -46,9 +46,18 @@ impl Gate for SnapshotsGate {
             }],
             ..GateResult::default()
         };
+        let revocations = match ctx.store {
+            Some(store) => crate::ledger::revocation::Revocations::from_store(
+                store,
+                &ctx.policy.trust.ops_keys,
+            )
+            .map_err(|e| format!("cannot read the ledger's key revocations: {e}"))?,
+            None => crate::ledger::revocation::Revocations::none(),
+        };
         let trusted = trust::trusted(
             entries,
             &config.operator_keys,
+            &revocations,
             ctx.now,
             &log,
             &mut out.findings,

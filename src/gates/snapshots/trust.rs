@@ -1,7 +1,9 @@
 //! Which snapshot log entries count: dated no later than now, and signed by an operator key
-//! when the policy names any. The others are reported and ignored.
+//! that the ledger's revocations do not revoke, when the policy names any. The others are
+//! reported and ignored.
 
 use crate::keys::TrustedKey;
+use crate::ledger::revocation::Revocations;
 use crate::minisig::{Check, SignatureFile};
 use crate::report::Finding;
 use crate::snapshots::{ValidSnapshot, signed_bytes};
@@ -35,6 +37,7 @@ pub fn check_signature(
 pub fn trusted(
     entries: Vec<ValidSnapshot>,
     keys: &[TrustedKey],
+    revocations: &Revocations,
     now: OffsetDateTime,
     log: &str,
     findings: &mut Vec<Finding>,
@@ -81,6 +84,26 @@ pub fn trusted(
                     );
                     continue;
                 }
+            }
+            // The log is not the ledger: an entry signed by a revoked key never counts,
+            // whatever time it claims.
+            let signer = e
+                .entry
+                .signature
+                .as_deref()
+                .and_then(crate::keys::KeyId::of_signature)
+                .map(|(_, id)| id);
+            if let Some(Err(revoked)) = signer.map(|id| revocations.check(&id, None)) {
+                findings.push(
+                    at(Finding::error(
+                        "snapshot.revoked-key",
+                        format!("line {}: {kind} snapshot: {revoked}; ignored", e.line),
+                    ))
+                    .hint(
+                        "record the snapshot again, signed with the operator key that replaced it",
+                    ),
+                );
+                continue;
             }
         }
         trusted.push(e);

@@ -1,7 +1,7 @@
 //! Writing a bundle from a store.
 
 use super::{LEDGER_PREFIX, MANIFEST, Manifest, README, plain_dir};
-use crate::ledger::entry::{Entry, blob_key, entry_key};
+use crate::ledger::entry::{Entry, Kind, blob_key, entry_key};
 use crate::ledger::head::{HEAD_KEY, Head};
 use crate::ledger::query;
 use crate::ledger::replay::read_blob;
@@ -21,8 +21,19 @@ pub struct Export {
 /// writer of tar bytes).
 pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Export, String> {
     let seqs = query::entry_seqs(store)?;
+    // One entry comes with every revocation record (and its signature blob): they decide
+    // whether the entry's signatures still count, and the bundle must say so on its own.
     let exported: Vec<u64> = match seq {
-        Some(seq) => vec![seq],
+        Some(seq) => {
+            let mut with = vec![seq];
+            for &other in &seqs {
+                if other != seq && query::read_entry(store, other)?.1.kind == Kind::Revocation {
+                    with.push(other);
+                }
+            }
+            with.sort_unstable();
+            with
+        }
         None => seqs.clone(),
     };
     let mut builder = tar::Builder::new(out);

@@ -7,6 +7,7 @@ use super::{LEDGER_PREFIX, MANIFEST, Manifest, MemoryStore, README, plain_dir};
 use crate::keys::TrustedKey;
 use crate::ledger::entry::{BlobRef, Entry, blob_key, entry_key, seq_of_key};
 use crate::ledger::head::{HEAD_KEY, Head};
+use crate::ledger::revocation::audit::RevocationReport;
 use crate::ledger::store::Store;
 use crate::ledger::verify::Outcome;
 use serde::Serialize;
@@ -30,16 +31,20 @@ pub struct BundleOutcome {
     /// Plain-file copies checked against the chain.
     pub plain_files: u64,
     pub problems: Vec<Problem>,
+    /// With `ops_keys`: the bundle's own revocation records, judged against them, and the
+    /// entries signed by a key after its revocation took effect (these fail).
+    pub revocations: RevocationReport,
 }
 
 impl BundleOutcome {
     pub fn ok(&self) -> bool {
-        self.ledger.ok() && self.problems.is_empty()
+        self.ledger.ok() && self.problems.is_empty() && self.revocations.refused.is_empty()
     }
 }
 
 /// Verify the bundle at `path`; with `key`, every signature must verify with it; with
-/// `ops_keys`, every freeze/unfreeze must be signed by one of them.
+/// `ops_keys`, every freeze/unfreeze must be signed by one of them, and the bundle's
+/// revocation records (judged against them) refuse what a revoked key signed after its cutoff.
 pub fn verify(
     path: &Path,
     key: Option<&TrustedKey>,
@@ -183,12 +188,19 @@ pub fn verify(
             );
         }
     }
+    // The export carries every revocation record with its signature, so the bundle alone
+    // says which keys were revoked and from when; a verdict or record it holds signed by a
+    // key after its cutoff fails as it does in the ledger (blobs of entries outside the
+    // export are absent, so only what the bundle holds is judged).
+    let revocations = crate::ledger::revocation::audit::report(&store, ops_keys)
+        .map_err(|e| format!("bundle {}: key revocations: {e}", path.display()))?;
     Ok(BundleOutcome {
         manifest,
         ledger: outcome,
         blobs_not_exported,
         plain_files,
         problems,
+        revocations,
     })
 }
 
