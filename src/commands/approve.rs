@@ -100,6 +100,7 @@ pub fn run(args: &ApproveArgs) -> CommandResult {
         kind: Kind::Approval,
         environment: &proposal.statement.environment,
         time: &time,
+        time_source: crate::ledger::clock::Source::signed(args.now.as_deref()),
         statement: &statement,
         minisig: &minisig,
         public_key: &public_key,

@@ -62,6 +62,7 @@ pub fn revoke(args: &KeyRevokeArgs) -> CommandResult {
             kind: Kind::Revocation,
             environment: ALL,
             time: &time,
+            time_source: crate::ledger::clock::Source::signed(args.now.as_deref()),
             statement: &statement,
             minisig: &minisig,
             public_key: &signer.public_key_base64(),

@@ -67,6 +67,7 @@ pub fn run(args: &ProposeArgs) -> CommandResult {
         kind: Kind::Proposal,
         environment: &args.environment,
         time: &time,
+        time_source: crate::ledger::clock::Source::signed(args.now.as_deref()),
         statement: &statement,
         minisig: &minisig,
         public_key: &public_key,

@@ -6,9 +6,13 @@
 //! The rule, enforced by [`super::append::append`] under the append lock:
 //! - a time given explicitly (`--now` of `propose`, `approve`, `key revoke`) that is earlier
 //!   than the previous entry's is refused;
-//! - the ledger's own clock (the wall clock of `evaluate`, `deploy record`, `rollback
-//!   record`, `freeze`) is raised to the previous entry's time when it lags (clock skew
-//!   between machines sharing a store), so entries stay in order without failing a deploy.
+//! - the ledger's own clock (the wall clock of `evaluate`) is raised to the previous entry's
+//!   time when it lags (clock skew between machines sharing a store), so entries stay in
+//!   order without failing a deploy;
+//! - a wall-clock time already bound into a signature (`freeze`, `deploy record`, `rollback
+//!   record`, and `propose`/`approve`/`key revoke` without `--now`) cannot be raised: it is
+//!   kept when it lags the previous entry by at most [`MAX_SIGNED_LAG`] (another writer
+//!   appended between the signing and this append) and refused beyond that.
 
 use super::store::Store;
 use crate::verdict::{parse_rfc3339, rfc3339};
@@ -28,7 +32,15 @@ pub enum Source {
     Given,
     /// The ledger's own clock: raised to the previous entry's time when it lags.
     Clock,
+    /// The wall clock, read before the append and covered by a signature: kept; a lag of
+    /// at most [`MAX_SIGNED_LAG`] behind the previous entry is accepted (concurrent writers).
+    Signed,
 }
+
+/// How far a signed wall-clock time may trail the previous entry: the time between signing
+/// a statement and taking the append lock while other writers append. Far below any review
+/// window, soak or cutoff the ledger's times measure.
+pub const MAX_SIGNED_LAG: time::Duration = time::Duration::minutes(2);
 
 impl Source {
     /// `Given` when a `--now` was passed.
@@ -37,6 +49,16 @@ impl Source {
             Source::Given
         } else {
             Source::Clock
+        }
+    }
+
+    /// For a time that a signature will cover: `Given` when a `--now` was passed, else
+    /// `Signed`.
+    pub fn signed(now: Option<&str>) -> Source {
+        if now.is_some() {
+            Source::Given
+        } else {
+            Source::Signed
         }
     }
 }
@@ -63,7 +85,8 @@ pub fn order(now: &str, source: Source, last: Option<&Last>) -> Result<String, S
     }
     match source {
         Source::Clock => Ok(last.time.clone()),
-        Source::Given => Err(format!(
+        Source::Signed if previous - new <= MAX_SIGNED_LAG => Ok(now.to_owned()),
+        Source::Given | Source::Signed => Err(format!(
             "ledger time cannot go backwards: this entry would be dated {now}, but entry {} is \
              dated {}; a backdated entry would fake the review windows, soak times and \
              revocation cutoffs measured from it (use a time at or after {})",
@@ -105,6 +128,20 @@ mod tests {
                 && err.contains("entry 7 is dated 2026-11-20T11:00:00Z"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_signed_wall_clock_time_may_trail_a_concurrent_append_briefly_but_not_more() {
+        let previous = last("2026-11-20T11:00:00Z");
+        assert_eq!(
+            order("2026-11-20T10:59:01Z", Source::Signed, Some(&previous)).unwrap(),
+            "2026-11-20T10:59:01Z",
+            "kept as signed, not moved"
+        );
+        let err = order("2026-11-20T10:57:59Z", Source::Signed, Some(&previous)).unwrap_err();
+        assert!(err.contains("cannot go backwards"), "{err}");
+        assert_eq!(Source::signed(None), Source::Signed);
+        assert_eq!(Source::signed(Some("2026-11-20T10:00:00Z")), Source::Given);
     }
 
     #[test]

@@ -102,9 +102,10 @@ pub fn freeze_entry(statement: &FreezeStatement, signature: Option<OpsSignature>
         statement.time.clone(),
     );
     let mut blobs = Vec::new();
-    // A signature covers the time: never moved. An unsigned entry's time is the clock's.
+    // A signature covers the time (the wall clock; `freeze` has no --now): never moved, a
+    // short lag behind a concurrent append accepted. An unsigned entry's time is the clock's.
     let time_source = if signature.is_some() {
-        super::clock::Source::Given
+        super::clock::Source::Signed
     } else {
         super::clock::Source::Clock
     };

@@ -39,6 +39,9 @@ pub struct Signed<'a, S: Serialize> {
     /// The entry's time (RFC 3339, UTC): the ledger's clock, which consumers trust over any
     /// time the statement claims.
     pub time: &'a str,
+    /// Where `time` came from: `Source::Given` for `--now`, else `Source::Signed` (see
+    /// [`super::clock`]); the signature covers it, so it is never moved.
+    pub time_source: super::clock::Source,
     pub statement: &'a S,
     /// The `.minisig` text over `canonical_json(statement)`.
     pub minisig: &'a str,
@@ -79,7 +82,7 @@ pub fn append_signed<S: Serialize>(
     let pending = Pending {
         entry,
         blobs,
-        time_source: super::clock::Source::Given,
+        time_source: record.time_source,
     };
     append(store, pending, head_signer)
 }
