@@ -73,6 +73,7 @@ impl S3Store {
             .enable_all()
             .build()
             .map_err(|e| fail(format!("could not start the S3 client's runtime: {e}")))?;
+        crate::tls::install_crypto_provider();
         let client = {
             // The HTTP client binds its connection pool to the runtime it is made in.
             let _entered = runtime.enter();

@@ -39,6 +39,7 @@ pub struct Client {
 
 impl Client {
     pub fn new() -> Result<Client, String> {
+        crate::tls::install_crypto_provider();
         let http = reqwest::blocking::Client::builder()
             // A proxy from the environment would take loopback traffic off the machine.
             .no_proxy()

@@ -28,8 +28,7 @@ enum Credential {
 
 impl Client {
     pub fn new(auth: &Auth, timeout: Duration) -> Result<Client, String> {
-        // reqwest's rustls needs a process-wide crypto provider for https:// URLs.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::tls::install_crypto_provider();
         let http = reqwest::blocking::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
