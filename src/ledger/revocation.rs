@@ -143,6 +143,29 @@ impl Revocations {
 
     /// `Ok` when a signature by `key_id` may be accepted, given the ledger time of its use
     /// (`None`: a new decision not yet logged, or a signature the ledger does not hold).
+    /// The revocations in `store` (none without a ledger), as a gate reads them: an
+    /// unreadable ledger is an error the gate reports instead of passing.
+    pub fn of_ledger(
+        store: Option<&dyn Store>,
+        ops_keys: &[TrustedKey],
+    ) -> Result<Revocations, String> {
+        match store {
+            Some(store) => Revocations::from_store(store, ops_keys)
+                .map_err(|e| format!("cannot read the ledger's key revocations: {e}")),
+            None => Ok(Revocations::none()),
+        }
+    }
+
+    /// Check the key that made `minisig` (a signature text from a log that is not the
+    /// ledger, so it has no ledger time: a revoked key never counts). A signature whose key
+    /// id cannot be read passes here; its own verification refuses it.
+    pub fn check_signer(&self, minisig: Option<&str>) -> Result<(), Revoked> {
+        match minisig.and_then(KeyId::of_signature) {
+            Some((_, id)) => self.check(&id, None),
+            None => Ok(()),
+        }
+    }
+
     pub fn check(&self, key_id: &KeyId, ledger_time_of_use: Option<&str>) -> Result<(), Revoked> {
         let used = ledger_time_of_use.and_then(parse_rfc3339);
         for r in self.revocations.iter().filter(|r| &r.key_id == key_id) {

@@ -57,14 +57,10 @@ impl Gate for DrillsGate {
             }],
             ..GateResult::default()
         };
-        let revocations = match ctx.store {
-            Some(store) => crate::ledger::revocation::Revocations::from_store(
-                store,
-                &ctx.policy.trust.ops_keys,
-            )
-            .map_err(|e| format!("cannot read the ledger's key revocations: {e}"))?,
-            None => crate::ledger::revocation::Revocations::none(),
-        };
+        let revocations = crate::ledger::revocation::Revocations::of_ledger(
+            ctx.store,
+            &ctx.policy.trust.ops_keys,
+        )?;
         let trusted =
             self.trusted_entries(entries, ctx.now, &log_name, &revocations, &mut out.findings);
         for requirement in &self.config.requirements {
@@ -134,13 +130,7 @@ impl DrillsGate {
                 }
                 // The log is not the ledger: a drill signed by a revoked key never counts,
                 // whatever time it claims.
-                let signer = e
-                    .entry
-                    .signature
-                    .as_deref()
-                    .and_then(crate::keys::KeyId::of_signature)
-                    .map(|(_, id)| id);
-                if let Some(Err(revoked)) = signer.map(|id| revocations.check(&id, None)) {
+                if let Err(revoked) = revocations.check_signer(e.entry.signature.as_deref()) {
                     findings.push(
                         at(Finding::error(
                             "drill.revoked-key",

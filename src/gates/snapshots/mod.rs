@@ -46,14 +46,10 @@ impl Gate for SnapshotsGate {
             }],
             ..GateResult::default()
         };
-        let revocations = match ctx.store {
-            Some(store) => crate::ledger::revocation::Revocations::from_store(
-                store,
-                &ctx.policy.trust.ops_keys,
-            )
-            .map_err(|e| format!("cannot read the ledger's key revocations: {e}"))?,
-            None => crate::ledger::revocation::Revocations::none(),
-        };
+        let revocations = crate::ledger::revocation::Revocations::of_ledger(
+            ctx.store,
+            &ctx.policy.trust.ops_keys,
+        )?;
         let trusted = trust::trusted(
             entries,
             &config.operator_keys,

@@ -87,13 +87,7 @@ pub fn trusted(
             }
             // The log is not the ledger: an entry signed by a revoked key never counts,
             // whatever time it claims.
-            let signer = e
-                .entry
-                .signature
-                .as_deref()
-                .and_then(crate::keys::KeyId::of_signature)
-                .map(|(_, id)| id);
-            if let Some(Err(revoked)) = signer.map(|id| revocations.check(&id, None)) {
+            if let Err(revoked) = revocations.check_signer(e.entry.signature.as_deref()) {
                 findings.push(
                     at(Finding::error(
                         "snapshot.revoked-key",
