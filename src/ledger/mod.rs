@@ -21,6 +21,7 @@ pub mod rollout;
 pub mod s3;
 pub mod signed;
 pub mod store;
+pub mod store_check;
 pub mod tail;
 pub mod timeline;
 pub mod v2;
