@@ -1,6 +1,7 @@
-//! Format 2 of the ledger: a C2SP tlog-tiles log (see docs/design/ledger-v2.md). Records are
-//! entries' canonical JSON, bundled 256 to an object; hash tiles and a signed checkpoint
-//! commit to them.
+//! Format 2 of the ledger: a c2sp.org/tlog-tiles transparency log in a store (see
+//! docs/design/ledger-v2.md for the layout and who owns which module). Records are entries'
+//! canonical JSON, bundled 256 to an object; hash tiles and a signed checkpoint commit to
+//! them.
 
 pub mod append;
 pub mod create;
@@ -9,3 +10,4 @@ pub mod layout;
 pub mod origin;
 pub mod pending;
 pub mod read;
+pub mod tiles;
