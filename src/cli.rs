@@ -567,6 +567,22 @@ pub enum AuditCommand {
     /// Write a self-contained bundle (chain, signed head, blobs, plain verdict copies) that
     /// `audit verify --bundle` and stock minisign check.
     Export(AuditExportArgs),
+    /// Probe whether the store's server applies conditional writes atomically (many writers
+    /// racing for one key: exactly one may win) and record the result in the store; exit 1
+    /// when it does not. Appends refuse a store without a lock that failed it.
+    CheckStore(AuditCheckStoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditCheckStoreArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Racing writers per race (each race runs 3 rounds).
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(2..=256))]
+    pub writers: u16,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]

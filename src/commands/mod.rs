@@ -4,6 +4,7 @@
 mod account;
 mod approve;
 mod audit;
+mod audit_check_store;
 mod audit_export;
 mod audit_init;
 mod audit_replay;
@@ -96,6 +97,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Audit(crate::cli::AuditCommand::Replay(args)) => audit_replay::run(&args),
         Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
         Command::Audit(crate::cli::AuditCommand::Timeline(args)) => audit_timeline::timeline(&args),
+        Command::Audit(crate::cli::AuditCommand::CheckStore(args)) => audit_check_store::run(&args),
         Command::Audit(crate::cli::AuditCommand::LastGood(args)) => {
             audit_timeline::last_good(&args)
         }

@@ -24,6 +24,7 @@ pub mod s3;
 pub mod scan;
 pub mod signed;
 pub mod store;
+pub mod store_check;
 pub mod tail;
 pub mod timeline;
 pub mod v2;
