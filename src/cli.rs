@@ -547,6 +547,9 @@ pub struct StoreArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
+    /// Create an empty ledger: format v2 (a C2SP tlog-tiles log with its origin) or v1 (the
+    /// hash chain). Appending to an empty store creates one of the default format.
+    Init(AuditInitArgs),
     /// One line per ledger entry: seq, time, environment, kind, decision, verdict, commit.
     Log(AuditLogArgs),
     /// One entry: the verdict, provenance, gate results and evidence list.
@@ -596,6 +599,28 @@ pub struct AuditExportArgs {
     pub out: std::path::PathBuf,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditInitArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The ledger format (default: the one new stores get, which TOLLGATE_LEDGER_FORMAT can
+    /// force).
+    #[arg(long, value_enum)]
+    pub format: Option<LedgerFormat>,
+    /// Format v2: the log's origin, the first line of every checkpoint and the name its
+    /// signatures carry (a schema-less URL such as example.com/ledger/prod). Fixed for the
+    /// log's life; default tollgate.dev/ledger/<16 random hex digits>.
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
+}
+
+/// A ledger format, as `audit init --format` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LedgerFormat {
+    V1,
+    V2,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod approve;
 mod audit;
 mod audit_check_store;
 mod audit_export;
+mod audit_init;
 mod audit_replay;
 mod audit_show;
 mod audit_timeline;
@@ -89,6 +90,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Snapshot(crate::cli::SnapshotCommand::Record(args)) => snapshot::record(&args),
         Command::Sbom(args) => sbom::run(&args),
         Command::SmokeKeeper(args) => smoke_keeper::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Init(args)) => audit_init::run(&args),
         Command::Audit(crate::cli::AuditCommand::Log(args)) => audit::log(&args),
         Command::Audit(crate::cli::AuditCommand::Show(args)) => audit_show::run(&args),
         Command::Audit(crate::cli::AuditCommand::Verify(args)) => audit_verify::run(&args),

@@ -1,4 +1,13 @@
-//! Ledger format v2: the ledger as a c2sp.org/tlog-tiles transparency log in a store.
-//! docs/design/ledger-v2.md describes the layout and who owns which module.
+//! Format 2 of the ledger: a c2sp.org/tlog-tiles transparency log in a store (see
+//! docs/design/ledger-v2.md for the layout and who owns which module). Records are entries'
+//! canonical JSON, bundled 256 to an object; hash tiles and a signed checkpoint commit to
+//! them.
 
+pub mod append;
+pub mod create;
+pub mod end;
+pub mod layout;
+pub mod origin;
+pub mod pending;
+pub mod read;
 pub mod tiles;
