@@ -8,6 +8,14 @@ pub mod create;
 pub mod end;
 pub mod layout;
 pub mod origin;
-pub mod pending;
+pub mod publish;
 pub mod read;
+#[cfg(test)]
+mod tests;
 pub mod tiles;
+pub mod verify;
+mod verify_records;
+mod verify_since;
+#[cfg(test)]
+mod verify_tests;
+mod verify_tree;
