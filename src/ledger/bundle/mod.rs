@@ -5,9 +5,11 @@
 //! and head with their `.minisig`s, plus a README with the exact `minisign -V` commands.
 
 mod export;
+mod files;
 mod memory;
 mod read;
 mod verify;
+mod writer;
 
 pub use export::{Export, export};
 pub use memory::MemoryStore;

@@ -3,9 +3,10 @@
 //! the manifest matches the chain, every plain-file copy is byte-identical to the blob the
 //! chain records, and nothing else is in the tar.
 
-use super::{LEDGER_PREFIX, MANIFEST, Manifest, MemoryStore, README, plain_dir};
+use super::files::Seen;
+use super::{LEDGER_PREFIX, MANIFEST, Manifest, MemoryStore, README};
 use crate::keys::TrustedKey;
-use crate::ledger::entry::{BlobRef, Entry, blob_key, entry_key, seq_of_key};
+use crate::ledger::entry::{Entry, entry_key, seq_of_key};
 use crate::ledger::head::{HEAD_KEY, Head};
 use crate::ledger::revocation::audit::RevocationReport;
 use crate::ledger::store::Store;
@@ -122,9 +123,7 @@ pub fn verify(
             ),
         );
     }
-    let mut expected: BTreeSet<String> = BTreeSet::new();
-    let mut referenced: BTreeSet<String> = BTreeSet::new();
-    let mut plain_files = 0;
+    let mut seen = Seen::default();
     for &seq in &exported {
         let entry: Option<Entry> = store
             .get(&entry_key(seq))
@@ -140,50 +139,33 @@ pub fn verify(
             );
             continue;
         };
-        referenced.extend(entry.blobs().iter().map(|(_, b)| b.sha256.clone()));
-        // An unreadable evidence list is a break of `audit verify` already.
-        if let Ok(evidence) = entry.evidence(&store) {
-            referenced.extend(Entry::stored_evidence(&evidence).map(|e| e.sha256.clone()));
-        }
-        let dir = plain_dir(seq);
-        for (name, blob) in super::plain_files(&entry) {
-            let Some(blob) = blob else { continue };
-            let member = format!("{dir}/{name}");
-            plain_files += 1;
-            if let Some(why) = mismatch(rest.get(&member), blob, &entry_key(seq)) {
-                problem(&member, why);
-            }
-            expected.insert(member);
-        }
+        seen.entry(&store, &entry, &entry_key(seq), &rest, &mut problem);
     }
     if let Some(bytes) = store.get(HEAD_KEY).ok().flatten()
         && let Ok(head) = Head::parse(&bytes)
     {
-        plain_files += 1;
+        seen.plain_files += 1;
         check_copy(&rest, "head.json", &head.body.signed_bytes(), &mut problem);
-        expected.insert("head.json".to_owned());
+        seen.expected.insert("head.json".to_owned());
         if let Some(signature) = &head.signature {
-            plain_files += 1;
+            seen.plain_files += 1;
             check_copy(
                 &rest,
                 "head.json.minisig",
                 signature.as_bytes(),
                 &mut problem,
             );
-            expected.insert("head.json.minisig".to_owned());
+            seen.expected.insert("head.json.minisig".to_owned());
         }
     }
-    for name in rest.keys().filter(|n| !expected.contains(*n)) {
+    for name in rest.keys().filter(|n| !seen.expected.contains(*n)) {
         problem(
             name,
             "is not part of a bundle (unexpected member)".to_owned(),
         );
     }
     for key in store.list("").map_err(|e| e.to_string())? {
-        let known = key == HEAD_KEY
-            || seq_of_key(&key).is_some()
-            || crate::ledger::entry::sha_of_blob_key(&key)
-                .is_some_and(|sha| referenced.contains(&sha) && blob_key(&sha) == key);
+        let known = key == HEAD_KEY || seq_of_key(&key).is_some() || seen.is_referenced_blob(&key);
         if !known {
             problem(
                 &format!("{LEDGER_PREFIX}{key}"),
@@ -201,27 +183,9 @@ pub fn verify(
         manifest,
         ledger: outcome,
         blobs_not_exported,
-        plain_files,
+        plain_files: seen.plain_files,
         problems,
         revocations,
-    })
-}
-
-/// Why a plain copy does not match the blob the chain records, if it does not.
-fn mismatch(bytes: Option<&Vec<u8>>, blob: &BlobRef, entry: &str) -> Option<String> {
-    let Some(bytes) = bytes else {
-        return Some(format!(
-            "is missing, but {entry} records it and the entry is exported"
-        ));
-    };
-    let sha = crate::digest::sha256_hex(bytes);
-    (sha != blob.sha256 || bytes.len() as u64 != blob.size).then(|| {
-        format!(
-            "hashes to {sha} ({} bytes), but {entry} records {} ({} bytes)",
-            bytes.len(),
-            blob.sha256,
-            blob.size
-        )
     })
 }
 
