@@ -1,7 +1,7 @@
 //! Writing a bundle from a store.
 
 use super::writer::TarWriter;
-use super::{LEDGER_PREFIX, MANIFEST, Manifest, README, plain_dir};
+use super::{BundleManifest, LEDGER_PREFIX, MANIFEST, Manifest, README, plain_dir};
 use crate::ledger::entry::{Entry, Kind, entry_key};
 use crate::ledger::head::{HEAD_KEY, Head};
 use crate::ledger::scan;
@@ -12,21 +12,16 @@ use std::io::Write;
 /// What was written.
 #[derive(Debug, Clone)]
 pub struct Export {
-    pub manifest: Manifest,
+    pub manifest: BundleManifest,
     pub blobs: usize,
     pub members: usize,
 }
 
 /// Write the bundle for entry `seq`, or for every entry when `seq` is `None`, to `out` (a
-/// writer of tar bytes).
+/// writer of tar bytes). A format-2 log gets a bundle of proofs (`super::export_v2`).
 pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Export, String> {
     if crate::ledger::format::detect(store)? == Some(crate::ledger::format::Format::V2) {
-        return Err(format!(
-            "{} is a format-2 log: `audit export` writes format-1 bundles (a chain and its \
-             head); copy the store itself (checkpoint, tile/, objects/), which any C2SP \
-             tlog-tiles client reads, or prove single entries with `tollgate audit prove`",
-            store.location()
-        ));
+        return super::export_v2::export(store, seq, out);
     }
     let seqs = scan::v1_seqs(store)?;
     // One entry comes with every revocation record (and its signature blob): they decide
@@ -95,7 +90,7 @@ pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Ex
     )?;
     let members = tar.finish()?;
     Ok(Export {
-        manifest,
+        manifest: BundleManifest::V1(manifest),
         blobs: written.len(),
         members,
     })
