@@ -22,9 +22,6 @@ pub(super) fn log() -> Log {
     let keys = keygen(&dir.path().join("keys"), None).unwrap();
     let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
     crate::ledger::create::init(&store, Format::V2, Some("example.com/bundle")).unwrap();
-    let public =
-        crate::keys::TrustedKey::resolve(keys.public.to_str().unwrap(), std::path::Path::new("."))
-            .unwrap();
     Log {
         signer: Signer::load(&keys.secret, None).unwrap(),
         store,
