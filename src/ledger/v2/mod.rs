@@ -13,3 +13,9 @@ pub mod read;
 #[cfg(test)]
 mod tests;
 pub mod tiles;
+pub mod verify;
+mod verify_records;
+mod verify_since;
+#[cfg(test)]
+mod verify_tests;
+mod verify_tree;
