@@ -14,12 +14,13 @@ mod read;
 #[cfg(test)]
 mod v2_tests;
 mod verify;
+mod verify_v2;
 mod writer;
 
 pub use export::{Export, export};
 pub use memory::MemoryStore;
 pub use read::read;
-pub use verify::{BundleOutcome, verify};
+pub use verify::{BundleOutcome, Problem, verify};
 
 use crate::ledger::entry::{BlobRef, Entry};
 use serde::{Deserialize, Serialize};
@@ -83,7 +84,7 @@ impl BundleManifest {
             format: String,
         }
         let tagged: Tagged =
-            serde_json::from_slice(bytes).map_err(|e| format!("does not parse: {e}"))?;
+            serde_json::from_slice(bytes).map_err(|e| format!("{MANIFEST} does not parse: {e}"))?;
         let parsed = match tagged.format.as_str() {
             FORMAT => serde_json::from_slice(bytes).map(BundleManifest::V1),
             FORMAT_V2 => serde_json::from_slice(bytes).map(BundleManifest::V2),
@@ -93,7 +94,7 @@ impl BundleManifest {
                 ));
             }
         };
-        parsed.map_err(|e| format!("does not parse: {e}"))
+        parsed.map_err(|e| format!("{MANIFEST} does not parse: {e}"))
     }
 
     /// Whether every entry (record) was exported.

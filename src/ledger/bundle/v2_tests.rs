@@ -142,3 +142,183 @@ fn records_the_checkpoint_does_not_cover_are_not_exported() {
     let err = export(&log.store, Some(1), &mut tar).unwrap_err();
     assert!(err.contains("record(s) 3 to export"), "{err}");
 }
+
+/// Write `members` as a bundle and verify it with the log's key.
+fn verified(log: &Log, members: &BTreeMap<String, Vec<u8>>) -> super::BundleOutcome {
+    let path = log.dir.path().join("checked.tar");
+    let mut tar = super::writer::TarWriter::new(std::fs::File::create(&path).unwrap());
+    for (name, bytes) in members {
+        tar.add(name, bytes).unwrap();
+    }
+    tar.finish().unwrap();
+    let key = crate::keys::TrustedKey::resolve(
+        log.dir.path().join("keys/tollgate.pub").to_str().unwrap(),
+        std::path::Path::new("."),
+    )
+    .unwrap();
+    super::verify(&path, Some(&key), &[]).unwrap()
+}
+
+/// The first break or problem: (member, message).
+fn first(outcome: &super::BundleOutcome) -> (String, String) {
+    outcome
+        .ledger
+        .breaks
+        .iter()
+        .map(|b| (b.key.clone(), b.message.clone()))
+        .chain(
+            outcome
+                .problems
+                .iter()
+                .map(|p| (p.member.clone(), p.message.clone())),
+        )
+        .next()
+        .unwrap_or_default()
+}
+
+fn assert_fails(log: &Log, members: &BTreeMap<String, Vec<u8>>, member: &str, says: &str) {
+    let outcome = verified(log, members);
+    assert!(!outcome.ok());
+    let (at, message) = first(&outcome);
+    assert!(
+        at == member && message.contains(says),
+        "expected {member}: …{says}…, got {at}: {message}"
+    );
+}
+
+fn edit_proof(
+    members: &mut BTreeMap<String, Vec<u8>>,
+    seq: u64,
+    edit: impl FnOnce(&mut InclusionProof),
+) {
+    let member = super::proof_member(seq);
+    let mut proof = InclusionProof::from_json(&members[&member]).unwrap();
+    edit(&mut proof);
+    members.insert(member, proof.to_json().into_bytes());
+}
+
+#[test]
+fn a_bundle_verifies_and_each_tampered_part_fails_naming_its_member() {
+    let log = log();
+    for i in 0..6 {
+        append(&log.store, pending(i, Kind::Verdict), Some(&log.signer)).unwrap();
+    }
+    let good = exported(&log, Some(4));
+    let outcome = verified(&log, &good);
+    assert!(
+        outcome.ok(),
+        "{:?} {:?}",
+        outcome.ledger.breaks,
+        outcome.problems
+    );
+    assert_eq!(outcome.proofs, Some(1));
+    assert_eq!(outcome.ledger.entries, 1);
+    assert_eq!(outcome.ledger.signatures_verified, 1, "the checkpoint");
+    assert_eq!(
+        outcome.ledger.checkpoint.as_ref().unwrap().signed_by.len(),
+        1
+    );
+    assert!(verified(&log, &exported(&log, None)).ok());
+
+    // The record in the proof.
+    let mut members = good.clone();
+    edit_proof(&mut members, 4, |p| {
+        let mut record = crate::tlog::unb64(&p.entry).unwrap();
+        let at = record.iter().position(|&b| b == b'r').unwrap();
+        record[at] = b'R';
+        p.entry = crate::tlog::b64(&record);
+    });
+    assert_fails(
+        &log,
+        &members,
+        "entries/4/proof.json",
+        "do not lead from entry 3",
+    );
+
+    // A hash of the audit path.
+    let mut members = good.clone();
+    edit_proof(&mut members, 4, |p| {
+        p.hashes[0] = crate::tlog::b64(&[7; 32]);
+    });
+    assert_fails(
+        &log,
+        &members,
+        "entries/4/proof.json",
+        "do not lead from entry 3",
+    );
+
+    // A proof moved to another record's place.
+    let mut members = good.clone();
+    edit_proof(&mut members, 4, |p| p.index = 2);
+    assert_fails(
+        &log,
+        &members,
+        "entries/4/proof.json",
+        "is the proof of index 2",
+    );
+
+    // The checkpoint: its root changed (the signature no longer verifies) or another one.
+    let mut members = good.clone();
+    let text = String::from_utf8(members["ledger/checkpoint"].clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let forged = text.replace(lines[2], &crate::tlog::b64(&[9; 32]));
+    members.insert("ledger/checkpoint".into(), forged.into_bytes());
+    assert_fails(&log, &members, "ledger/checkpoint", "does not verify");
+    let outcome = verified(&log, &members);
+    assert!(
+        outcome
+            .ledger
+            .breaks
+            .iter()
+            .any(|b| b.key == "entries/4/proof.json" && b.message.contains("another checkpoint")),
+        "{:?}",
+        outcome.ledger.breaks
+    );
+    let mut members = good.clone();
+    members.insert("ledger/checkpoint".into(), b"junk".to_vec());
+    assert_fails(&log, &members, "ledger/checkpoint", "blank line");
+
+    // A blob byte, a plain copy, a missing proof, an extra member.
+    let mut members = good.clone();
+    let blob = members
+        .keys()
+        .find(|k| k.starts_with("ledger/objects/"))
+        .unwrap()
+        .clone();
+    members.get_mut(&blob).unwrap()[3] ^= 1;
+    assert_fails(
+        &log,
+        &members,
+        "entries/4/proof.json",
+        "not the digest it is stored under",
+    );
+    let mut members = good.clone();
+    members.get_mut("entries/4/verdict.json").unwrap()[3] ^= 1;
+    assert_fails(&log, &members, "entries/4/verdict.json", "but record 4");
+    let mut members = good.clone();
+    members.remove("entries/4/proof.json");
+    assert_fails(&log, &members, "entries/4/proof.json", "is missing");
+    let mut members = good.clone();
+    members.insert(
+        "entries/5/proof.json".into(),
+        good["entries/4/proof.json"].clone(),
+    );
+    assert_fails(&log, &members, "entries/5/proof.json", "unexpected member");
+}
+
+#[test]
+fn an_unsigned_checkpoint_fails_with_a_key_and_passes_without() {
+    let log = log();
+    append(&log.store, pending(0, Kind::Verdict), None).unwrap();
+    let members = exported(&log, Some(1));
+    assert_fails(&log, &members, "ledger/checkpoint", "not signed");
+    let path = log.dir.path().join("unsigned.tar");
+    let mut tar = super::writer::TarWriter::new(std::fs::File::create(&path).unwrap());
+    for (name, bytes) in &members {
+        tar.add(name, bytes).unwrap();
+    }
+    tar.finish().unwrap();
+    let outcome = super::verify(&path, None, &[]).unwrap();
+    assert!(outcome.ok(), "{:?}", outcome.ledger.breaks);
+    assert!(!outcome.ledger.checkpoint.unwrap().signed);
+}

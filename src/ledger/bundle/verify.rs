@@ -1,10 +1,11 @@
-//! `audit verify --bundle`: the ledger verifier run on the bundle's chain, with the blobs of
-//! entries that were not exported expected to be absent, plus the bundle's own promises:
-//! the manifest matches the chain, every plain-file copy is byte-identical to the blob the
-//! chain records, and nothing else is in the tar.
+//! `audit verify --bundle`: the manifest says which format the bundle is. Format 1: the
+//! ledger verifier run on the bundle's chain, with the blobs of entries that were not
+//! exported expected to be absent, plus the bundle's own promises: the manifest matches the
+//! chain, every plain-file copy is byte-identical to the blob the chain records, and nothing
+//! else is in the tar. Format 2: `super::verify_v2`.
 
 use super::files::Seen;
-use super::{LEDGER_PREFIX, MANIFEST, Manifest, MemoryStore, README};
+use super::{BundleManifest, LEDGER_PREFIX, MANIFEST, Manifest, MemoryStore, README};
 use crate::keys::TrustedKey;
 use crate::ledger::entry::{Entry, entry_key, seq_of_key};
 use crate::ledger::head::{HEAD_KEY, Head};
@@ -24,13 +25,17 @@ pub struct Problem {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BundleOutcome {
-    pub manifest: Manifest,
-    /// The chain, blobs, head and signatures, as `audit verify` checks a store.
+    pub manifest: BundleManifest,
+    /// Format 1: the chain, blobs, head and signatures, as `audit verify` checks a store.
+    /// Format 2: the checkpoint, and the exported records with their blobs and signatures.
     pub ledger: Outcome,
     /// Blobs of entries outside the export, absent as expected.
     pub blobs_not_exported: u64,
     /// Plain-file copies checked against the chain.
     pub plain_files: u64,
+    /// Format 2: the inclusion proofs that led to the checkpoint's root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proofs: Option<u64>,
     pub problems: Vec<Problem>,
     /// With `ops_keys`: the bundle's own revocation records, judged against them, and the
     /// entries signed by a key after its revocation took effect (these fail).
@@ -58,16 +63,8 @@ pub fn verify(
             path.display()
         )
     })?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| format!("bundle {}: {MANIFEST} does not parse: {e}", path.display()))?;
-    if manifest.format != super::FORMAT {
-        return Err(format!(
-            "bundle {}: unknown format {:?} (this tollgate reads {})",
-            path.display(),
-            manifest.format,
-            super::FORMAT
-        ));
-    }
+    let manifest = BundleManifest::parse(&manifest_bytes)
+        .map_err(|e| format!("bundle {}: {e}", path.display()))?;
     members.remove(README);
     let mut ledger = BTreeMap::new();
     let mut rest = BTreeMap::new();
@@ -77,6 +74,24 @@ pub fn verify(
             None => rest.insert(name, bytes),
         };
     }
+    match manifest {
+        BundleManifest::V1(manifest) => verify_v1(path, manifest, ledger, rest, key, ops_keys),
+        BundleManifest::V2(manifest) => {
+            super::verify_v2::verify(path, manifest, ledger, rest, key, ops_keys)
+        }
+    }
+}
+
+/// Verify a format-1 bundle (see the module doc); `ledger` holds its `ledger/` members by
+/// key, `rest` the others (without the manifest and README).
+fn verify_v1(
+    path: &Path,
+    manifest: Manifest,
+    ledger: BTreeMap<String, Vec<u8>>,
+    rest: BTreeMap<String, Vec<u8>>,
+    key: Option<&TrustedKey>,
+    ops_keys: &[TrustedKey],
+) -> Result<BundleOutcome, String> {
     let store = MemoryStore::new(format!("{}:{LEDGER_PREFIX}", path.display()), ledger);
     let mut outcome = crate::ledger::verify::verify(&store, key, ops_keys)?;
     let all_seqs: Vec<u64> = store
@@ -180,10 +195,11 @@ pub fn verify(
     let revocations = crate::ledger::revocation::audit::report(&store, ops_keys)
         .map_err(|e| format!("bundle {}: key revocations: {e}", path.display()))?;
     Ok(BundleOutcome {
-        manifest,
+        manifest: BundleManifest::V1(manifest),
         ledger: outcome,
         blobs_not_exported,
         plain_files: seen.plain_files,
+        proofs: None,
         problems,
         revocations,
     })
