@@ -99,6 +99,9 @@ pub(super) fn verify(
     let mut expected: BTreeSet<String> = BTreeSet::new();
     let mut results: Vec<Checked> = Vec::new();
     let mut records: Vec<(EntryId, Entry)> = Vec::new();
+    // Records whose proof failed: their files are accounted for (not reported as unexpected
+    // members on top of the proof's break), nothing else is judged from them.
+    let mut unproven: Vec<Entry> = Vec::new();
     for &seq in &exported {
         let member = super::proof_member(seq);
         expected.insert(member.clone());
@@ -114,6 +117,7 @@ pub(super) fn verify(
             Ok(record) => record,
             Err(e) => {
                 outcome.breaks.push(brk(&member, seq, e));
+                unproven.extend(unproven_entry(bytes).filter(|entry| entry.seq == seq));
                 continue;
             }
         };
@@ -148,8 +152,8 @@ pub(super) fn verify(
 
     // Plain copies, and nothing the exported records do not account for.
     let mut seen = Seen::default();
-    for (id, entry) in &records {
-        let at = format!("record {} ({})", id.seq, super::proof_member(id.seq));
+    for entry in records.iter().map(|(_, entry)| entry).chain(&unproven) {
+        let at = format!("record {} ({})", entry.seq, super::proof_member(entry.seq));
         seen.entry(&store, entry, &at, &rest, &mut problem);
     }
     expected.extend(seen.expected.iter().cloned());
@@ -202,6 +206,12 @@ fn proven_record(bytes: &[u8], seq: u64, checkpoint: &SignedCheckpoint) -> Resul
     }
     let (_, record) = proof.check()?;
     Ok(record)
+}
+
+/// The entry a proof that failed carries, if it reads as one.
+fn unproven_entry(bytes: &[u8]) -> Option<Entry> {
+    let proof = InclusionProof::from_json(bytes).ok()?;
+    serde_json::from_slice(&crate::tlog::unb64(&proof.entry)?).ok()
 }
 
 fn finish(
