@@ -6,6 +6,7 @@
 //! entries, a manifest, plain-file copies of each exported verdict and provenance with their
 //! `.minisig`s, and a README with the exact commands.
 
+mod as_store;
 mod export;
 mod export_v2;
 mod files;
@@ -17,6 +18,7 @@ mod verify;
 mod verify_v2;
 mod writer;
 
+pub use as_store::as_store;
 pub use export::{Export, export};
 pub use memory::MemoryStore;
 pub use read::read;

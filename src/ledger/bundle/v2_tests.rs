@@ -322,3 +322,39 @@ fn an_unsigned_checkpoint_fails_with_a_key_and_passes_without() {
     assert!(outcome.ok(), "{:?}", outcome.ledger.breaks);
     assert!(!outcome.ledger.checkpoint.unwrap().signed);
 }
+
+#[test]
+fn a_bundle_of_every_record_reads_as_the_log_it_proves() {
+    let log = log();
+    for i in 0..300 {
+        append(&log.store, pending(i, Kind::Verdict), Some(&log.signer)).unwrap();
+    }
+    let write = |members: &BTreeMap<String, Vec<u8>>| {
+        let path = log.dir.path().join("as-store.tar");
+        let mut tar = super::writer::TarWriter::new(std::fs::File::create(&path).unwrap());
+        for (name, bytes) in members {
+            tar.add(name, bytes).unwrap();
+        }
+        tar.finish().unwrap();
+        path
+    };
+    let read = |store: &dyn crate::ledger::store::Store| {
+        crate::ledger::query::scan(store, None, crate::ledger::query::Links::Check, |id, e| {
+            Ok(Some((id, e)))
+        })
+        .unwrap()
+        .items
+    };
+    let store = super::as_store(&write(&exported(&log, None))).unwrap();
+    assert_eq!(read(&store), read(&log.store));
+    let rebuilt = crate::ledger::verify::verify(&store, None, &[]).unwrap();
+    assert!(rebuilt.ok() && rebuilt.entries == 300, "{:?}", rebuilt.breaks);
+    let err = match super::as_store(&write(&exported(&log, Some(7)))) {
+        Err(e) => e,
+        Ok(_) => panic!("a bundle of one record is not a log"),
+    };
+    assert!(
+        err.contains("proofs of records 7") && err.contains("export --all"),
+        "{err}"
+    );
+}
