@@ -348,7 +348,11 @@ fn a_bundle_of_every_record_reads_as_the_log_it_proves() {
     let store = super::as_store(&write(&exported(&log, None))).unwrap();
     assert_eq!(read(&store), read(&log.store));
     let rebuilt = crate::ledger::verify::verify(&store, None, &[]).unwrap();
-    assert!(rebuilt.ok() && rebuilt.entries == 300, "{:?}", rebuilt.breaks);
+    assert!(
+        rebuilt.ok() && rebuilt.entries == 300,
+        "{:?}",
+        rebuilt.breaks
+    );
     let err = match super::as_store(&write(&exported(&log, Some(7)))) {
         Err(e) => e,
         Ok(_) => panic!("a bundle of one record is not a log"),
