@@ -5,36 +5,41 @@
 use crate::ledger_bundle::{assert_broken, export, members, tampered, verify_bundle};
 use crate::util::*;
 
-/// Make the workspace's ledger a format-2 log of origin `example.com/ledger/test`.
-pub(crate) fn pin_v2(ws: &Workspace) {
+/// Make the workspace's ledger a format-2 log; returns its origin, `example.com/ledger/` and
+/// the workspace's directory name (origins are unique per log: readers remember what they
+/// verified of a log by its origin).
+pub(crate) fn pin_v2(ws: &Workspace) -> String {
     let store = ws.store();
+    let name = ws.path().file_name().unwrap().to_str().unwrap();
+    let origin = format!("example.com/ledger/{}", name.trim_start_matches('.'));
     let out = tollgate(&[
         "audit",
         "init",
         "--format",
         "v2",
         "--origin",
-        "example.com/ledger/test",
+        &origin,
         "--store",
         store.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    origin
 }
 
-/// A format-2 log of three signed promote verdicts.
-fn log() -> Workspace {
+/// A format-2 log of three signed promote verdicts, and its origin.
+fn log() -> (Workspace, String) {
     let ws = Workspace::new();
-    pin_v2(&ws);
+    let origin = pin_v2(&ws);
     for _ in 0..3 {
         let out = ws.evaluate(&[]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
-    ws
+    (ws, origin)
 }
 
 #[test]
 fn a_bundle_of_one_record_holds_its_proof_not_the_log_and_verifies() {
-    let ws = log();
+    let (ws, origin) = log();
     let store = ws.store();
     let bundle = ws.path().join("one.tar");
     let out = tollgate(&[
@@ -48,9 +53,9 @@ fn a_bundle_of_one_record_holds_its_proof_not_the_log_and_verifies() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains(
-            "the checkpoint of example.com/ledger/test covering 3 records, the files and inclusion proofs of records 2:"
-        ),
+        stdout(&out).contains(&format!(
+            "the checkpoint of {origin} covering 3 records, the files and inclusion proofs of records 2:"
+        )),
         "{}",
         stdout(&out)
     );
@@ -79,7 +84,7 @@ fn a_bundle_of_one_record_holds_its_proof_not_the_log_and_verifies() {
     for line in [
         "1 entries,",
         "3 signatures verified",
-        "checkpoint (example.com/ledger/test) covers all 3 records",
+        &format!("checkpoint ({origin}) covers all 3 records"),
         "the checkpoint is signed by the verdict key",
         "bundle: records 2 exported with their files; 1 inclusion proofs lead to the checkpoint's root; 4 plain copies match the records",
         "OK: the bundle is intact",
@@ -167,7 +172,7 @@ fn unb64(text: &str) -> Vec<u8> {
 
 #[test]
 fn a_tampered_record_proof_checkpoint_or_blob_fails_naming_it() {
-    let ws = log();
+    let (ws, _) = log();
     let bundle = export(&ws, &["2"]);
 
     // The record inside the proof: a verdict digest changed.
