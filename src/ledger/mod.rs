@@ -23,6 +23,7 @@ pub mod signed;
 pub mod store;
 pub mod tail;
 pub mod timeline;
+pub mod v2;
 pub mod verify;
 
 pub use entry::EntryId;
