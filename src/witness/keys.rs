@@ -2,6 +2,7 @@
 //! `{ name, key }` in the policy's `[trust] witnesses`, and how many must have cosigned.
 
 use crate::keys::TrustedKey;
+use crate::tlog::note::{KeyKind, NoteKey};
 use std::path::Path;
 
 /// A witness a reader trusts: its name (the key name of its cosignature lines) and its
@@ -15,10 +16,25 @@ pub struct WitnessKey {
 }
 
 impl WitnessKey {
-    /// A witness from its name and key: a minisign public key file (relative to `dir`) or an
-    /// inline "RW..." key.
+    /// A witness from its name and key: a minisign public key file (relative to `dir`), an
+    /// inline "RW..." key, or the witness's cosignature/v1 verifier key
+    /// (`NAME+HASH+BASE64`, as `tollgate audit vkey --witness` prints it), whose name must
+    /// be `name`.
     pub fn new(name: &str, key: &str, dir: &Path) -> Result<WitnessKey, String> {
         check_name(name)?;
+        if let Some(vkey) = cosigner_vkey(key)? {
+            if vkey.name != name {
+                return Err(format!(
+                    "witness {name}: the verifier key {key} is named {}, not {name}",
+                    vkey.name
+                ));
+            }
+            return Ok(WitnessKey {
+                name: name.to_owned(),
+                ed25519: vkey.public,
+                source: key.to_owned(),
+            });
+        }
         let trusted =
             TrustedKey::resolve(key, dir).map_err(|e| format!("witness {name}: key {key}: {e}"))?;
         Ok(WitnessKey {
@@ -28,15 +44,30 @@ impl WitnessKey {
         })
     }
 
-    /// `NAME=PUB`, as `--witness` takes it.
+    /// `NAME=PUB`, or a cosignature/v1 verifier key alone, as `--witness` takes it.
     pub fn parse(arg: &str, dir: &Path) -> Result<WitnessKey, String> {
+        if let Some(vkey) = cosigner_vkey(arg)? {
+            return WitnessKey::new(&vkey.name, arg, dir);
+        }
         let (name, key) = arg.split_once('=').ok_or_else(|| {
             format!(
                 "{arg:?} is not NAME=PUB: name the witness and give its public key, e.g. \
-                 --witness auditor-1=keys/auditor-1.pub"
+                 --witness auditor-1=keys/auditor-1.pub (or its verifier key NAME+HASH+BASE64)"
             )
         })?;
         WitnessKey::new(name, key, dir)
+    }
+}
+
+/// `text` as a cosignature/v1 verifier key: `None` when it is not a verifier key at all,
+/// an error when it is one of another kind (a log key).
+fn cosigner_vkey(text: &str) -> Result<Option<NoteKey>, String> {
+    match NoteKey::parse_vkey(text) {
+        Ok(key) if key.kind == KeyKind::Cosigner => Ok(Some(key)),
+        Ok(_) => Err(format!(
+            "{text} is a log's checkpoint key (type 0x01), not a witness's cosignature key (type 0x04): print the witness's with `tollgate audit vkey --witness NAME`"
+        )),
+        Err(_) => Ok(None),
     }
 }
 
@@ -147,6 +178,32 @@ mod tests {
         assert!(WitnessKey::parse(&format!("a b={PK}"), Path::new(".")).is_err());
         assert!(WitnessKey::parse(&format!("a+b={PK}"), Path::new(".")).is_err());
         assert!(WitnessKey::parse("a=RWnotakey", Path::new(".")).is_err());
+    }
+
+    #[test]
+    fn takes_cosignature_verifier_keys() {
+        let key = WitnessKey::new("auditor-1", PK, Path::new(".")).unwrap();
+        let vkey = NoteKey::new("auditor-1", key.ed25519, KeyKind::Cosigner)
+            .unwrap()
+            .vkey();
+        let parsed = WitnessKey::parse(&vkey, Path::new(".")).unwrap();
+        assert_eq!(
+            (parsed.name.as_str(), parsed.ed25519),
+            ("auditor-1", key.ed25519)
+        );
+        assert_eq!(
+            WitnessKey::parse(&format!("auditor-1={vkey}"), Path::new("."))
+                .unwrap()
+                .ed25519,
+            key.ed25519
+        );
+        let renamed = WitnessKey::parse(&format!("other={vkey}"), Path::new(".")).unwrap_err();
+        assert!(renamed.contains("named auditor-1"), "{renamed}");
+        let log = NoteKey::new("o.example", key.ed25519, KeyKind::Log)
+            .unwrap()
+            .vkey();
+        let wrong = WitnessKey::parse(&log, Path::new(".")).unwrap_err();
+        assert!(wrong.contains("type 0x01"), "{wrong}");
     }
 
     #[test]
