@@ -63,6 +63,11 @@ pub struct AuditWitnessArgs {
     /// An ops public key (repeatable): a checkpoint signed by one of them is the log's.
     #[arg(long = "ops-key", value_name = "PUB")]
     pub ops_keys: Vec<String>,
+    /// Witness a log whose origin the state file does not know although its key signs a log
+    /// it does (a second ledger signed with the same key). Without it that is refused, as it
+    /// is what rebuilding a log under a fresh origin looks like.
+    #[arg(long)]
+    pub new_log: bool,
 }
 
 /// The witnesses whose cosignatures a reader demands (`verify`, `audit verify`).

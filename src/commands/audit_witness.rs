@@ -45,10 +45,16 @@ pub fn run(args: &AuditWitnessArgs) -> CommandResult {
         .iter()
         .filter_map(|k| NoteKey::new(&checkpoint.origin, k.ed25519, KeyKind::Log).ok())
         .collect();
-    current.verify(&note_keys).map_err(|e| CommandError {
-        exit: Exit::Failure,
-        error: anyhow!("{location}/checkpoint: {e}; nothing cosigned"),
-    })?;
+    let signers: Vec<[u8; 32]> = current
+        .verify(&note_keys)
+        .map_err(|e| CommandError {
+            exit: Exit::Failure,
+            error: anyhow!("{location}/checkpoint: {e}; nothing cosigned"),
+        })?
+        .iter()
+        .filter(|k| k.kind == KeyKind::Log)
+        .map(|k| k.public)
+        .collect();
 
     // 2. Consistent with what this witness cosigned before (or first use).
     let seen = state
@@ -68,13 +74,18 @@ pub fn run(args: &AuditWitnessArgs) -> CommandResult {
             )
             .map_err(|e| refused(&e, args, &location))?;
         }
-        None => print_stderr(&format!(
-            "first use: {} holds no tree of the log {} yet, so this witness trusts the checkpoint as it sees it (size {}, root {}); from now on it cosigns only checkpoints consistent with it\n",
-            args.state.display(),
-            checkpoint.origin,
-            checkpoint.size,
-            checkpoint.root
-        ))?,
+        None => {
+            if let Some(state) = &state {
+                same_key_elsewhere(state, &signers, args, checkpoint)?;
+            }
+            print_stderr(&format!(
+                "first use: {} holds no tree of the log {} yet, so this witness trusts the checkpoint as it sees it (size {}, root {}); from now on it cosigns only checkpoints consistent with it\n",
+                args.state.display(),
+                checkpoint.origin,
+                checkpoint.size,
+                checkpoint.root
+            ))?;
+        }
     }
 
     // 3. Cosign, merging into checkpoints/<size> under the writer lock.
@@ -118,10 +129,24 @@ pub fn run(args: &AuditWitnessArgs) -> CommandResult {
 
     // 4. Only now remember the tree.
     let mut state = state.unwrap_or_else(State::empty);
-    state.logs.insert(
-        checkpoint.origin.clone(),
-        Seen::new(checkpoint.size, &checkpoint.root.0),
-    );
+    let mut remembered = Seen::new(checkpoint.size, &checkpoint.root.0);
+    for key in seen
+        .iter()
+        .flat_map(|s| s.log_keys.iter())
+        .filter_map(|k| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(k)
+                .ok()?
+                .try_into()
+                .ok()
+        })
+        .chain(signers.iter().copied())
+        .collect::<Vec<[u8; 32]>>()
+    {
+        remembered.add_log_key(&key);
+    }
+    state.logs.insert(checkpoint.origin.clone(), remembered);
     state.save(&args.state).map_err(|e| {
         CommandError::config(anyhow!(
             "{e}; {location}/{key} holds the cosignature, but this witness will not remember the tree: rerun it"
@@ -165,6 +190,36 @@ fn log_keys(args: &AuditWitnessArgs) -> Result<Vec<TrustedKey>, CommandError> {
         )));
     }
     Ok(keys)
+}
+
+/// First use of an origin whose signing key already signs another log this witness
+/// cosigned: refused (exit 1) unless `--new-log` says it is a second, genuine log.
+fn same_key_elsewhere(
+    state: &State,
+    signers: &[[u8; 32]],
+    args: &AuditWitnessArgs,
+    checkpoint: &crate::tlog::note::Checkpoint,
+) -> Result<(), CommandError> {
+    let Some((other, seen)) = state.logs.iter().find(|(origin, seen)| {
+        **origin != checkpoint.origin && signers.iter().any(|k| seen.signed_by(k))
+    }) else {
+        return Ok(());
+    };
+    if args.new_log {
+        return Ok(());
+    }
+    Err(CommandError {
+        exit: Exit::Failure,
+        error: anyhow!(
+            "REFUSED: the log {} (size {}, root {}) is new to this witness, but its key signs the log {other} it cosigned at size {} (root {}): a log rebuilt under a fresh origin looks exactly like this; this witness cosigns nothing and leaves {} as it was (if it is a genuinely separate ledger signed with the same key, rerun with --new-log)",
+            checkpoint.origin,
+            checkpoint.size,
+            checkpoint.root,
+            seen.size,
+            seen.root,
+            args.state.display()
+        ),
+    })
 }
 
 /// The refusal of an inconsistent log: exit 1, saying that nothing was written.

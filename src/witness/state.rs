@@ -25,13 +25,17 @@ pub struct State {
     pub logs: BTreeMap<String, Seen>,
 }
 
-/// One log's last cosigned tree.
+/// One log's last cosigned tree, and the log keys seen signing it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seen {
     pub size: u64,
     /// The root hash, base64 (as the checkpoint writes it).
     pub root: String,
+    /// The Ed25519 public keys (base64, sorted) whose signature made its checkpoints the
+    /// log's: a new origin signed by one of them is refused unless declared a new log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_keys: Vec<String>,
 }
 
 impl Seen {
@@ -39,7 +43,22 @@ impl Seen {
         Seen {
             size,
             root: base64::engine::general_purpose::STANDARD.encode(root),
+            log_keys: Vec::new(),
         }
+    }
+
+    /// Add a log key (raw Ed25519), keeping the list sorted and without repeats.
+    pub fn add_log_key(&mut self, key: &[u8; 32]) {
+        let text = base64::engine::general_purpose::STANDARD.encode(key);
+        if let Err(at) = self.log_keys.binary_search(&text) {
+            self.log_keys.insert(at, text);
+        }
+    }
+
+    /// Whether `key` (raw Ed25519) signed this log's checkpoints.
+    pub fn signed_by(&self, key: &[u8; 32]) -> bool {
+        let text = base64::engine::general_purpose::STANDARD.encode(key);
+        self.log_keys.contains(&text)
     }
 
     /// The root hash's bytes (checked by [`State::parse`]).
@@ -82,6 +101,22 @@ impl State {
             }
             seen.root_bytes()
                 .map_err(|e| format!("log {origin}: {e}"))?;
+            for key in &seen.log_keys {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(key)
+                    .ok()
+                    .filter(|b| b.len() == 32);
+                if bytes.is_none() {
+                    return Err(format!(
+                        "log {origin}: log key {key:?} is not a base64 Ed25519 public key (32 bytes)"
+                    ));
+                }
+            }
+            if !seen.log_keys.windows(2).all(|w| w[0] < w[1]) {
+                return Err(format!(
+                    "log {origin}: log_keys are not sorted and distinct"
+                ));
+            }
         }
         Ok(state)
     }
@@ -123,9 +158,13 @@ mod tests {
     #[test]
     fn round_trips_and_is_canonical() {
         let mut state = State::empty();
-        state
-            .logs
-            .insert("tollgate.example/ledger".into(), Seen::new(7, &[3; 32]));
+        let mut seen = Seen::new(7, &[3; 32]);
+        seen.add_log_key(&[9; 32]);
+        seen.add_log_key(&[1; 32]);
+        seen.add_log_key(&[9; 32]);
+        assert_eq!(seen.log_keys.len(), 2);
+        assert!(seen.signed_by(&[1; 32]) && !seen.signed_by(&[2; 32]));
+        state.logs.insert("tollgate.example/ledger".into(), seen);
         let bytes = state.bytes();
         assert_eq!(State::parse(&bytes).unwrap(), state);
         assert_eq!(State::parse(&bytes).unwrap().bytes(), bytes);
