@@ -556,6 +556,9 @@ pub struct StoreArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
+    /// Create an empty ledger: format v2 (a C2SP tlog-tiles log with its origin) or v1 (the
+    /// hash chain). Appending to an empty store creates one of the default format.
+    Init(AuditInitArgs),
     /// One line per ledger entry: seq, time, environment, kind, decision, verdict, commit.
     Log(AuditLogArgs),
     /// One entry: the verdict, provenance, gate results and evidence list.
@@ -582,6 +585,22 @@ pub enum AuditCommand {
     /// Witness the log: check its checkpoint's signature and consistency with what this
     /// witness cosigned last, then cosign it (`checkpoints/<size>`); exit 1 on a fork.
     Witness(AuditWitnessArgs),
+    /// Probe whether the store's server applies conditional writes atomically (many writers
+    /// racing for one key: exactly one may win) and record the result in the store; exit 1
+    /// when it does not. Appends refuse a store without a lock that failed it.
+    CheckStore(AuditCheckStoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditCheckStoreArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Racing writers per race (each race runs 3 rounds).
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(2..=256))]
+    pub writers: u16,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -598,6 +617,28 @@ pub struct AuditExportArgs {
     pub out: std::path::PathBuf,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditInitArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The ledger format (default: the one new stores get, which TOLLGATE_LEDGER_FORMAT can
+    /// force).
+    #[arg(long, value_enum)]
+    pub format: Option<LedgerFormat>,
+    /// Format v2: the log's origin, the first line of every checkpoint and the name its
+    /// signatures carry (a schema-less URL such as example.com/ledger/prod). Fixed for the
+    /// log's life; default tollgate.dev/ledger/<16 random hex digits>.
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
+}
+
+/// A ledger format, as `audit init --format` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LedgerFormat {
+    V1,
+    V2,
 }
 
 #[derive(Debug, Args)]
@@ -675,6 +716,11 @@ pub struct AuditVerifyArgs {
     /// Verify an exported bundle (from `audit export`) instead of a store.
     #[arg(long, value_name = "FILE.tar", conflicts_with = "store")]
     pub bundle: Option<std::path::PathBuf>,
+    /// Format v2: a checkpoint of this log kept from an earlier verify (a copy of its
+    /// `checkpoint`). The current checkpoint must extend it (consistency proof; a log whose
+    /// first records differ was rewritten: exit 1), and only the records after it are read.
+    #[arg(long, value_name = "CHECKPOINT_FILE", conflicts_with = "bundle")]
+    pub since: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub witnesses: WitnessArgs,
     /// Demand the witnesses of this policy's `[trust] witnesses` and `min_witnesses` (as
