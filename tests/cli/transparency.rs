@@ -152,6 +152,23 @@ fn witness(
     tollgate(&args)
 }
 
+/// A witness key pair made by stock minisign (`minisign -G -W`: unencrypted).
+fn minisign_keys(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let (key, public) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.pub")),
+    );
+    let out = std::process::Command::new("minisign")
+        .args(["-G", "-W", "-p"])
+        .arg(&public)
+        .arg("-s")
+        .arg(&key)
+        .output()
+        .expect("run stock minisign (apt-get install -y minisign)");
+    assert!(out.status.success(), "minisign -G: {}", stderr(&out));
+    (key, public)
+}
+
 #[test]
 fn vkey_prints_the_note_key_go_and_c2sp_tools_read() {
     let dir = tempfile::tempdir().unwrap();
@@ -481,6 +498,56 @@ fn readers_demand_witness_cosignatures() {
         "{}",
         stdout(&out)
     );
+    // A second witness, its key made by stock minisign: two of two.
+    let (w2_key, w2_minisign_pub) = minisign_keys(keys.path(), "w2-minisign");
+    let w2_state = ws.path().join("w2-state.json");
+    let out = witness(&ws, "w2", &w2_key, &w2_state, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = witness(&ws, "w1", &w1, &state, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("carries 2 cosignature(s)"),
+        "{}",
+        stdout(&out)
+    );
+    let (out, both) = prove(&ws, &verdict, &["--witnessed"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let w2_minisign = format!("w2={}", s(&w2_minisign_pub));
+    let out = verify_proof(
+        &ws,
+        &verdict,
+        &both,
+        &[
+            "--witness",
+            &w1_arg,
+            "--witness",
+            &w2_minisign,
+            "--min-witnesses",
+            "2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("cosigned by w1, w2"),
+        "{}",
+        stdout(&out)
+    );
+    // w2's cosignature verifies only with w2's key: the other w2 key gives one of two.
+    let out = verify_proof(
+        &ws,
+        &verdict,
+        &both,
+        &[
+            "--witness",
+            &w1_arg,
+            "--witness",
+            &w2_arg,
+            "--min-witnesses",
+            "2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+
     // The current checkpoint's proof carries no cosignature.
     let (_, current) = prove(&ws, &verdict, &[]);
     let out = verify_proof(&ws, &verdict, &current, &["--witness", &w1_arg]);
@@ -501,7 +568,7 @@ fn readers_demand_witness_cosignatures() {
         stderr(&out)
     );
     assert!(
-        stdout(&out).contains("witnessed: the checkpoint of size 1"),
+        stdout(&out).contains("witnessed: the checkpoint of size 2"),
         "{}",
         stdout(&out)
     );
