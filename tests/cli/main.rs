@@ -37,6 +37,7 @@ mod smoke;
 mod snapshots;
 mod spawn;
 mod terminal;
+mod transparency;
 mod unsafe_code;
 mod util;
 mod verify;

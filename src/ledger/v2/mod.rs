@@ -4,10 +4,16 @@
 //! them.
 
 pub mod append;
+pub mod consistent;
+pub mod cosigned;
 pub mod create;
 pub mod end;
+pub mod index;
 pub mod layout;
 pub mod origin;
+#[cfg(test)]
+mod proof_tests;
+pub mod prove;
 pub mod publish;
 pub mod read;
 #[cfg(test)]
@@ -22,3 +28,4 @@ mod verify_since;
 #[cfg(test)]
 mod verify_tests;
 mod verify_tree;
+pub mod witnessed;
