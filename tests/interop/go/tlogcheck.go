@@ -9,7 +9,8 @@
 //	GO111MODULE=off GOPATH=/usr/share/gocode:$(mktemp -d) GOFLAGS= \
 //	  go build -o tlogcheck tests/interop/go/tlogcheck.go
 //
-// Subcommands (VKEY is `tollgate audit vkey` output, ORIGIN the log's origin line):
+// Subcommands (VKEY is `tollgate audit vkey` output, repeatable: a checkpoint signed by any
+// of them is the log's; ORIGIN is the log's origin line):
 //
 //	tlogcheck checkpoint  -vkey VKEY -origin ORIGIN CHECKPOINT_FILE
 //	    verify the checkpoint's note signature and parse it (size, root).
@@ -55,23 +56,28 @@ func main() {
 	}
 	cmd, args := os.Args[1], os.Args[2:]
 	fset := flag.NewFlagSet(cmd, flag.ExitOnError)
-	vkey := fset.String("vkey", "", "note verifier key of the log (`tollgate audit vkey`)")
+	var vkeys vkeyList
+	fset.Var(&vkeys, "vkey", "note verifier key of the log (`tollgate audit vkey`); repeatable: the verdict key and ops keys")
 	origin := fset.String("origin", "", "the log's origin (first line of its checkpoint)")
 	store := fset.String("store", "", "v2 store directory")
 	if err := fset.Parse(args); err != nil {
 		fail(err)
 	}
-	if *vkey == "" || *origin == "" {
+	if len(vkeys) == 0 || *origin == "" {
 		fail(errors.New("-vkey and -origin are required"))
 	}
-	verifier, err := note.NewVerifier(*vkey)
-	if err != nil {
-		fail(fmt.Errorf("-vkey %q: %v", *vkey, err))
+	c := checker{origin: *origin}
+	for _, vkey := range vkeys {
+		verifier, err := note.NewVerifier(vkey)
+		if err != nil {
+			fail(fmt.Errorf("-vkey %q: %v", vkey, err))
+		}
+		if verifier.Name() != *origin {
+			fail(fmt.Errorf("-vkey %q names %q but the origin is %q: the checkpoint's key name is its origin", vkey, verifier.Name(), *origin))
+		}
+		c.verifiers = append(c.verifiers, verifier)
 	}
-	if verifier.Name() != *origin {
-		fail(fmt.Errorf("-vkey names %q but the origin is %q: the checkpoint's key name is its origin", verifier.Name(), *origin))
-	}
-	c := checker{verifier: verifier, origin: *origin}
+	var err error
 	rest := fset.Args()
 	switch {
 	case cmd == "checkpoint" && len(rest) == 1:
@@ -106,16 +112,22 @@ func fail(err error) {
 }
 
 type checker struct {
-	verifier note.Verifier
-	origin   string
+	verifiers []note.Verifier
+	origin    string
 }
+
+// vkeyList collects repeated -vkey flags.
+type vkeyList []string
+
+func (l *vkeyList) String() string     { return strings.Join(*l, ",") }
+func (l *vkeyList) Set(v string) error { *l = append(*l, v); return nil }
 
 // checkpoint verifies a signed checkpoint note and parses its body (c2sp.org/tlog-checkpoint:
 // origin, decimal size, base64 root, optional extension lines).
 func (c checker) checkpoint(what string, msg []byte) (tlog.Tree, error) {
-	n, err := note.Open(msg, note.VerifierList(c.verifier))
+	n, err := note.Open(msg, note.VerifierList(c.verifiers...))
 	if err != nil {
-		return tlog.Tree{}, fmt.Errorf("%s: note.Open with key %s+%08x: %v", what, c.verifier.Name(), c.verifier.KeyHash(), err)
+		return tlog.Tree{}, fmt.Errorf("%s: note.Open with the -vkey key(s) %s: %v", what, c.keyHashes(), err)
 	}
 	lines := strings.Split(strings.TrimSuffix(n.Text, "\n"), "\n")
 	if len(lines) < 3 {
@@ -134,12 +146,23 @@ func (c checker) checkpoint(what string, msg []byte) (tlog.Tree, error) {
 	}
 	tree := tlog.Tree{N: size}
 	copy(tree.Hash[:], root)
-	fmt.Printf("%s: note signature by %s (key hash %08x) verified with golang.org/x/mod/sumdb/note; origin %q, size %d, root %s\n",
-		what, c.verifier.Name(), c.verifier.KeyHash(), c.origin, tree.N, lines[2])
+	for _, sig := range n.Sigs {
+		fmt.Printf("%s: note signature by %s (key hash %08x) verified with golang.org/x/mod/sumdb/note\n", what, sig.Name, sig.Hash)
+	}
+	fmt.Printf("%s: origin %q, size %d, root %s\n", what, c.origin, tree.N, lines[2])
 	if len(n.UnverifiedSigs) > 0 {
 		fmt.Printf("%s: %d further signature(s) by other keys (cosignatures) not checked\n", what, len(n.UnverifiedSigs))
 	}
 	return tree, nil
+}
+
+// keyHashes names the trusted keys for messages: name+hash, comma-separated.
+func (c checker) keyHashes() string {
+	var names []string
+	for _, v := range c.verifiers {
+		names = append(names, fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash()))
+	}
+	return strings.Join(names, ", ")
 }
 
 func (c checker) checkpointFile(path string) (tlog.Tree, error) {
@@ -191,9 +214,6 @@ func (c checker) log(store string) error {
 		bundles++
 		for i, rec := range records {
 			index := start + int64(i)
-			if err := checkSeq(rec, index); err != nil {
-				return fmt.Errorf("%s record %d: %v", tilePath(t), i, err)
-			}
 			proof, err := tlog.ProveRecord(tree.N, index, hr)
 			if err != nil {
 				return fmt.Errorf("tlog.ProveRecord for record %d (%s): %v", index, tilePath(t), err)
@@ -201,6 +221,9 @@ func (c checker) log(store string) error {
 			if err := tlog.CheckRecord(proof, tree.N, tree.Hash, index, tlog.RecordHash(rec)); err != nil {
 				return fmt.Errorf("record %d (%s, record %d of the bundle) is not the tree's leaf %d: tlog.CheckRecord: %v",
 					index, tilePath(t), i, index, err)
+			}
+			if err := checkSeq(rec, index); err != nil {
+				return fmt.Errorf("%s record %d: %v", tilePath(t), i, err)
 			}
 		}
 	}
@@ -278,9 +301,6 @@ func (c checker) inclusion(path string) error {
 	if err != nil {
 		return fmt.Errorf("%s: entry is not base64: %v", path, err)
 	}
-	if err := checkSeq(record, *p.Index); err != nil {
-		return fmt.Errorf("%s: entry: %v", path, err)
-	}
 	proof := make(tlog.RecordProof, len(p.Hashes))
 	for i, h := range p.Hashes {
 		b, err := base64.StdEncoding.DecodeString(h)
@@ -291,6 +311,9 @@ func (c checker) inclusion(path string) error {
 	}
 	if err := tlog.CheckRecord(proof, tree.N, tree.Hash, *p.Index, tlog.RecordHash(record)); err != nil {
 		return fmt.Errorf("%s: record %d is not in the tree of size %d: tlog.CheckRecord: %v", path, *p.Index, tree.N, err)
+	}
+	if err := checkSeq(record, *p.Index); err != nil {
+		return fmt.Errorf("%s: entry: %v", path, err)
 	}
 	fmt.Printf("inclusion: record %d (%d bytes) is in the tree of size %d (tlog.CheckRecord, %d-hash audit path)\n",
 		*p.Index, len(record), tree.N, len(proof))
