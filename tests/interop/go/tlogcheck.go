@@ -189,7 +189,8 @@ func (c checker) log(store string) error {
 		return nil
 	}
 	// The tree hash straight from the tiles (unauthenticated reads) must be the root...
-	th, err := tlog.TreeHash(tree.N, tlog.HashReaderFunc(tiles.rawHashes))
+	raw := func(indexes []int64) ([]tlog.Hash, error) { return tiles.rawHashes(tree.N, indexes) }
+	th, err := tlog.TreeHash(tree.N, tlog.HashReaderFunc(raw))
 	if err != nil {
 		return fmt.Errorf("tree hash from the hash tiles: %v", err)
 	}
@@ -393,16 +394,21 @@ func (r *tileReader) hashTile(t tlog.Tile) ([]byte, error) {
 	return data, nil
 }
 
-// rawHashes reads stored hashes straight from the tiles, authenticating nothing.
-func (r *tileReader) rawHashes(indexes []int64) ([]tlog.Hash, error) {
+// rawHashes reads stored hashes of the tree of size n straight from its tiles (the widths
+// that tree has), authenticating nothing.
+func (r *tileReader) rawHashes(n int64, indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, x := range indexes {
-		level, n := tlog.SplitStoredHashIndex(x)
+		level, at := tlog.SplitStoredHashIndex(x)
 		t := tlog.TileForIndex(tileHeight, x)
-		// TileForIndex gives the tile just wide enough for x; read that width.
+		// TileForIndex gives the narrowest tile holding x; read the tile as tree n has it.
+		t.W = 1 << tileHeight
+		if rest := n>>(uint(t.L)*tileHeight) - t.N<<tileHeight; rest < int64(t.W) {
+			t.W = int(rest)
+		}
 		data, err := r.hashTile(t)
 		if err != nil {
-			return nil, fmt.Errorf("hash at level %d, index %d: %v", level, n, err)
+			return nil, fmt.Errorf("hash at level %d, index %d: %v", level, at, err)
 		}
 		h, err := tlog.HashFromTile(t, data, x)
 		if err != nil {
