@@ -13,7 +13,7 @@ use tollgate::ledger::append::{Pending, append};
 use tollgate::ledger::evidence::{Bases, collect};
 use tollgate::ledger::local::LocalStore;
 use tollgate::ledger::record::{Evaluated, verdict_entry};
-use tollgate::ledger::store::{AppendLock, Created, Store, StoreError};
+use tollgate::ledger::store::{AppendLock, Created, Store, StoreError, Swapped, Version};
 use tollgate::signing::Signer;
 use tollgate::verdict::{Verdict, rfc3339};
 
@@ -76,6 +76,24 @@ impl Store for Unsynced {
     }
     fn lock_for_append(&self) -> Result<Box<dyn AppendLock>, StoreError> {
         self.0.lock_for_append()
+    }
+    // The rest as the local store does them (synced: appends do not call them per entry).
+    fn has_append_lock(&self) -> bool {
+        self.0.has_append_lock()
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.0.delete(key)
+    }
+    fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, Version)>, StoreError> {
+        self.0.get_versioned(key)
+    }
+    fn replace_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        expected: Option<&Version>,
+    ) -> Result<Swapped, StoreError> {
+        self.0.replace_if(key, bytes, expected)
     }
 }
 

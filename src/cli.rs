@@ -547,6 +547,9 @@ pub struct StoreArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
+    /// Create an empty ledger: format v2 (a C2SP tlog-tiles log with its origin) or v1 (the
+    /// hash chain). Appending to an empty store creates one of the default format.
+    Init(AuditInitArgs),
     /// One line per ledger entry: seq, time, environment, kind, decision, verdict, commit.
     Log(AuditLogArgs),
     /// One entry: the verdict, provenance, gate results and evidence list.
@@ -564,6 +567,22 @@ pub enum AuditCommand {
     /// Write a self-contained bundle (chain, signed head, blobs, plain verdict copies) that
     /// `audit verify --bundle` and stock minisign check.
     Export(AuditExportArgs),
+    /// Probe whether the store's server applies conditional writes atomically (many writers
+    /// racing for one key: exactly one may win) and record the result in the store; exit 1
+    /// when it does not. Appends refuse a store without a lock that failed it.
+    CheckStore(AuditCheckStoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditCheckStoreArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Racing writers per race (each race runs 3 rounds).
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(2..=256))]
+    pub writers: u16,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -580,6 +599,28 @@ pub struct AuditExportArgs {
     pub out: std::path::PathBuf,
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditInitArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The ledger format (default: the one new stores get, which TOLLGATE_LEDGER_FORMAT can
+    /// force).
+    #[arg(long, value_enum)]
+    pub format: Option<LedgerFormat>,
+    /// Format v2: the log's origin, the first line of every checkpoint and the name its
+    /// signatures carry (a schema-less URL such as example.com/ledger/prod). Fixed for the
+    /// log's life; default tollgate.dev/ledger/<16 random hex digits>.
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
+}
+
+/// A ledger format, as `audit init --format` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LedgerFormat {
+    V1,
+    V2,
 }
 
 #[derive(Debug, Args)]

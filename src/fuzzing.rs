@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::Path;
 
+mod tlog;
+pub use tlog::{tlog_bundle, tlog_checkpoint, tlog_proof, tlog_tile};
+
 /// testdata/interop/keys/signer.pub: the interop `.minisig` seeds verify with it.
 const INTEROP_KEY: &str = interop_key();
 

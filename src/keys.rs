@@ -79,7 +79,8 @@ impl TrustedKey {
         Ok(key)
     }
 
-    fn from_base64(b64: &str, source: &str) -> Result<TrustedKey, String> {
+    /// A key from its base64 line ("RW..."); `source` names it in messages.
+    pub fn from_base64(b64: &str, source: &str) -> Result<TrustedKey, String> {
         let key =
             PublicKey::from_base64(b64).map_err(|e| format!("not a minisign public key ({e})"))?;
         let (_, key_id) = KeyId::from_blob_base64(b64).ok_or("not a minisign public key")?;

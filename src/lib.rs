@@ -39,6 +39,7 @@ pub mod smoke;
 pub mod snapshots;
 pub mod ssh_keys;
 pub mod term;
+pub mod tlog;
 pub mod tls;
 pub mod verdict;
 pub mod verify;

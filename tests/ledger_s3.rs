@@ -5,6 +5,8 @@
 
 #[path = "ledger_s3/careless_server.rs"]
 mod careless_server;
+#[path = "ledger_s3/check_store.rs"]
+mod check_store;
 #[path = "ledger_s3/cli.rs"]
 mod cli;
 #[path = "ledger_s3/cli_e2e.rs"]

@@ -5,10 +5,9 @@
 use super::statement::{ApprovalStatement, ProposalStatement};
 use crate::keys::KeyId;
 use crate::ledger::entry::{BlobRef, Entry, EntryId, Kind, blob_key};
-use crate::ledger::query::{entry_seqs, read_entry};
+use crate::ledger::query::{Links, scan};
 use crate::ledger::signed::{self, verify_signature};
 use crate::ledger::store::Store;
-use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -52,37 +51,32 @@ enum Read {
 
 /// Every proposal and approval entry for `environment`. An unreadable ledger is an error.
 pub fn changes(store: &dyn Store, environment: &str) -> Result<Changes, String> {
-    let seqs = entry_seqs(store)?;
-    let read: Result<Vec<Read>, String> = seqs
-        .par_iter()
-        .map(|&seq| {
-            let (id, entry) = read_entry(store, seq)?;
-            if entry.environment != environment {
-                return Ok(Read::Other);
-            }
-            Ok(match entry.kind {
-                Kind::Proposal => match verified(store, &id, &entry) {
-                    Ok(record) => Read::Proposal(record),
-                    Err(why) => Read::Refused(Refused {
-                        id,
-                        kind: entry.kind,
-                        why,
-                    }),
-                },
-                Kind::Approval => match verified(store, &id, &entry) {
-                    Ok(record) => Read::Approval(record),
-                    Err(why) => Read::Refused(Refused {
-                        id,
-                        kind: entry.kind,
-                        why,
-                    }),
-                },
-                _ => Read::Other,
-            })
-        })
-        .collect();
+    let read = scan(store, None, Links::Ignore, |id, entry| {
+        if entry.environment != environment {
+            return Ok(None);
+        }
+        Ok(Some(match entry.kind {
+            Kind::Proposal => match verified(store, &id, &entry) {
+                Ok(record) => Read::Proposal(record),
+                Err(why) => Read::Refused(Refused {
+                    id,
+                    kind: entry.kind,
+                    why,
+                }),
+            },
+            Kind::Approval => match verified(store, &id, &entry) {
+                Ok(record) => Read::Approval(record),
+                Err(why) => Read::Refused(Refused {
+                    id,
+                    kind: entry.kind,
+                    why,
+                }),
+            },
+            _ => Read::Other,
+        }))
+    })?;
     let mut changes = Changes::default();
-    for item in read? {
+    for item in read.items {
         match item {
             Read::Proposal(r) => changes.proposals.push(r),
             Read::Approval(r) => changes.approvals.push(r),

@@ -3,7 +3,7 @@
 use super::audit::{json_text, open_existing, unreadable};
 use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::{AuditShowArgs, ListFormat};
-use crate::ledger::entry::{BlobRef, Entry, EntryId, blob_key};
+use crate::ledger::entry::{BlobRef, Entry, EntryId, EvidenceRecord, blob_key};
 use crate::ledger::query;
 use crate::ledger::store::Store;
 use crate::verdict::Verdict;
@@ -14,6 +14,9 @@ use serde::Serialize;
 struct Shown<'a> {
     id: &'a EntryId,
     entry: &'a Entry,
+    /// The evidence list read from its blob, when the entry spilled it (`evidence_list`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a [EvidenceRecord]>,
     verdict: Option<serde_json::Value>,
     provenance: Option<serde_json::Value>,
 }
@@ -26,17 +29,19 @@ pub fn run(args: &AuditShowArgs) -> CommandResult {
     })?;
     let verdict = blob_json(store.as_ref(), entry.verdict.as_ref())?;
     let provenance = blob_json(store.as_ref(), entry.provenance.as_ref())?;
+    let evidence = entry.evidence(store.as_ref()).map_err(unreadable)?;
     let text = match args.format {
         ListFormat::Json => {
             let shown = Shown {
                 id: &id,
                 entry: &entry,
+                evidence: entry.evidence_list.is_some().then_some(&evidence[..]),
                 verdict,
                 provenance,
             };
             json_text(&shown)?
         }
-        ListFormat::Text => render(&id, &entry, verdict, provenance),
+        ListFormat::Text => render(&id, &entry, &evidence, verdict, provenance),
     };
     print(&text)?;
     Ok(Exit::Success)
@@ -74,6 +79,7 @@ fn blob_json(
 fn render(
     id: &EntryId,
     entry: &Entry,
+    evidence: &[EvidenceRecord],
     verdict: Option<serde_json::Value>,
     provenance: Option<serde_json::Value>,
 ) -> String {
@@ -128,9 +134,9 @@ fn render(
             ));
         }
     }
-    if !entry.evidence.is_empty() {
+    if !evidence.is_empty() {
         text.push_str("evidence:\n");
-        for e in &entry.evidence {
+        for e in evidence {
             text.push_str(&format!(
                 "  {}  {:>9}  {:<18} {} ({}){}\n",
                 e.sha256,

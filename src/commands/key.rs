@@ -203,13 +203,19 @@ fn last_uses(store: &dyn crate::ledger::store::Store) -> Result<HashMap<KeyId, S
     for (key, logged) in revocation::verdict_signers(store)? {
         note(key, logged.time);
     }
-    for seq in crate::ledger::query::entry_seqs(store)? {
-        let (_, entry) = crate::ledger::query::read_entry(store, seq)?;
-        if let Some(record) = &entry.record
-            && let Some((_, key)) = KeyId::from_blob_base64(&record.public_key)
-        {
-            note(key, entry.time.clone());
-        }
+    let records = crate::ledger::query::scan(
+        store,
+        None,
+        crate::ledger::query::Links::Ignore,
+        |_, entry| {
+            Ok(entry.record.as_ref().and_then(|record| {
+                KeyId::from_blob_base64(&record.public_key)
+                    .map(|(_, key)| (key, entry.time.clone()))
+            }))
+        },
+    )?;
+    for (key, time) in records.items {
+        note(key, time);
     }
     Ok(uses)
 }

@@ -4,7 +4,9 @@
 mod account;
 mod approve;
 mod audit;
+mod audit_check_store;
 mod audit_export;
+mod audit_init;
 mod audit_replay;
 mod audit_show;
 mod audit_timeline;
@@ -88,12 +90,14 @@ pub fn run(command: Command) -> CommandResult {
         Command::Snapshot(crate::cli::SnapshotCommand::Record(args)) => snapshot::record(&args),
         Command::Sbom(args) => sbom::run(&args),
         Command::SmokeKeeper(args) => smoke_keeper::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Init(args)) => audit_init::run(&args),
         Command::Audit(crate::cli::AuditCommand::Log(args)) => audit::log(&args),
         Command::Audit(crate::cli::AuditCommand::Show(args)) => audit_show::run(&args),
         Command::Audit(crate::cli::AuditCommand::Verify(args)) => audit_verify::run(&args),
         Command::Audit(crate::cli::AuditCommand::Replay(args)) => audit_replay::run(&args),
         Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
         Command::Audit(crate::cli::AuditCommand::Timeline(args)) => audit_timeline::timeline(&args),
+        Command::Audit(crate::cli::AuditCommand::CheckStore(args)) => audit_check_store::run(&args),
         Command::Audit(crate::cli::AuditCommand::LastGood(args)) => {
             audit_timeline::last_good(&args)
         }

@@ -1,5 +1,7 @@
-//! Appending one entry: store its blobs, then create entry N+1 (the linearisation point),
-//! retrying with the new end of the chain when another appender won, then re-sign the head.
+//! Appending one entry, in the store's format ([`append`] dispatches; an empty store gets
+//! [`super::format::Format::for_new`]). Format 1: store its blobs, then create entry N+1 (the
+//! linearisation point), retrying with the new end of the chain when another appender won,
+//! then re-sign the head. Format 2: `v2::append`.
 
 use super::entry::{Entry, EntryId, Kind, blob_key, entry_key};
 use super::head::{HEAD_KEY, HEAD_SCHEMA, Head, HeadBody};
@@ -29,6 +31,18 @@ pub struct Pending {
 /// next signed append covers the tail).
 pub fn append(
     store: &dyn Store,
+    pending: Pending,
+    signer: Option<&Signer>,
+) -> Result<EntryId, String> {
+    match super::format::for_append(store)? {
+        super::format::Format::V2 => super::v2::append::append(store, pending, signer),
+        super::format::Format::V1 => append_v1(store, pending, signer),
+    }
+}
+
+/// Format 1's append (see the module doc).
+fn append_v1(
+    store: &dyn Store,
     mut pending: Pending,
     signer: Option<&Signer>,
 ) -> Result<EntryId, String> {
@@ -39,13 +53,13 @@ pub fn append(
             .create(&blob_key(&sha256_hex(blob)), blob)
             .map_err(|e| e.to_string())?;
     }
-    let mut chain = tail::read(store)?;
+    let mut chain = tail::read_v1(store)?;
     if chain.head.is_none() {
         start_chain(store, &chain, signer)?;
     }
     for attempt in 1..=MAX_ATTEMPTS {
         pending.entry.seq = chain.length + 1;
-        pending.entry.prev = chain.last.clone();
+        pending.entry.prev = Some(chain.last.clone());
         pending.entry.time = super::clock::order(
             &pending.entry.time,
             pending.time_source,
@@ -108,14 +122,7 @@ fn start_chain(
             chain.length
         ));
     }
-    let body = HeadBody {
-        schema: HEAD_SCHEMA.to_owned(),
-        length: 0,
-        last: super::entry::GENESIS.to_owned(),
-        time: crate::verdict::rfc3339(time::OffsetDateTime::now_utc()),
-        key_id: signer.map(Signer::key_id),
-        freezes: Default::default(),
-    };
+    let body = HeadBody::empty(signer);
     // Create, not replace: a concurrent first appender may have written it already.
     store
         .create(HEAD_KEY, &Head::sign(body, signer)?.bytes())

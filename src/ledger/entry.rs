@@ -1,11 +1,12 @@
-//! The ledger's entry format: one canonical JSON document per append, chained to the
-//! previous entry by the SHA-256 of that entry's exact bytes.
+//! The ledger's entry format: one canonical JSON document per append. In format 1 each
+//! entry is chained to the previous one by the SHA-256 of that entry's exact bytes (`prev`);
+//! in format 2 the entry is a record of a Merkle tree and carries no `prev`.
 
 use serde::{Deserialize, Serialize};
 
 pub const ENTRY_SCHEMA: &str = "https://tollgate.dev/schemas/ledger-entry/v1";
 
-/// `prev` of the first entry.
+/// `prev` of the first entry (format 1).
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What an entry records.
@@ -138,14 +139,25 @@ impl super::ops::OpsStatement for FreezeStatement {
     }
 }
 
-/// One ledger entry, stored at `entries/<seq, 12 digits>.json` in canonical JSON.
+/// Where a migrated record came from: its format-1 sequence number and entry hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct V1Origin {
+    pub seq: u64,
+    pub entry_sha256: String,
+}
+
+/// One ledger entry in canonical JSON: in format 1 stored at `entries/<seq, 12 digits>.json`,
+/// in format 2 one record of an entry bundle (`tile/entries/…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     pub schema: String,
     pub seq: u64,
-    /// SHA-256 of the previous entry's bytes ([`GENESIS`] for the first).
-    pub prev: String,
+    /// Format 1: SHA-256 of the previous entry's bytes ([`GENESIS`] for the first); required
+    /// there. Format 2: absent (the tree replaces the chain).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub prev: Option<String>,
     /// When the entry was appended (RFC 3339, UTC).
     pub time: String,
     pub kind: Kind,
@@ -166,12 +178,20 @@ pub struct Entry {
     pub provenance_signature: Option<BlobRef>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub evidence: Vec<EvidenceRecord>,
+    /// Format 2: the evidence list as a blob (a JSON array of evidence records), when the
+    /// entry with its list inline would not fit in a record (65535 bytes); `evidence` is then
+    /// empty. Read the evidence with [`Entry::evidence`].
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub evidence_list: Option<BlobRef>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub freeze: Option<FreezeRecord>,
     /// The signed statement of a deploy, rollback, proposal, approval or revocation entry
     /// (see [`super::signed`]).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub record: Option<super::signed::SignedRecord>,
+    /// Format 2, for an entry migrated from a format-1 ledger: where it was there.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub v1: Option<V1Origin>,
 }
 
 impl Entry {
@@ -209,12 +229,45 @@ impl Entry {
                 blobs.push((format!("{} {role}", self.kind.as_str()), blob));
             }
         }
+        if let Some(list) = &self.evidence_list {
+            blobs.push(("evidence list".to_owned(), list));
+        }
         blobs
     }
 
-    /// The stored evidence blobs (their digest doubles as the blob's name).
-    pub fn evidence_blobs(&self) -> impl Iterator<Item = &EvidenceRecord> {
-        self.evidence.iter().filter(|e| e.stored)
+    /// The entry's evidence records: the inline list, or the spilled list read from its blob
+    /// (checked against its digest and size). An entry with both is malformed.
+    pub fn evidence(
+        &self,
+        store: &dyn super::store::Store,
+    ) -> Result<std::borrow::Cow<'_, [EvidenceRecord]>, String> {
+        let Some(list) = &self.evidence_list else {
+            return Ok(std::borrow::Cow::Borrowed(&self.evidence));
+        };
+        if !self.evidence.is_empty() {
+            return Err(format!(
+                "entry {} has both an inline evidence list and evidence_list {}: it was not \
+                 written by tollgate; run `tollgate audit verify` on {}",
+                self.seq,
+                list.sha256,
+                store.location()
+            ));
+        }
+        let bytes = super::replay::read_blob(store, list)?;
+        let records: Vec<EvidenceRecord> = serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{}/{}: the evidence list of entry {} is not a JSON array of evidence records: {e}",
+                store.location(),
+                blob_key(&list.sha256),
+                self.seq
+            )
+        })?;
+        Ok(std::borrow::Cow::Owned(records))
+    }
+
+    /// The stored evidence blobs among `evidence` (their digest doubles as the blob's name).
+    pub fn stored_evidence(evidence: &[EvidenceRecord]) -> impl Iterator<Item = &EvidenceRecord> {
+        evidence.iter().filter(|e| e.stored)
     }
 
     /// The statement a freeze/unfreeze signature covers.

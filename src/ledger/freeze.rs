@@ -1,6 +1,7 @@
-//! An environment's freeze state, derived from the chain's entries (never from the head's
-//! cached `freezes` index, which anyone who can write the store can rewrite): every entry is
-//! read and linked to the one before, and each freeze/unfreeze of the environment is judged
+//! An environment's freeze state, derived from the ledger's entries (never from format 1's
+//! cached `freezes` index in the head, which anyone who can write the store can rewrite):
+//! every entry is read and checked to be in its place (format 1: linked to the one before;
+//! format 2: naming its own index), and each freeze/unfreeze of the environment is judged
 //! by its ops signature. Fail closed: any freeze blocks, signed or not (anyone may stop a
 //! release); only an unfreeze signed by a key in `[trust] ops_keys` lifts it.
 
@@ -137,10 +138,10 @@ pub fn state_through(
         let record = entry
             .freeze
             .as_ref()
-            .ok_or_else(|| format!("{} has no freeze record", entry_key(entry.seq)))?;
+            .ok_or_else(|| format!("entry {} has no freeze record", entry.seq))?;
         let statement = entry
             .freeze_statement()
-            .ok_or_else(|| format!("{} has no freeze record", entry_key(entry.seq)))?;
+            .ok_or_else(|| format!("entry {} has no freeze record", entry.seq))?;
         let standing = ops::standing(&statement, signature.as_deref(), ops_keys);
         match entry.kind {
             // A later freeze restates the freeze (its reason may add to the first).
@@ -190,10 +191,40 @@ pub fn state_through(
     Ok(state)
 }
 
-/// Read entries `1..=last` (in parallel batches), check that each holds its own seq and links
-/// to the one before, and call `change` in chain order for each freeze or unfreeze of
-/// `environment`, with its signature text when the entry has one and the blob is intact.
+/// Read entries `1..=last` (in parallel batches), check that each is in its place, and call
+/// `change` in order for each freeze or unfreeze of `environment`, with its signature text
+/// when the entry has one and the blob is intact.
 fn for_each_change(
+    store: &dyn Store,
+    environment: &str,
+    last: u64,
+    mut change: impl FnMut(&Entry, Option<String>) -> Result<(), String>,
+) -> Result<(), String> {
+    if super::format::detect(store)? != Some(super::format::Format::V2) {
+        return for_each_change_v1(store, environment, last, change);
+    }
+    let changes = super::query::scan(store, Some(last), super::query::Links::Check, |_, entry| {
+        let wanted =
+            entry.environment == environment && matches!(entry.kind, Kind::Freeze | Kind::Unfreeze);
+        Ok(wanted.then_some(entry))
+    })?;
+    if changes.length < last {
+        return Err(format!(
+            "{}: the log holds {} records, fewer than the {last} read before; run `tollgate audit verify` on this store",
+            store.location(),
+            changes.length
+        ));
+    }
+    for entry in changes.items {
+        let signature = signature_text(store, &entry)?;
+        change(&entry, signature)?;
+    }
+    Ok(())
+}
+
+/// [`for_each_change`] of a format-1 ledger: only this environment's freezes and unfreezes
+/// are parsed whole; every other entry only as far as its link.
+fn for_each_change_v1(
     store: &dyn Store,
     environment: &str,
     last: u64,
@@ -271,9 +302,9 @@ fn signature_text(store: &dyn Store, entry: &Entry) -> Result<Option<String>, St
     let key = blob_key(&blob.sha256);
     let bytes = store.get(&key).map_err(|e| e.to_string())?.ok_or_else(|| {
         format!(
-            "{}/{key}: the signature of {} is missing; run `tollgate audit verify` on this store",
+            "{}/{key}: the signature of entry {} is missing; run `tollgate audit verify` on this store",
             store.location(),
-            entry_key(entry.seq)
+            entry.seq
         )
     })?;
     if sha256_hex(&bytes) != blob.sha256 {

@@ -35,6 +35,19 @@ pub struct Head {
 }
 
 impl HeadBody {
+    /// The body of an empty chain's head (what an append writes before the first entry,
+    /// and `audit init --format v1`).
+    pub fn empty(signer: Option<&Signer>) -> HeadBody {
+        HeadBody {
+            schema: HEAD_SCHEMA.to_owned(),
+            length: 0,
+            last: super::entry::GENESIS.to_owned(),
+            time: crate::verdict::rfc3339(time::OffsetDateTime::now_utc()),
+            key_id: signer.map(Signer::key_id),
+            freezes: Default::default(),
+        }
+    }
+
     /// The bytes the signature covers (what `minisign -V` checks once exported).
     pub fn signed_bytes(&self) -> Vec<u8> {
         crate::verdict::canonical_json(self)

@@ -3,15 +3,15 @@
 //! checked on the way. The promotion gate, `audit timeline` and `audit last-good` read it;
 //! each judges trust itself (verdict keys for verdicts, ops keys for deploys and rollbacks).
 
-use super::entry::{Entry, GENESIS, Kind};
-use super::query::{entry_seqs, read_entry};
+use super::entry::{Entry, Kind};
+use super::format::Format;
+use super::query::{Links, scan};
 use super::replay::read_blob;
 use super::rollout::{DeployStatement, RollbackStatement, digest_set};
 use super::store::Store;
 use crate::keys::{KeyId, TrustedKey};
 use crate::report::Subject;
 use crate::verdict::{TrustedComment, Verdict};
-use rayon::prelude::*;
 use time::OffsetDateTime;
 
 /// One event of the history.
@@ -72,6 +72,18 @@ impl Record {
         }
     }
 
+    /// Where the entry is stored, for evidence lists: `<location>/entries/<seq>.json` in
+    /// format 1, `<location>/tile/entries/<bundle>#<seq>` in format 2.
+    pub fn location(&self, history: &History) -> String {
+        let source = &history.sources[self.source];
+        match history.formats.get(self.source) {
+            Some(Format::V2) => {
+                format!("{source}/{}", super::v2::layout::record_location(self.seq))
+            }
+            _ => format!("{source}/{}", super::entry::entry_key(self.seq)),
+        }
+    }
+
     /// `SOURCE#SEQ` for messages (`SEQ` alone in the first ledger).
     pub fn id(&self, history: &History) -> String {
         if self.source == 0 {
@@ -89,6 +101,8 @@ pub struct History {
     pub sources: Vec<String>,
     /// How many entries each ledger had when read.
     pub lengths: Vec<u64>,
+    /// Each ledger's format (for naming where an entry is).
+    pub formats: Vec<Format>,
     pub records: Vec<Record>,
     /// The public key each signed record's entry recorded, by (source, seq).
     pub public_keys: std::collections::BTreeMap<(usize, u64), String>,
@@ -104,31 +118,15 @@ impl History {
         lenient: bool,
     ) -> Result<(), String> {
         let source = self.sources.len();
-        let mut seqs = entry_seqs(store)?;
-        if let Some(last) = last {
-            seqs.retain(|s| *s <= last);
-        }
-        let read: Result<Vec<Read>, String> = seqs
-            .par_iter()
-            .map(|&seq| {
-                let (id, entry) = read_entry(store, seq)?;
-                let event = match event_of(store, &entry) {
-                    Ok(event) => event,
-                    Err(_) if lenient => None,
-                    Err(e) => return Err(e),
-                };
-                Ok((seq, id.sha256, entry, event))
-            })
-            .collect();
-        let mut prev = GENESIS.to_owned();
-        for (index, (seq, sha256, entry, event)) in read?.into_iter().enumerate() {
-            if seq != index as u64 + 1 || entry.seq != seq || entry.prev != prev {
-                return Err(format!(
-                    "{}: the chain is broken at entry {seq}; run `tollgate audit verify`",
-                    store.location()
-                ));
-            }
-            prev = sha256.clone();
+        let scanned = scan(store, last, Links::Check, |id, entry| {
+            let event = match event_of(store, &entry) {
+                Ok(event) => event,
+                Err(_) if lenient => None,
+                Err(e) => return Err(e),
+            };
+            Ok(Some((id.seq, id.sha256, entry, event)))
+        })?;
+        for (seq, sha256, entry, event) in scanned.items {
             if let Some(record) = &entry.record {
                 self.public_keys
                     .insert((source, seq), record.public_key.clone());
@@ -147,13 +145,12 @@ impl History {
             }
         }
         self.sources.push(store.location());
-        self.lengths.push(seqs.len() as u64);
+        self.formats
+            .push(super::format::detect(store)?.unwrap_or(Format::V1));
+        self.lengths.push(scanned.length);
         Ok(())
     }
 }
-
-/// One entry as read: its seq, SHA-256, entry and event (if relevant).
-type Read = (u64, String, Entry, Option<Event>);
 
 fn event_of(store: &dyn Store, entry: &Entry) -> Result<Option<Event>, String> {
     let signature = |blob: &super::entry::BlobRef| -> Result<String, String> {

@@ -1,8 +1,9 @@
 //! The local-directory ledger backend: one file per key under a root directory, created with
 //! temp file + fsync + no-clobber hard link + directory fsync, and appends serialised by an
-//! exclusive lock on `<root>/lock`.
+//! exclusive lock on `<root>/lock`. Compare-and-swap ([`Store::replace_if`]) holds a lock of
+//! its own (`<root>/.tmp-cas-lock`), so an appender holding `lock` can swap the checkpoint.
 
-use super::store::{AppendLock, Created, Store, StoreError};
+use super::store::{AppendLock, Created, Store, StoreError, Swapped, Version};
 use crate::output::sync_dir;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -105,6 +106,29 @@ impl LocalStore {
             .map_err(|e| self.error(key, "cannot write", e))?;
         Ok(temp)
     }
+
+    /// An exclusive `flock` on the store's compare-and-swap lock file, held until dropped.
+    /// Separate opens exclude each other, so threads of one process serialise too. It is not
+    /// the appenders' `lock` (an appender swaps the checkpoint while holding that one), and
+    /// it is named like a temporary file, so `list` never shows it and no key can name it.
+    /// One lock for every key: swaps are rare (the checkpoint) and leave one file behind.
+    fn lock_swaps(&self, key: &str) -> Result<File, StoreError> {
+        let path = self.root.join(CAS_LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| self.error(key, &format!("cannot open {CAS_LOCK_FILE}"), e))?;
+        file.lock()
+            .map_err(|e| self.error(key, &format!("cannot lock {CAS_LOCK_FILE}"), e))?;
+        Ok(file)
+    }
+}
+
+/// A local object's version: the SHA-256 of its bytes.
+fn version_of(bytes: &[u8]) -> Version {
+    Version::new(crate::digest::sha256_hex(bytes))
 }
 
 impl Store for LocalStore {
@@ -211,12 +235,66 @@ impl Store for LocalStore {
             .map_err(|e| self.error(LOCK_FILE, "cannot lock", e))?;
         Ok(Box::new(FileLock(file)))
     }
+
+    fn has_append_lock(&self) -> bool {
+        true
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let path = self.path(key)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => sync_dir(path.parent().unwrap_or(&self.root))
+                .map_err(|e| self.error(key, "cannot sync directory", e)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.error(key, "cannot delete", e)),
+        }
+    }
+
+    fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, Version)>, StoreError> {
+        Ok(self.get(key)?.map(|bytes| {
+            let version = version_of(&bytes);
+            (bytes, version)
+        }))
+    }
+
+    fn replace_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        expected: Option<&Version>,
+    ) -> Result<Swapped, StoreError> {
+        // An invalid key is refused before anything is locked or read.
+        self.path(key)?;
+        let _held = self.lock_swaps(key)?;
+        if expected.is_none() {
+            // No-clobber even against a plain `create` of the same key.
+            return Ok(match self.create(key, bytes)? {
+                Created::New => Swapped::Done,
+                Created::AlreadyExists => Swapped::Conflict,
+            });
+        }
+        let current = self.get(key)?.map(|current| version_of(&current));
+        if current.as_ref() != expected {
+            return Ok(Swapped::Conflict);
+        }
+        // Under the swap lock nobody else swaps it: temp file, fsync, rename, directory
+        // fsync, so a reader sees the old bytes or the new ones, and a crash leaves either.
+        self.replace(key, bytes)?;
+        Ok(Swapped::Done)
+    }
 }
 
 /// The lock file's key; it holds no data and is never listed.
 const LOCK_FILE: &str = "lock";
 
+/// The compare-and-swap lock, at the root; a temporary file's name, so never a key.
+const CAS_LOCK_FILE: &str = ".tmp-cas-lock";
+
 /// An exclusive `flock` held until dropped (closing the file releases it).
 struct FileLock(#[allow(dead_code)] File);
 
 impl AppendLock for FileLock {}
+
+#[cfg(test)]
+#[path = "local_tests.rs"]
+mod tests;

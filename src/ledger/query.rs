@@ -1,13 +1,15 @@
-//! Reading the ledger for people: one summary record per entry (`audit log`) and finding one
-//! entry by sequence number or digest prefix (`audit show`). Only entries are read, never
-//! blobs, so listing stays cheap on large ledgers.
+//! Reading the ledger's entries, whatever its format: [`scan`] (every entry in order, read in
+//! parallel batches), [`read_entry`] (one), and on top of them one summary record per entry
+//! (`audit log`) and finding one entry by sequence number or digest prefix (`audit show`).
+//! Only entries are read, never blobs, so listing stays cheap on large ledgers.
 
-use super::entry::{Entry, EntryId, Kind, entry_key, seq_of_key};
+use super::entry::{Entry, EntryId, Kind};
+use super::format::{Format, detect};
 use super::store::Store;
-use crate::digest::sha256_hex;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+pub use super::scan::{Links, Scanned};
 
 /// One line of `audit log`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,17 +49,32 @@ impl Filter {
     }
 }
 
+/// Every entry of `store` through seq `through` (all when `None`), in order, each passed to
+/// `visit` (in parallel) and the `Some` answers kept in order. With [`Links::Check`] an entry
+/// out of its place (format 1: a broken chain link; format 2: a record naming another seq)
+/// is an error; an unreadable entry always is.
+pub fn scan<T, F>(
+    store: &dyn Store,
+    through: Option<u64>,
+    links: Links,
+    visit: F,
+) -> Result<Scanned<T>, String>
+where
+    T: Send,
+    F: Fn(EntryId, Entry) -> Result<Option<T>, String> + Sync,
+{
+    match detect(store)? {
+        Some(Format::V2) => super::v2::read::scan(store, through, links, &visit),
+        _ => super::scan::v1(store, through, links, &visit),
+    }
+}
+
 /// Every entry matching `filter`, in chain order. A damaged entry is an error naming it.
 pub fn log(store: &dyn Store, filter: &Filter) -> Result<Vec<LogRecord>, String> {
-    let seqs = entry_seqs(store)?;
-    let records: Result<Vec<Option<LogRecord>>, String> = seqs
-        .par_iter()
-        .map(|&seq| {
-            let (id, entry) = read_entry(store, seq)?;
-            Ok(filter.keeps(&entry).then(|| record(id, entry)))
-        })
-        .collect();
-    Ok(records?.into_iter().flatten().collect())
+    Ok(scan(store, None, Links::Ignore, |id, entry| {
+        Ok(filter.keeps(&entry).then(|| record(id, entry)))
+    })?
+    .items)
 }
 
 fn record(id: EntryId, entry: Entry) -> LogRecord {
@@ -76,50 +93,23 @@ fn record(id: EntryId, entry: Entry) -> LogRecord {
 
 /// The verdict entries whose verdict blob has digest `verdict_sha256`, in chain order.
 pub fn verdict_entries(store: &dyn Store, verdict_sha256: &str) -> Result<Vec<EntryId>, String> {
-    let seqs = entry_seqs(store)?;
-    let found: Result<Vec<Option<EntryId>>, String> = seqs
-        .par_iter()
-        .map(|&seq| {
-            let (id, entry) = read_entry(store, seq)?;
-            let holds = entry.kind == Kind::Verdict
-                && entry
-                    .verdict
-                    .as_ref()
-                    .is_some_and(|v| v.sha256.eq_ignore_ascii_case(verdict_sha256));
-            Ok(holds.then_some(id))
-        })
-        .collect();
-    Ok(found?.into_iter().flatten().collect())
-}
-
-/// Sequence numbers of the stored entries, sorted.
-pub fn entry_seqs(store: &dyn Store) -> Result<Vec<u64>, String> {
-    Ok(store
-        .list("entries/")
-        .map_err(|e| e.to_string())?
-        .iter()
-        .filter_map(|k| seq_of_key(k))
-        .collect())
+    Ok(scan(store, None, Links::Ignore, |id, entry| {
+        let holds = entry.kind == Kind::Verdict
+            && entry
+                .verdict
+                .as_ref()
+                .is_some_and(|v| v.sha256.eq_ignore_ascii_case(verdict_sha256));
+        Ok(holds.then_some(id))
+    })?
+    .items)
 }
 
 /// Read and parse entry `seq`.
 pub fn read_entry(store: &dyn Store, seq: u64) -> Result<(EntryId, Entry), String> {
-    let key = entry_key(seq);
-    let bytes = store
-        .get(&key)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{}/{key}: no such entry", store.location()))?;
-    let entry: Entry = serde_json::from_slice(&bytes).map_err(|e| {
-        format!(
-            "{}/{key}: not a ledger entry ({e}); run `tollgate audit verify`",
-            store.location()
-        )
-    })?;
-    let id = EntryId {
-        seq,
-        sha256: sha256_hex(&bytes),
-    };
-    Ok((id, entry))
+    match detect(store)? {
+        Some(Format::V2) => super::v2::read::entry(store, seq),
+        _ => super::scan::read_v1(store, seq),
+    }
 }
 
 /// Find the entry `id` names: a sequence number, `SEQ:SHA256` (as `evaluate` prints it), or
@@ -151,18 +141,15 @@ pub fn find(store: &dyn Store, id: &str) -> Result<(EntryId, Entry), String> {
             "{id:?} is neither a sequence number nor a digest prefix of at least 8 hex digits"
         ));
     }
-    let seqs = entry_seqs(store)?;
-    let matches: Vec<(EntryId, Entry)> = seqs
-        .par_iter()
-        .filter_map(|&seq| read_entry(store, seq).ok())
-        .filter(|(found, entry)| {
-            found.sha256.starts_with(&prefix)
-                || entry
-                    .verdict
-                    .as_ref()
-                    .is_some_and(|v| v.sha256.starts_with(&prefix))
-        })
-        .collect();
+    let matches = scan(store, None, Links::Ignore, |found, entry| {
+        let hit = found.sha256.starts_with(&prefix)
+            || entry
+                .verdict
+                .as_ref()
+                .is_some_and(|v| v.sha256.starts_with(&prefix));
+        Ok(hit.then_some((found, entry)))
+    })?
+    .items;
     match matches.len() {
         0 => Err(format!("no entry or verdict digest starts with {prefix}")),
         1 => Ok(matches.into_iter().next().expect("one match")),

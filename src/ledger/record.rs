@@ -2,7 +2,7 @@
 //! ledger's freeze state into the `freeze` report that blocks an evaluation.
 
 use super::append::Pending;
-use super::entry::{BlobRef, ENTRY_SCHEMA, Entry, FreezeRecord, FreezeStatement, GENESIS, Kind};
+use super::entry::{BlobRef, ENTRY_SCHEMA, Entry, FreezeRecord, FreezeStatement, Kind};
 use super::evidence::Collected;
 use super::freeze::FreezeState;
 use crate::report::GateReport;
@@ -27,7 +27,7 @@ pub fn blank(kind: Kind, environment: &str, time: String) -> Entry {
     Entry {
         schema: ENTRY_SCHEMA.to_owned(),
         seq: 0,
-        prev: GENESIS.to_owned(),
+        prev: None,
         time,
         kind,
         environment: environment.to_owned(),
@@ -38,8 +38,10 @@ pub fn blank(kind: Kind, environment: &str, time: String) -> Entry {
         provenance: None,
         provenance_signature: None,
         evidence: Vec::new(),
+        evidence_list: None,
         freeze: None,
         record: None,
+        v1: None,
     }
 }
 

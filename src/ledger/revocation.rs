@@ -11,7 +11,7 @@
 pub mod audit;
 
 use super::entry::{Entry, Kind};
-use super::query::{entry_seqs, read_entry};
+use super::query::{Links, scan};
 use super::store::Store;
 use crate::keys::{KeyId, TrustedKey};
 use crate::verdict::parse_rfc3339;
@@ -200,15 +200,13 @@ impl Revocations {
 
 /// Every `revocation` record of `store`, in chain order, whoever signed it.
 pub fn stored(store: &dyn Store) -> Result<Vec<StoredRevocation>, String> {
-    let mut out = Vec::new();
-    for seq in entry_seqs(store)? {
-        let (id, entry) = read_entry(store, seq)?;
+    Ok(scan(store, None, Links::Ignore, |id, entry| {
         if entry.kind != Kind::Revocation {
-            continue;
+            return Ok(None);
         }
-        out.push(as_stored(store, &id.to_string(), &entry)?);
-    }
-    Ok(out)
+        as_stored(store, &id.to_string(), &entry).map(Some)
+    })?
+    .items)
 }
 
 fn as_stored(store: &dyn Store, id: &str, entry: &Entry) -> Result<StoredRevocation, String> {
@@ -345,30 +343,30 @@ pub fn read_list(path: &std::path::Path, ops_keys: &[TrustedKey]) -> Result<Revo
 
 /// The signer's key id and ledger time of every verdict entry of `store`.
 pub fn verdict_signers(store: &dyn Store) -> Result<Vec<(KeyId, LoggedVerdict)>, String> {
-    let mut out = Vec::new();
-    for seq in entry_seqs(store)? {
-        let (id, entry) = read_entry(store, seq)?;
+    Ok(scan(store, None, Links::Ignore, |id, entry| {
         let (Some(verdict), Some(signature)) = (&entry.verdict, &entry.verdict_signature) else {
-            continue;
+            return Ok(None);
         };
         let Some(text) = store
             .get(&super::entry::blob_key(&signature.sha256))
             .map_err(|e| e.to_string())?
         else {
-            continue;
+            return Ok(None);
         };
-        if let Some((_, key)) = KeyId::of_signature(&String::from_utf8_lossy(&text)) {
-            out.push((
-                key,
-                LoggedVerdict {
-                    verdict_sha256: verdict.sha256.clone(),
-                    entry: id.to_string(),
-                    time: entry.time.clone(),
-                },
-            ));
-        }
-    }
-    Ok(out)
+        Ok(
+            KeyId::of_signature(&String::from_utf8_lossy(&text)).map(|(_, key)| {
+                (
+                    key,
+                    LoggedVerdict {
+                        verdict_sha256: verdict.sha256.clone(),
+                        entry: id.to_string(),
+                        time: entry.time.clone(),
+                    },
+                )
+            }),
+        )
+    })?
+    .items)
 }
 
 /// The inline form ("RW...") of a minisign public key.

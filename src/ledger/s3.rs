@@ -2,7 +2,9 @@
 //! crate. Appenders never lock: [`Store::create`] is a conditional PUT (`If-None-Match: *`),
 //! so of several runners racing for one key exactly one wins and the rest retry. Nothing
 //! falls back to an unconditional write: a server that ignores the condition is detected
-//! (see [`S3Store::create`]) and refused.
+//! (see [`S3Store::create`]) and refused. Compare-and-swap ([`Store::replace_if`]) is a PUT
+//! with `If-Match: <ETag>`, or `If-None-Match: *` to create; whether a server applies either
+//! atomically under races is what `tollgate audit check-store` finds out.
 
 mod config;
 mod errors;
@@ -11,12 +13,12 @@ mod url;
 pub use config::{ENDPOINT_VAR, INSTANCE_METADATA_VAR};
 pub use url::{S3Url, is_s3_url};
 
-use crate::ledger::store::{AppendLock, Created, Store, StoreError};
+use crate::ledger::store::{AppendLock, Created, Store, StoreError, Swapped, Version};
 use errors::{Op, Site, no_such_bucket};
 use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Created (twice) before a store's first create, to check that the server refuses the
@@ -193,6 +195,27 @@ impl S3Store {
     }
 }
 
+/// The [`Version`] token of an object: its ETag, then a newline and the version id when the
+/// bucket keeps versions (a header value holds no newline).
+fn version_token(e_tag: &str, version: Option<&str>) -> Version {
+    match version {
+        Some(id) => Version::new(format!("{e_tag}\n{id}")),
+        None => Version::new(e_tag),
+    }
+}
+
+/// [`version_token`] read back, for a conditional PUT.
+fn update_version(version: &Version) -> UpdateVersion {
+    let (e_tag, id) = match version.as_str().split_once('\n') {
+        Some((e_tag, id)) => (e_tag, Some(id.to_string())),
+        None => (version.as_str(), None),
+    };
+    UpdateVersion {
+        e_tag: Some(e_tag.to_string()),
+        version: id,
+    }
+}
+
 /// A guard that holds nothing: object storage has no locks, and [`Store::create`] alone keeps
 /// racing appenders from overwriting each other (the loser retries).
 struct NoLock;
@@ -290,5 +313,86 @@ impl Store for S3Store {
 
     fn lock_for_append(&self) -> Result<Box<dyn AppendLock>, StoreError> {
         Ok(Box::new(NoLock))
+    }
+
+    fn has_append_lock(&self) -> bool {
+        false
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let path = self.path(key)?;
+        match self.runtime.block_on(self.client.delete(&path)) {
+            Ok(()) => Ok(()),
+            Err(e @ object_store::Error::NotFound { .. }) if !no_such_bucket(&e) => Ok(()),
+            Err(e) => Err(self.site().map(Op::Delete, key, &e)),
+        }
+    }
+
+    fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, Version)>, StoreError> {
+        let path = self.path(key)?;
+        // One GET: the ETag in its headers is the version of exactly these bytes.
+        let read = self.runtime.block_on(async {
+            let result = self.client.get(&path).await?;
+            let meta = result.meta.clone();
+            result.bytes().await.map(|bytes| (bytes, meta))
+        });
+        match read {
+            Ok((bytes, meta)) => {
+                let Some(e_tag) = meta.e_tag else {
+                    return Err(self.site().error(
+                        key,
+                        format!(
+                            "the server at {} sent no ETag with the object, so it cannot be \
+                             replaced conditionally: use a server with conditional writes \
+                             (docs/ledger-s3.md) or a local --store DIR",
+                            self.endpoint
+                        ),
+                    ));
+                };
+                Ok(Some((
+                    bytes.to_vec(),
+                    version_token(&e_tag, meta.version.as_deref()),
+                )))
+            }
+            Err(e @ object_store::Error::NotFound { .. }) if !no_such_bucket(&e) => {
+                self.check_bucket(Op::Get, key)?;
+                Ok(None)
+            }
+            Err(e) => Err(self.site().map(Op::Get, key, &e)),
+        }
+    }
+
+    fn replace_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        expected: Option<&Version>,
+    ) -> Result<Swapped, StoreError> {
+        let path = self.path(key)?;
+        let mode = match expected {
+            None => {
+                self.check_create_if_absent()?;
+                PutMode::Create
+            }
+            Some(version) => PutMode::Update(update_version(version)),
+        };
+        let options = PutOptions {
+            mode,
+            ..PutOptions::default()
+        };
+        let payload = PutPayload::from(bytes.to_vec());
+        match self
+            .runtime
+            .block_on(self.client.put_opts(&path, payload, options))
+        {
+            Ok(_) => Ok(Swapped::Done),
+            // 412 (and 304) is "not as expected"; 409 is AWS's "a concurrent conditional
+            // write is in flight", after object_store's retries: either way nothing was
+            // written and the caller must read again.
+            Err(object_store::Error::Precondition { .. })
+            | Err(object_store::Error::AlreadyExists { .. })
+            | Err(object_store::Error::NotModified { .. }) => Ok(Swapped::Conflict),
+            Err(e) => Err(self.site().map(Op::Swap, key, &e)),
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Finding the end of the chain cheaply: start from the head's (length, last hash) and probe
-//! the entries after it, because a crash between an entry's create and the head's replace
-//! leaves the head one (or a few) entries behind.
+//! Finding the end of the ledger cheaply, in either format ([`read`]). Format 1: start from
+//! the head's (length, last hash) and probe the entries after it, because a crash between an
+//! entry's create and the head's replace leaves the head one (or a few) entries behind.
+//! Format 2: `v2::end` (the checkpoint, then the records beyond it).
 
 use super::entry::{Entry, GENESIS, Kind, entry_key};
 use super::head::{HEAD_KEY, Head};
@@ -11,15 +12,16 @@ use std::collections::BTreeMap;
 /// The end of the chain as an appender or a reader of freeze state needs it.
 #[derive(Debug, Clone)]
 pub struct Tail {
-    /// Entries in the chain.
+    /// Entries in the ledger.
     pub length: u64,
     /// SHA-256 of the last entry (GENESIS when empty).
     pub last: String,
+    /// Format 1 only (empty in format 2).
     /// Per environment, the seq of its latest freeze or unfreeze entry: the head's index,
     /// kept up to date for readers that want a hint. Never trusted for the freeze state,
     /// which [`super::freeze`] derives from the entries themselves.
     pub freezes: BTreeMap<String, u64>,
-    /// The stored head, if any.
+    /// The stored head, if any (format 1; always `None` in format 2).
     pub head: Option<Head>,
     /// The last entry's sequence number and time (`None` when the chain is empty): the
     /// earliest time the next entry may carry (see [`super::clock`]).
@@ -29,8 +31,16 @@ pub struct Tail {
 /// Advice appended to every "the ledger is damaged" message.
 const RUN_VERIFY: &str = "run `tollgate audit verify` on this store to find the break";
 
-/// Read the head and walk forward from it to the last entry.
+/// The end of the ledger in `store`, whatever its format (an empty store is an empty ledger).
 pub fn read(store: &dyn Store) -> Result<Tail, String> {
+    match super::format::detect(store)? {
+        Some(super::format::Format::V2) => super::v2::end::tail(store),
+        _ => read_v1(store),
+    }
+}
+
+/// Format 1: read the head and walk forward from it to the last entry.
+pub fn read_v1(store: &dyn Store) -> Result<Tail, String> {
     let location = store.location();
     let head = match store.get(HEAD_KEY).map_err(|e| e.to_string())? {
         Some(bytes) => Some(
@@ -89,11 +99,11 @@ pub fn probe(store: &dyn Store, tail: &mut Tail) -> Result<(), String> {
         };
         let entry: Entry = serde_json::from_slice(&bytes)
             .map_err(|e| format!("{location}/{key}: not a ledger entry: {e}; {RUN_VERIFY}"))?;
-        if entry.seq != tail.length + 1 || entry.prev != tail.last {
+        if entry.seq != tail.length + 1 || entry.prev.as_ref() != Some(&tail.last) {
             return Err(format!(
                 "{location}/{key} does not continue the chain (seq {}, prev {}; expected seq {}, prev {}); {RUN_VERIFY}",
                 entry.seq,
-                entry.prev,
+                entry.prev.as_deref().unwrap_or("none"),
                 tail.length + 1,
                 tail.last
             ));

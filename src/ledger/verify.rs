@@ -91,6 +91,9 @@ pub fn verify(
     key: Option<&TrustedKey>,
     ops_keys: &[TrustedKey],
 ) -> Result<Outcome, String> {
+    if super::format::detect(store)? == Some(super::format::Format::V2) {
+        return Err(super::v2::pending::unsupported(store, "verify"));
+    }
     let mut outcome = Outcome {
         signatures_checked: key.is_some(),
         ops_keys_checked: !ops_keys.is_empty(),
@@ -341,7 +344,13 @@ fn check_entry(
             return result;
         }
     };
-    result.prev = Some(entry.prev.clone());
+    result.prev = entry.prev.clone();
+    if entry.prev.is_none() {
+        fail(
+            &mut result,
+            "has no prev: every format-1 entry names the previous entry's hash".into(),
+        );
+    }
     if entry.seq != seq {
         fail(
             &mut result,
@@ -388,9 +397,12 @@ fn check_entry(
         .map(|(role, blob)| (Role::Named(role), blob.sha256.as_str(), blob.size));
     // Evidence is mostly the same few blobs in every entry: no per-entry copies of its
     // digests or names, which are only needed for a message.
-    let evidence = entry
-        .evidence_blobs()
-        .map(|e| (Role::Evidence(e), e.sha256.as_str(), e.size));
+    let evidence = entry.evidence(store).unwrap_or_else(|e| {
+        fail(&mut result, e);
+        std::borrow::Cow::Borrowed(&[])
+    });
+    let evidence =
+        Entry::stored_evidence(&evidence).map(|e| (Role::Evidence(e), e.sha256.as_str(), e.size));
     for (role, sha256, size) in named.chain(evidence) {
         let keep = (key.is_some() && wanted_for_signatures.contains(&sha256))
             || ops_signature == Some(sha256);

@@ -3,6 +3,7 @@
 mod approvals;
 mod audit;
 mod canonical;
+mod check_store;
 mod config;
 mod drills;
 mod evaluate;

@@ -94,11 +94,7 @@ impl Gate for PromotionGate {
         for index in consulted {
             let record = &history.records[index];
             out.evidence.push(Evidence {
-                path: format!(
-                    "{}/{}",
-                    history.sources[record.source],
-                    crate::ledger::entry::entry_key(record.seq)
-                ),
+                path: record.location(&history),
                 sha256: record.entry_sha256.clone(),
                 size: record.size,
             });

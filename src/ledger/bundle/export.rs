@@ -3,8 +3,8 @@
 use super::{LEDGER_PREFIX, MANIFEST, Manifest, README, plain_dir};
 use crate::ledger::entry::{Entry, Kind, blob_key, entry_key};
 use crate::ledger::head::{HEAD_KEY, Head};
-use crate::ledger::query;
 use crate::ledger::replay::read_blob;
+use crate::ledger::scan;
 use crate::ledger::store::Store;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -20,14 +20,22 @@ pub struct Export {
 /// Write the bundle for entry `seq`, or for every entry when `seq` is `None`, to `out` (a
 /// writer of tar bytes).
 pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Export, String> {
-    let seqs = query::entry_seqs(store)?;
+    if crate::ledger::format::detect(store)? == Some(crate::ledger::format::Format::V2) {
+        return Err(format!(
+            "{} is a format-2 log: `audit export` writes format-1 bundles (a chain and its \
+             head); copy the store itself (checkpoint, tile/, objects/), which any C2SP \
+             tlog-tiles client reads, or prove single entries with `tollgate audit prove`",
+            store.location()
+        ));
+    }
+    let seqs = scan::v1_seqs(store)?;
     // One entry comes with every revocation record (and its signature blob): they decide
     // whether the entry's signatures still count, and the bundle must say so on its own.
     let exported: Vec<u64> = match seq {
         Some(seq) => {
             let mut with = vec![seq];
             for &other in &seqs {
-                if other != seq && query::read_entry(store, other)?.1.kind == Kind::Revocation {
+                if other != seq && scan::read_v1(store, other)?.1.kind == Kind::Revocation {
                     with.push(other);
                 }
             }
@@ -92,19 +100,13 @@ pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Ex
                 )?;
             }
         }
-        let refs =
-            entry
-                .blobs()
-                .into_iter()
-                .map(|(_, b)| b.clone())
-                .chain(
-                    entry
-                        .evidence_blobs()
-                        .map(|e| crate::ledger::entry::BlobRef {
-                            sha256: e.sha256.clone(),
-                            size: e.size,
-                        }),
-                );
+        let evidence = entry.evidence(store)?;
+        let refs = entry.blobs().into_iter().map(|(_, b)| b.clone()).chain(
+            Entry::stored_evidence(&evidence).map(|e| crate::ledger::entry::BlobRef {
+                sha256: e.sha256.clone(),
+                size: e.size,
+            }),
+        );
         for blob in refs {
             if written.insert(blob.sha256.clone()) {
                 let bytes = read_blob(store, &blob)?;

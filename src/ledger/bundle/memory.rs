@@ -1,7 +1,7 @@
 //! A read-only [`Store`] over a bundle's `ledger/` members, so `audit verify` runs the very
 //! same verifier on a bundle as on a live ledger.
 
-use crate::ledger::store::{AppendLock, Created, Store, StoreError};
+use crate::ledger::store::{AppendLock, Created, Store, StoreError, Swapped, Version};
 use std::collections::BTreeMap;
 
 pub struct MemoryStore {
@@ -51,5 +51,29 @@ impl Store for MemoryStore {
 
     fn lock_for_append(&self) -> Result<Box<dyn AppendLock>, StoreError> {
         Err(self.read_only("lock"))
+    }
+
+    fn has_append_lock(&self) -> bool {
+        false
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        Err(self.read_only(key))
+    }
+
+    fn get_versioned(&self, key: &str) -> Result<Option<(Vec<u8>, Version)>, StoreError> {
+        Ok(self.objects.get(key).map(|bytes| {
+            let version = Version::new(crate::digest::sha256_hex(bytes));
+            (bytes.clone(), version)
+        }))
+    }
+
+    fn replace_if(
+        &self,
+        key: &str,
+        _bytes: &[u8],
+        _expected: Option<&Version>,
+    ) -> Result<Swapped, StoreError> {
+        Err(self.read_only(key))
     }
 }

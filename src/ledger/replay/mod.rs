@@ -134,7 +134,7 @@ pub fn replay(store: &dyn Store, id: &str) -> Result<Replay, ReplayError> {
     let facts = rules::Facts {
         policy: &policy,
         verdict: &stored.verdict,
-        records: &stored.entry.evidence,
+        records: &stored.evidence,
         blobs: &stored.blobs,
         unplaced: &unplaced,
     };

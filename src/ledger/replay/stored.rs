@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 pub(super) struct Stored {
     pub id: EntryId,
     pub entry: Entry,
+    /// The entry's evidence records (inline, or read from its spilled evidence list).
+    pub evidence: Vec<EvidenceRecord>,
     pub verdict: Verdict,
     pub verdict_value: Value,
     pub release: String,
@@ -72,8 +74,12 @@ pub(super) fn load(store: &dyn Store, id: &str) -> Result<Stored, ReplayError> {
             })
     };
     let (release, repo) = (parameter("release")?, parameter("repository")?);
+    let evidence = entry
+        .evidence(store)
+        .map_err(ReplayError::Cannot)?
+        .into_owned();
     let mut blobs = BTreeMap::new();
-    for record in entry.evidence_blobs() {
+    for record in Entry::stored_evidence(&evidence) {
         let blob = BlobRef {
             sha256: record.sha256.clone(),
             size: record.size,
@@ -86,6 +92,7 @@ pub(super) fn load(store: &dyn Store, id: &str) -> Result<Stored, ReplayError> {
     Ok(Stored {
         id,
         entry,
+        evidence,
         verdict,
         verdict_value,
         release,
@@ -125,7 +132,6 @@ pub(super) fn materialise(
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
     let policy = stored
-        .entry
         .evidence
         .iter()
         .find(|r| r.role == "policy" && r.stored && r.sha256 == stored.verdict.policy.sha256)
@@ -142,7 +148,7 @@ pub(super) fn materialise(
     )
     .map_err(ReplayError::Cannot)?;
     let mut unplaced = BTreeMap::new();
-    for record in stored.entry.evidence_blobs().filter(|r| r.role != "policy") {
+    for record in Entry::stored_evidence(&stored.evidence).filter(|r| r.role != "policy") {
         let bytes = &stored.blobs[&record.sha256];
         let result = place(
             tree,

@@ -7,7 +7,7 @@
 use super::{Revocations, verdict_signers};
 use crate::keys::{KeyId, TrustedKey};
 use crate::ledger::entry::Kind;
-use crate::ledger::query::{entry_seqs, read_entry};
+use crate::ledger::query::{Links, scan};
 use crate::ledger::store::Store;
 use serde::Serialize;
 
@@ -39,26 +39,26 @@ pub fn report(store: &dyn Store, ops_keys: &[TrustedKey]) -> Result<RevocationRe
             ));
         }
     }
-    for seq in entry_seqs(store)? {
-        let (id, entry) = read_entry(store, seq)?;
+    let refused = scan(store, None, Links::Ignore, |id, entry| {
         let Some(record) = entry
             .record
             .as_ref()
             .filter(|_| entry.kind != Kind::Revocation)
         else {
-            continue;
+            return Ok(None);
         };
         let Some(key) = signer(&record.public_key) else {
-            continue; // `audit verify` already reports a record whose key does not parse.
+            return Ok(None); // `audit verify` already reports a record whose key does not parse.
         };
-        if let Err(revoked) = revocations.check(&key, Some(&entry.time)) {
-            report.refused.push(format!(
+        Ok(revocations.check(&key, Some(&entry.time)).err().map(|revoked| {
+            format!(
                 "trust.key-revoked: {} entry {id} (recorded {}) is signed by a revoked key: {revoked}",
                 entry.kind.as_str(),
                 entry.time
-            ));
-        }
-    }
+            )
+        }))
+    })?;
+    report.refused.extend(refused.items);
     Ok(report)
 }
 

@@ -11,6 +11,8 @@ pub enum Op {
     Get,
     Create,
     Replace,
+    Swap,
+    Delete,
     List,
 }
 
@@ -20,6 +22,8 @@ impl Op {
             Op::Get => "reading",
             Op::Create => "creating",
             Op::Replace => "replacing",
+            Op::Swap => "conditionally replacing",
+            Op::Delete => "deleting",
             Op::List => "listing",
         }
     }

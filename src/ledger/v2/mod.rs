@@ -1,0 +1,13 @@
+//! Format 2 of the ledger: a c2sp.org/tlog-tiles transparency log in a store (see
+//! docs/design/ledger-v2.md for the layout and who owns which module). Records are entries'
+//! canonical JSON, bundled 256 to an object; hash tiles and a signed checkpoint commit to
+//! them.
+
+pub mod append;
+pub mod create;
+pub mod end;
+pub mod layout;
+pub mod origin;
+pub mod pending;
+pub mod read;
+pub mod tiles;
