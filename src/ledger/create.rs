@@ -55,7 +55,13 @@ pub fn init(
                 }
                 None => super::v2::origin::default_origin()?,
             };
-            super::v2::create::empty(store, &origin)?;
+            if !super::v2::create::empty(store, &origin)? {
+                return Err(format!(
+                    "{}/{}: created by another process meanwhile; run `tollgate audit verify`",
+                    store.location(),
+                    super::v2::layout::CHECKPOINT
+                ));
+            }
             Ok(Initialised {
                 format,
                 origin: Some(origin),

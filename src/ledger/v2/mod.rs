@@ -8,6 +8,8 @@ pub mod create;
 pub mod end;
 pub mod layout;
 pub mod origin;
-pub mod pending;
+pub mod publish;
 pub mod read;
+#[cfg(test)]
+mod tests;
 pub mod tiles;

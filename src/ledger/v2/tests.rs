@@ -1,0 +1,173 @@
+//! Format 2 appends and reads through the library's own paths: bundles, tiles and the
+//! checkpoint agree with the records; partials are collected; a lagging checkpoint is
+//! adopted; oversized evidence lists spill to a blob.
+
+use crate::ledger::append::{Pending, append};
+use crate::ledger::entry::{Base, EvidenceRecord, Kind};
+use crate::ledger::format::Format;
+use crate::ledger::local::LocalStore;
+use crate::ledger::query::{self, Links};
+use crate::ledger::store::Store;
+use crate::signing::{Signer, keygen};
+use crate::tlog::note::{KeyKind, NoteKey, SignedCheckpoint};
+use crate::tlog::tree::MemoryHashes;
+
+struct Log {
+    _dir: tempfile::TempDir,
+    store: LocalStore,
+    signer: Signer,
+}
+
+fn log() -> Log {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(&dir.path().join("keys"), None).unwrap();
+    let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
+    crate::ledger::create::init(&store, Format::V2, Some("example.com/test")).unwrap();
+    Log {
+        signer: Signer::load(&keys.secret, None).unwrap(),
+        store,
+        _dir: dir,
+    }
+}
+
+fn pending(i: usize) -> Pending {
+    let mut entry = crate::ledger::record::blank(
+        Kind::Verdict,
+        "regtest",
+        format!("2026-12-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60),
+    );
+    entry.commit = Some(format!("{i:040x}"));
+    Pending {
+        entry,
+        blobs: Vec::new(),
+        time_source: crate::ledger::clock::Source::Clock,
+    }
+}
+
+fn checkpoint(store: &dyn Store) -> SignedCheckpoint {
+    SignedCheckpoint::parse(&store.get("checkpoint").unwrap().unwrap()).unwrap()
+}
+
+fn records(store: &dyn Store) -> Vec<Vec<u8>> {
+    query::scan(store, None, Links::Check, |id, entry| {
+        assert_eq!(entry.seq, id.seq);
+        Ok(Some(entry.bytes()))
+    })
+    .unwrap()
+    .items
+}
+
+/// Every tile the tree of the log's records has is stored with exactly those bytes.
+fn assert_tiles_agree(store: &dyn Store, size: u64) {
+    let records = records(store);
+    assert_eq!(records.len() as u64, size);
+    let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+    let tree = MemoryHashes::of(&refs).unwrap();
+    for (id, data) in tree.tiles().unwrap() {
+        assert_eq!(
+            crate::ledger::v2::tiles::read_tile(store, &id).unwrap(),
+            data,
+            "{id}"
+        );
+    }
+    let cp = checkpoint(store);
+    assert_eq!(cp.checkpoint.size, size);
+    assert_eq!(
+        cp.checkpoint.root,
+        crate::tlog::tree::root(size, &tree).unwrap()
+    );
+}
+
+#[test]
+fn appends_fill_bundles_and_collect_superseded_partials() {
+    let log = log();
+    for i in 0..260 {
+        let id = append(&log.store, pending(i), Some(&log.signer)).unwrap();
+        assert_eq!(id.seq, i as u64 + 1);
+    }
+    assert_tiles_agree(&log.store, 260);
+    let keys = log.store.list("tile/").unwrap();
+    assert!(keys.contains(&"tile/entries/000".to_owned()), "{keys:?}");
+    assert!(keys.contains(&"tile/0/000".to_owned()), "{keys:?}");
+    // The full tile's partials are gone; the open tile keeps its previous width; level 1
+    // has its one hash so far.
+    let partials: Vec<&String> = keys.iter().filter(|k| k.contains(".p/")).collect();
+    assert_eq!(
+        partials,
+        [
+            "tile/0/001.p/3",
+            "tile/0/001.p/4",
+            "tile/1/000.p/1",
+            "tile/entries/001.p/3",
+            "tile/entries/001.p/4"
+        ]
+    );
+    // The checkpoint is signed by the appender under the log's origin.
+    let public = crate::keys::TrustedKey::resolve(
+        &log.signer.public_key_base64(),
+        std::path::Path::new("."),
+    )
+    .unwrap();
+    let key = NoteKey::new("example.com/test", public.ed25519, KeyKind::Log).unwrap();
+    checkpoint(&log.store).verify(&[key]).unwrap();
+    // Reads by seq and through a limit.
+    let (id, entry) = query::read_entry(&log.store, 257).unwrap();
+    assert_eq!((id.seq, entry.seq), (257, 257));
+    assert!(query::read_entry(&log.store, 261).is_err());
+    let through = query::scan(&log.store, Some(258), Links::Check, |id, _| {
+        Ok(Some(id.seq))
+    });
+    assert_eq!(through.unwrap().items.last(), Some(&258));
+}
+
+#[test]
+fn an_unsigned_append_leaves_a_signed_checkpoint_and_the_next_signed_one_adopts_it() {
+    let log = log();
+    append(&log.store, pending(0), Some(&log.signer)).unwrap();
+    append(&log.store, pending(1), None).unwrap();
+    append(&log.store, pending(2), None).unwrap();
+    let lagging = checkpoint(&log.store);
+    assert_eq!(lagging.checkpoint.size, 1, "a signed checkpoint stays");
+    assert_eq!(crate::ledger::tail::read(&log.store).unwrap().length, 3);
+    append(&log.store, pending(3), Some(&log.signer)).unwrap();
+    assert_tiles_agree(&log.store, 4);
+}
+
+#[test]
+fn a_bundle_left_by_a_crash_is_adopted_by_the_next_append() {
+    let log = log();
+    append(&log.store, pending(0), Some(&log.signer)).unwrap();
+    // A crash after the bundle's create: record 2 exists, no tiles or checkpoint for it.
+    let mut orphan = pending(1).entry;
+    orphan.seq = 2;
+    let first = crate::ledger::v2::tiles::read_bundle(&log.store, 0, 1).unwrap();
+    let bundle = crate::tlog::bundle::encode(&[&first[0], &orphan.bytes()]).unwrap();
+    log.store.create("tile/entries/000.p/2", &bundle).unwrap();
+    assert_eq!(query::read_entry(&log.store, 2).unwrap().1, orphan);
+    let id = append(&log.store, pending(2), Some(&log.signer)).unwrap();
+    assert_eq!(id.seq, 3);
+    assert_tiles_agree(&log.store, 3);
+}
+
+#[test]
+fn an_evidence_list_too_large_for_a_record_moves_to_a_blob() {
+    let log = log();
+    let mut big = pending(0);
+    big.entry.evidence = (0..400)
+        .map(|i| EvidenceRecord {
+            role: "gate:sbom".to_owned(),
+            path: format!("deps/{i:0>150}.json"),
+            base: Base::Release,
+            sha256: "ab".repeat(32),
+            size: 1,
+            stored: false,
+            note: None,
+        })
+        .collect();
+    let evidence = big.entry.evidence.clone();
+    append(&log.store, big, Some(&log.signer)).unwrap();
+    let (_, entry) = query::read_entry(&log.store, 1).unwrap();
+    assert!(entry.evidence.is_empty() && entry.evidence_list.is_some());
+    assert_eq!(entry.evidence(&log.store).unwrap().into_owned(), evidence);
+    assert_tiles_agree(&log.store, 1);
+}
