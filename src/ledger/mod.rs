@@ -13,6 +13,7 @@ pub mod freeze;
 pub mod head;
 pub mod history;
 pub mod local;
+pub mod migrate;
 pub mod open;
 pub mod ops;
 pub mod query;
