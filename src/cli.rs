@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 mod migrate;
 pub use migrate::AuditMigrateArgs;
+mod transparency;
+pub use transparency::{AuditProveArgs, AuditVkeyArgs, AuditWitnessArgs, WitnessArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -495,9 +497,15 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE")]
     pub revocations: Option<PathBuf>,
     /// An ops public key (repeatable): only revocations it signed count (with --store or
-    /// --revocations).
+    /// --revocations); with --proof, a checkpoint it signed is trusted too.
     #[arg(long = "ops-key", value_name = "PUB")]
     pub ops_keys: Vec<String>,
+    /// An inclusion proof (from `audit prove`): check offline that the ledger records the
+    /// verdict, under a checkpoint signed by --pubkey or an --ops-key.
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
+    pub proof: Option<PathBuf>,
+    #[command(flatten)]
+    pub witnesses: WitnessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -570,6 +578,15 @@ pub enum AuditCommand {
     /// Write a self-contained bundle (chain, signed head, blobs, plain verdict copies) that
     /// `audit verify --bundle` and stock minisign check.
     Export(AuditExportArgs),
+    /// Print the note verifier key of a public key: the key that verifies a log's
+    /// checkpoints (`--origin`), or a witness's cosignature key (`--witness`).
+    Vkey(AuditVkeyArgs),
+    /// Write an inclusion proof for a verdict's record: the record, its audit path and the
+    /// signed checkpoint it leads to, for `verify --proof` to check offline.
+    Prove(AuditProveArgs),
+    /// Witness the log: check its checkpoint's signature and consistency with what this
+    /// witness cosigned last, then cosign it (`checkpoints/<size>`); exit 1 on a fork.
+    Witness(AuditWitnessArgs),
     /// Probe whether the store's server applies conditional writes atomically (many writers
     /// racing for one key: exactly one may win) and record the result in the store; exit 1
     /// when it does not. Appends refuse a store without a lock that failed it.
@@ -705,6 +722,12 @@ pub struct AuditVerifyArgs {
     /// Verify an exported bundle (from `audit export`) instead of a store.
     #[arg(long, value_name = "FILE.tar", conflicts_with = "store")]
     pub bundle: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub witnesses: WitnessArgs,
+    /// Demand the witnesses of this policy's `[trust] witnesses` and `min_witnesses` (as
+    /// `evaluate` does), besides any --witness.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -44,3 +44,4 @@ pub mod tls;
 pub mod verdict;
 pub mod verify;
 pub mod vsa;
+pub mod witness;

@@ -2,6 +2,8 @@
 //! signature and its binding, expiry, environment, pins, and that given artifacts are among
 //! its subjects. Every problem found is reported, not just the first.
 
+pub mod proof;
+
 use crate::digest::{DigestCache, sha256_hex};
 use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use crate::engine::Decision;

@@ -20,6 +20,7 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
         None => None,
     };
     let ops_keys = ops_keys(args)?;
+    let witnesses = super::audit_verify_witnessed::witnesses(args)?;
     if let Some(bundle) = &args.bundle {
         return super::audit_verify_bundle::run(args, bundle, key.as_ref(), &ops_keys);
     }
@@ -41,12 +42,21 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
     } else if !revoked.refused.is_empty() {
         super::print_stderr(&(revoked.refused.join("\n") + "\n"))?;
     }
+    let witnessed = super::audit_verify_witnessed::check(store.as_ref(), &witnesses);
+    match (&witnessed, args.format) {
+        (Ok(line), ListFormat::Text) => text.push_str(line),
+        (Err(problem), ListFormat::Text) => text.push_str(problem),
+        (Err(problem), ListFormat::Json) => super::print_stderr(problem)?,
+        (Ok(_), ListFormat::Json) => {}
+    }
     print(&text)?;
-    Ok(if outcome.ok() && revoked.refused.is_empty() {
-        Exit::Success
-    } else {
-        Exit::Failure
-    })
+    Ok(
+        if outcome.ok() && revoked.refused.is_empty() && witnessed.is_ok() {
+            Exit::Success
+        } else {
+            Exit::Failure
+        },
+    )
 }
 
 /// The `--ops-key` keys.

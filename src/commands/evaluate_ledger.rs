@@ -36,7 +36,10 @@ pub fn open_store(args: &EvaluateArgs, policy: &Policy) -> Result<Box<dyn Store>
 }
 
 /// The environment's freeze state, from the chain's entries judged with the policy's ops keys.
+/// When the policy demands witnesses, only a ledger consistent with a checkpoint they
+/// cosigned is read (else the state is unknown, which blocks).
 pub fn freeze_state(store: &dyn Store, policy: &Policy) -> Result<Option<FreezeState>, String> {
+    crate::ledger::v2::witnessed::require(store, &policy.trust.witnesses)?;
     crate::ledger::freeze::state(store, policy.environment.as_str(), &policy.trust.ops_keys)
 }
 

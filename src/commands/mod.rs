@@ -8,11 +8,15 @@ mod audit_check_store;
 mod audit_export;
 mod audit_init;
 mod audit_migrate;
+mod audit_prove;
 mod audit_replay;
 mod audit_show;
 mod audit_timeline;
 mod audit_verify;
 mod audit_verify_bundle;
+mod audit_verify_witnessed;
+mod audit_vkey;
+mod audit_witness;
 mod deploy;
 mod deploy_trust;
 mod drill;
@@ -35,6 +39,7 @@ mod signing_key;
 mod smoke_keeper;
 mod snapshot;
 mod verify;
+mod verify_ledger;
 
 use crate::cli::Command;
 use time::OffsetDateTime;
@@ -103,6 +108,9 @@ pub fn run(command: Command) -> CommandResult {
         Command::Audit(crate::cli::AuditCommand::LastGood(args)) => {
             audit_timeline::last_good(&args)
         }
+        Command::Audit(crate::cli::AuditCommand::Vkey(args)) => audit_vkey::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Prove(args)) => audit_prove::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Witness(args)) => audit_witness::run(&args),
         Command::Freeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Freeze),
         Command::Unfreeze(args) => freeze::run(&args, crate::ledger::entry::Kind::Unfreeze),
         Command::Propose(args) => propose::run(&args),

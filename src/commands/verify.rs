@@ -2,6 +2,7 @@
 //! made with this policy, about this commit and these artifacts, and recorded in this ledger?
 //! What a deploy job needs bound; `--environment` is required.
 
+use super::verify_ledger::{Checked, Logged};
 use super::{CommandError, CommandResult, Exit, clock, print};
 use crate::cli::{OutputFormat, VerifyArgs};
 use crate::github::{Annotation, Level};
@@ -63,22 +64,35 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         now,
         digests: &digests,
     };
+    let witnesses = super::verify_ledger::witnesses(args)?;
+    let ops_keys = ops_keys(args)?;
     let result = verify(&args.verdict, &key, &expect);
     drop(progress);
-    let (result, entry) = match (result, &store) {
-        (Ok(ok), Some(store)) => match recorded(store.as_ref(), &ok) {
-            Ok(id) => (Ok(ok), Some(id)),
-            Err(problem) => (
-                Err(Invalid {
-                    problems: vec![problem],
-                }),
-                None,
-            ),
-        },
-        (result, _) => (result, None),
-    };
+    let log_keys: Vec<&TrustedKey> = std::iter::once(&key).chain(&ops_keys).collect();
+    let (result, logged) =
+        match super::verify_ledger::by_proof(result, args, store.as_deref(), &log_keys, &witnesses)
+        {
+            Checked::Done(result, logged) => (result, logged),
+            Checked::V1(ok) => match store.as_deref().map(|store| recorded(store, &ok)) {
+                Some(Ok(id)) => (Ok(ok), Some(Logged::Entry(id))),
+                Some(Err(problem)) => (
+                    Err(Invalid {
+                        problems: vec![problem],
+                    }),
+                    None,
+                ),
+                None => (Ok(ok), None),
+            },
+        };
     let result = match result {
-        Ok(ok) => match revoked(args, store.as_deref(), &key, &ok)? {
+        Ok(ok) => match revoked(
+            args,
+            store.as_deref(),
+            &ops_keys,
+            &key,
+            &ok,
+            logged.as_ref().and_then(Logged::time),
+        )? {
             Some(problem) => Err(Invalid {
                 problems: vec![problem],
             }),
@@ -86,17 +100,19 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         },
         bad => bad,
     };
-    let ledger_text = match (&entry, &store) {
-        (Some(id), Some(store)) => format!(", recorded in {} as entry {id}", store.location()),
-        _ => String::new(),
-    };
+    let location = store.as_ref().map(|s| s.location());
+    let ledger_text = logged
+        .as_ref()
+        .map(|l| l.text(location.as_deref()))
+        .unwrap_or_default();
+    let (ledger_entry, proof) = Logged::json(logged.as_ref());
     let palette = crate::term::Palette::for_stdout();
     let (text, exit) = match (&result, args.format) {
         (Ok(ok), OutputFormat::Json) => (
-            json!({"valid": true, "verdict": args.verdict, "sha256": ok.sha256, "environment": ok.claims.environment,
+            with_proof(proof.clone(), json!({"valid": true, "verdict": args.verdict, "sha256": ok.sha256, "environment": ok.claims.environment,
                    "decision": ok.claims.decision, "expires_at": ok.claims.expires_at, "subjects": ok.claims.subjects.len(),
                    "form": match ok.form { Form::Verdict => "verdict", Form::Vsa => "vsa" },
-                   "key_id": key.key_id.to_string(), "ledger_entry": entry.as_ref().map(ToString::to_string)})
+                   "key_id": key.key_id.to_string(), "ledger_entry": ledger_entry}))
             .to_string() + "\n",
             Exit::Success,
         ),
@@ -148,6 +164,27 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
     Ok(exit)
 }
 
+/// The `--ops-key` keys (also trusted to have signed a proof's checkpoint).
+fn ops_keys(args: &VerifyArgs) -> Result<Vec<TrustedKey>, CommandError> {
+    args.ops_keys
+        .iter()
+        .map(|k| {
+            TrustedKey::resolve(k, Path::new("."))
+                .map_err(|e| CommandError::config(anyhow!("--ops-key {k}: {e}")))
+        })
+        .collect()
+}
+
+/// The JSON output with `proof` added when the ledger check was a proof.
+fn with_proof(proof: serde_json::Value, mut output: serde_json::Value) -> serde_json::Value {
+    if !proof.is_null()
+        && let Some(map) = output.as_object_mut()
+    {
+        map.insert("proof".to_owned(), proof);
+    }
+    output
+}
+
 /// Check that `store` is an intact ledger (chain, blobs, head, ops signatures) and that it
 /// records the verdict; returns the newest entry holding it, or the problem.
 fn recorded(store: &dyn Store, verified: &Verified) -> Result<EntryId, String> {
@@ -177,21 +214,15 @@ fn recorded(store: &dyn Store, verified: &Verified) -> Result<EntryId, String> {
 fn revoked(
     args: &VerifyArgs,
     store: Option<&dyn Store>,
+    ops_keys: &[TrustedKey],
     key: &TrustedKey,
     verified: &Verified,
+    logged_time: Option<&str>,
 ) -> Result<Option<String>, CommandError> {
     use crate::ledger::revocation::{self, Revocations};
     if store.is_none() && args.revocations.is_none() {
         return Ok(None);
     }
-    let ops_keys = args
-        .ops_keys
-        .iter()
-        .map(|k| {
-            TrustedKey::resolve(k, Path::new("."))
-                .map_err(|e| CommandError::config(anyhow!("--ops-key {k}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let text = |e: String| CommandError::config(anyhow!(e));
     let mut all = Revocations::none();
     let mut used: Option<String> = None;
@@ -202,7 +233,7 @@ fn revoked(
                 store.location()
             )));
         }
-        all = Revocations::from_store(store, &ops_keys).map_err(text)?;
+        all = Revocations::from_store(store, ops_keys).map_err(text)?;
         if let Some(first) = crate::ledger::query::verdict_entries(store, &verified.sha256)
             .map_err(text)?
             .first()
@@ -215,13 +246,16 @@ fn revoked(
             );
         }
     }
+    if used.is_none() {
+        used = logged_time.map(str::to_owned);
+    }
     if let Some(path) = &args.revocations {
         if ops_keys.is_empty() {
             return Err(CommandError::config(anyhow!(
                 "--revocations needs --ops-key: only a list and revocations signed by an ops key count"
             )));
         }
-        let list = revocation::read_list(path, &ops_keys)
+        let list = revocation::read_list(path, ops_keys)
             .map_err(|e| CommandError::config(anyhow!("--revocations {}: {e}", path.display())))?;
         if used.is_none() {
             used = list.logged_time(&verified.sha256).map(str::to_owned);

@@ -235,6 +235,48 @@ impl ConfigContext<'_> {
             verdict_keys: self.keys("verdict_keys", raw.verdict_keys)?,
             ops_keys: self.keys("ops_keys", raw.ops_keys)?,
             tag_keys: self.ssh_keys("tag_keys", raw.tag_keys)?,
+            witnesses: self.witnesses(raw.witnesses, raw.min_witnesses)?,
+        })
+    }
+
+    /// `[trust] witnesses` and `min_witnesses` (default 1 when any witness is listed).
+    fn witnesses(
+        &self,
+        entries: Option<Vec<Spanned<super::raw::RawWitness>>>,
+        min: Option<Spanned<i64>>,
+    ) -> Result<crate::witness::Witnesses, PolicyError> {
+        let mut keys = Vec::new();
+        let entries = entries.unwrap_or_default();
+        let first_span = entries.first().map(|e| e.span());
+        for entry in entries {
+            let raw = entry.get_ref();
+            let key = crate::witness::WitnessKey::new(raw.name.get_ref(), raw.key.get_ref(), &self.dir)
+                .map_err(|e| {
+                    self.error(&entry, format!("`trust.witnesses`: {e}")).with_hint(
+                        "write { name = \"NAME\", key = \"keys/witness.pub\" }: the witness's name (its cosignature lines' key name) and its minisign public key file (relative to the policy) or inline \"RW...\" key",
+                    )
+                })?;
+            keys.push(key);
+        }
+        let span = min
+            .as_ref()
+            .map(|m| m.span())
+            .or(first_span)
+            .unwrap_or(0..0);
+        let count = match min {
+            None => None,
+            Some(min) => Some(usize::try_from(*min.get_ref()).map_err(|_| {
+                self.error(
+                    &min,
+                    format!(
+                        "`trust.min_witnesses` must be a whole number, found {}",
+                        min.get_ref()
+                    ),
+                )
+            })?),
+        };
+        crate::witness::Witnesses::new(keys, count).map_err(|e| {
+            self.error_at(span, format!("`trust`: {e}")).with_hint("list the witnesses as [trust] witnesses = [{ name = \"...\", key = \"...\" }] and set min_witnesses to at most their number")
         })
     }
 

@@ -101,6 +101,9 @@ pub struct Trust {
     pub ops_keys: Vec<TrustedKey>,
     /// SSH keys trusted to sign git tags (`[gates.git] signed_tag = true`).
     pub tag_keys: Vec<crate::ssh_keys::SshTrustedKey>,
+    /// Witnesses, and how many must have cosigned a checkpoint of the ledger that `evaluate`
+    /// and `audit verify --policy` read (none demanded by default).
+    pub witnesses: crate::witness::Witnesses,
 }
 
 pub use crate::gates::Gates;

@@ -25,6 +25,18 @@ pub struct RawTrust {
     pub verdict_keys: Option<Vec<Spanned<String>>>,
     pub ops_keys: Option<Vec<Spanned<String>>>,
     pub tag_keys: Option<Vec<Spanned<String>>>,
+    /// Witnesses whose cosignatures count on the ledger's checkpoints.
+    pub witnesses: Option<Vec<Spanned<RawWitness>>>,
+    /// How many of `witnesses` must have cosigned the checkpoint the ledger is read under.
+    pub min_witnesses: Option<Spanned<i64>>,
+}
+
+/// `{ name = "...", key = "..." }` in `[trust] witnesses`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWitness {
+    pub name: Spanned<String>,
+    pub key: Spanned<String>,
 }
 
 pub use crate::gates::RawGates;

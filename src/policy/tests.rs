@@ -275,3 +275,58 @@ fn demo_table_is_for_regtest_only_and_needs_its_key() {
     let e = policy("regtest", "missing.key").unwrap_err().to_string();
     assert!(e.contains("no key file"), "{e}");
 }
+
+fn witness_policy(trust: &str) -> String {
+    format!("environment = \"mainnet\"\n[trust]\n{trust}\n")
+}
+
+#[test]
+fn witnesses_and_their_minimum() {
+    let none = parse_text(&witness_policy("")).unwrap();
+    assert!(!none.trust.witnesses.demanded());
+    let one = parse_text(&witness_policy(&format!(
+        "witnesses = [{{ name = \"auditor-1\", key = \"{PK}\" }}]"
+    )))
+    .unwrap();
+    assert_eq!(one.trust.witnesses.min, 1, "one witness listed: 1 demanded");
+    assert_eq!(one.trust.witnesses.keys[0].name, "auditor-1");
+    let two = parse_text(&witness_policy(&format!(
+        "witnesses = [{{ name = \"a\", key = \"{PK}\" }}, {{ name = \"b\", key = \"{PK}\" }}]\nmin_witnesses = 2"
+    )))
+    .unwrap();
+    assert_eq!(two.trust.witnesses.min, 2);
+}
+
+#[test]
+fn bad_witnesses_name_the_line_and_the_problem() {
+    let too_many = err(&witness_policy(&format!(
+        "witnesses = [{{ name = \"a\", key = \"{PK}\" }}]\nmin_witnesses = 2"
+    )));
+    assert_eq!(too_many.position.map(|p| p.0), Some(4), "{too_many}");
+    assert!(too_many.message.contains("only 1 witness"), "{too_many}");
+    let none_named = err(&witness_policy("min_witnesses = 1"));
+    assert!(
+        none_named.message.contains("no witness is named"),
+        "{none_named}"
+    );
+    let negative = err(&witness_policy(&format!(
+        "witnesses = [{{ name = \"a\", key = \"{PK}\" }}]\nmin_witnesses = -1"
+    )));
+    assert!(negative.message.contains("whole number"), "{negative}");
+    let bad_name = err(&witness_policy(&format!(
+        "witnesses = [{{ name = \"a b\", key = \"{PK}\" }}]"
+    )));
+    assert_eq!(bad_name.position.map(|p| p.0), Some(3), "{bad_name}");
+    assert!(
+        bad_name.message.contains("not a note key name"),
+        "{bad_name}"
+    );
+    let bad_key = err(&witness_policy(
+        "witnesses = [{ name = \"a\", key = \"missing.pub\" }]",
+    ));
+    assert!(bad_key.message.contains("missing.pub"), "{bad_key}");
+    let unknown = err(&witness_policy(&format!(
+        "witnesses = [{{ name = \"a\", key = \"{PK}\", url = \"x\" }}]"
+    )));
+    assert!(unknown.message.contains("url"), "{unknown}");
+}

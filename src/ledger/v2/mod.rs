@@ -4,12 +4,20 @@
 //! them.
 
 pub mod append;
+pub mod consistent;
+pub mod cosigned;
 pub mod create;
 pub mod end;
+pub mod index;
 pub mod layout;
 pub mod origin;
+pub mod prove;
 pub mod publish;
 pub mod read;
 #[cfg(test)]
 mod tests;
 pub mod tiles;
+pub mod witnessed;
+
+#[cfg(test)]
+mod proof_tests;
