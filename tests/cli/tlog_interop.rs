@@ -137,8 +137,8 @@ fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// A workspace with an ops key the policy trusts, and an empty format-2 log at `store`.
-fn v2_workspace(store: &Path) -> Workspace {
+/// A workspace with an ops key the policy trusts.
+fn ops_workspace() -> Workspace {
     let ws = Workspace::new();
     tollgate::signing::keygen(&ws.path().join("ops-keys"), None).unwrap();
     let policy = std::fs::read_to_string(ws.policy_path()).unwrap();
@@ -147,6 +147,12 @@ fn v2_workspace(store: &Path) -> Workspace {
         "[trust]\nops_keys = [\"ops-keys/tollgate.pub\"]\n",
     );
     std::fs::write(ws.policy_path(), policy).unwrap();
+    ws
+}
+
+/// An [`ops_workspace`] and an empty format-2 log with [`ORIGIN`] at `store`.
+fn v2_workspace(store: &Path) -> Workspace {
+    let ws = ops_workspace();
     run_ok(&[
         "audit",
         "init",
@@ -414,4 +420,100 @@ fn go_refuses_a_fork_that_the_same_key_signed() {
         &store,
         &[&seen, &store.join("checkpoint")],
     ));
+}
+
+/// `n` signed freezes and unfreezes of mainnet appended to the format-1 ledger at `store`
+/// through the library (as `tollgate freeze` writes them), dated 2026-01-01 from midnight,
+/// one second apart.
+fn v1_ops_entries(store: &Path, ops_key: &Path, n: u32) {
+    use tollgate::ledger::entry::Kind;
+    use tollgate::ledger::record::{self, OpsSignature};
+    use tollgate::ledger::{Mode, append, open, ops};
+    let signer = tollgate::signing::Signer::load(ops_key, None).unwrap();
+    let store = open(s(store), Path::new("."), Mode::Existing).unwrap();
+    for i in 0..n {
+        let kind = if i % 2 == 0 {
+            Kind::Freeze
+        } else {
+            Kind::Unfreeze
+        };
+        let time = format!(
+            "2026-01-01T{:02}:{:02}:{:02}Z",
+            i / 3600,
+            i / 60 % 60,
+            i % 60
+        );
+        let statement =
+            record::freeze_statement(kind, "mainnet", &format!("drill {i}"), "ops", &time);
+        let signature = OpsSignature {
+            minisig: ops::sign(&statement, &signer).unwrap(),
+            public_key: signer.public_key_base64(),
+        };
+        let pending = record::freeze_entry(&statement, Some(signature));
+        append::append(store.as_ref(), pending, Some(&signer)).unwrap();
+    }
+}
+
+#[test]
+fn go_verifies_a_migrated_log_past_one_tile_and_its_growth() {
+    let Some(bin) = tlogcheck() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = dir.path().join("v1");
+    let v2 = dir.path().join("v2");
+    let ws = ops_workspace();
+    run_ok(&["audit", "init", "--format", "v1", "--store", s(&v1)]);
+    v1_ops_entries(&v1, &ops_key(&ws), 300);
+    evaluate(&ws, &v1);
+    let verdict = dir.path().join("verdict.json");
+    std::fs::copy(ws.out().join("verdict.json"), &verdict).unwrap();
+    let ops_pub = ws.path().join("ops-keys/tollgate.pub");
+    run_ok(&[
+        "audit",
+        "migrate",
+        "--from",
+        s(&v1),
+        "--to",
+        s(&v2),
+        "--key",
+        s(&ws.verdict_key()),
+        "--pubkey",
+        s(&ws.verdict_pub()),
+        "--ops-key",
+        s(&ops_pub),
+        "--origin",
+        ORIGIN,
+    ]);
+    let verdict_vkey = vkey(&ws.verdict_pub());
+    let keys = [verdict_vkey.as_str()];
+    // Two bundles (256 + 45 records), hash tiles at two levels, checked record by record.
+    let text = passes(&check_store(bin, "log", &keys, &v2, &[]));
+    assert!(
+        text.contains("301 records in 2 entry bundle(s) each proved in the tree"),
+        "{text}"
+    );
+    // The verdict (record 300) and an ops record (index 5) have proofs Go accepts.
+    for (what, index) in [("verdict", None), ("record", Some("5"))] {
+        let proof = dir.path().join(format!("{what}-proof.json"));
+        let mut args = vec!["audit", "prove", "--store", s(&v2), "--out", s(&proof)];
+        match index {
+            Some(index) => args.extend(["--index", index]),
+            None => args.push(s(&verdict)),
+        }
+        run_ok(&args);
+        let text = passes(&check(bin, "inclusion", &keys, &[&proof]));
+        assert!(text.contains("in the tree of size 301"), "{text}");
+    }
+    // The migrated log grows like any other, consistently with its first checkpoint.
+    let migrated = dir.path().join("checkpoint-301");
+    std::fs::copy(v2.join("checkpoint"), &migrated).unwrap();
+    evaluate(&ws, &v2);
+    let text = passes(&check_store(
+        bin,
+        "consistency",
+        &keys,
+        &v2,
+        &[&migrated, &v2.join("checkpoint")],
+    ));
+    assert!(text.contains("tree 302 extends tree 301"), "{text}");
+    passes(&check_store(bin, "log", &keys, &v2, &[]));
 }
