@@ -59,8 +59,8 @@ pub fn run(args: &AuditMigrateArgs) -> CommandResult {
         .ok_or_else(|| CommandError::config(anyhow!("--key: no key was loaded")))?;
     let origin = migrate::prepare(to.as_ref(), args.origin.as_deref())
         .map_err(|e| CommandError::config(anyhow!(e)))?;
-    let migrated =
-        migrate::migrate(from.as_ref(), to.as_ref(), &signer).map_err(|e| CommandError {
+    let migrated = migrate::migrate(from.as_ref(), to.as_ref(), &signer, verified.entries)
+        .map_err(|e| CommandError {
             exit: Exit::Failure,
             error: anyhow!("refusing to migrate: {e}"),
         })?;
@@ -68,16 +68,27 @@ pub fn run(args: &AuditMigrateArgs) -> CommandResult {
         from.as_ref(),
         to.as_ref(),
         &origin,
-        &verified,
+        &verified.text,
         &migrated,
         &signer.key_id(),
     ))?;
-    Ok(Exit::Success)
+    // A log missing entries the format-1 ledger holds is not a finished migration.
+    Ok(if migrated.appended > 0 {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
 }
 
 fn resolve(flag: &str, pubkey: &str) -> Result<TrustedKey, CommandError> {
     TrustedKey::resolve(pubkey, Path::new("."))
         .map_err(|e| CommandError::config(anyhow!("{flag} {pubkey}: {e}")))
+}
+
+/// What the verification of the format-1 ledger found: how many entries, and the report line.
+struct Verified {
+    entries: u64,
+    text: String,
 }
 
 /// `audit verify`'s checks of the format-1 ledger: the chain, every blob, every signature
@@ -86,7 +97,7 @@ fn verified(
     from: &dyn Store,
     pubkey: Option<&TrustedKey>,
     ops_keys: &[TrustedKey],
-) -> Result<String, CommandError> {
+) -> Result<Verified, CommandError> {
     let failed = |error| CommandError {
         exit: Exit::Failure,
         error,
@@ -127,7 +138,10 @@ fn verified(
         );
     }
     text.push('\n');
-    Ok(text)
+    Ok(Verified {
+        entries: outcome.entries,
+        text,
+    })
 }
 
 fn report(
@@ -159,6 +173,15 @@ fn report(
             "the format-1 ledger has no entries: {} is an empty format-2 log (origin {origin})\n",
             to.location()
         )),
+    }
+    if migrated.appended > 0 {
+        text.push_str(&format!(
+            "NOT migrated: {} entr(ies) appended to {} after it was verified; stop its writers, \
+             delete {} and migrate again\n",
+            migrated.appended,
+            from.location(),
+            to.location()
+        ));
     }
     text.push_str(&format!(
         "{} is unchanged; point --store at {} from now on\n",

@@ -13,7 +13,7 @@ mod target;
 pub use target::prepare;
 
 use super::clock::Last;
-use super::entry::{Entry, EntryId};
+use super::entry::{Entry, EntryId, GENESIS};
 use super::scan::{read_v1, v1_seqs};
 use super::store::{Created, Store};
 use super::v2::end::{End, find};
@@ -30,27 +30,39 @@ pub struct Migrated {
     pub entries: u64,
     /// Distinct blobs copied.
     pub blobs: u64,
+    /// Entries appended to the format-1 ledger after its verification: not migrated.
+    pub appended: u64,
     /// The new log's checkpoint (`None` for an empty format-1 ledger: the log stays empty).
     pub checkpoint: Option<SignedCheckpoint>,
 }
 
-/// Log every entry of the format-1 ledger `from` (already verified) into `to`, an empty
-/// format-2 log (see [`prepare`]), and sign its checkpoint with `signer`. A failure part-way
-/// leaves `to` holding some records: delete it and migrate again.
-pub fn migrate(from: &dyn Store, to: &dyn Store, signer: &Signer) -> Result<Migrated, String> {
-    let seqs = v1_seqs(from)?;
-    if let Some((i, seq)) = seqs
-        .iter()
-        .enumerate()
-        .find(|(i, seq)| **seq != *i as u64 + 1)
-    {
-        return Err(format!(
-            "{}: entry {} follows entry {i}: the chain changed after it was verified; run \
+/// Log entries 1..=`verified` of the format-1 ledger `from` (the entries its verification
+/// covered; any appended since are left out and counted) into `to`, an empty format-2 log
+/// (see [`prepare`]), and sign its checkpoint with `signer`. The chain links are followed
+/// again as the entries are read, so an entry changed since the verification is refused. A
+/// failure part-way leaves `to` holding some records: delete it and migrate again.
+pub fn migrate(
+    from: &dyn Store,
+    to: &dyn Store,
+    signer: &Signer,
+    verified: u64,
+) -> Result<Migrated, String> {
+    let changed = |what: String| {
+        format!(
+            "{}: {what}: the ledger changed after it was verified; stop its writers and run \
              `tollgate audit verify --store {}`",
             from.location(),
-            seq,
             from.location()
-        ));
+        )
+    };
+    let mut seqs = v1_seqs(from)?;
+    let appended = seqs.iter().filter(|s| **s > verified).count() as u64;
+    seqs.retain(|s| *s <= verified);
+    if seqs.len() as u64 != verified || seqs.iter().enumerate().any(|(i, seq)| *seq != i as u64 + 1)
+    {
+        return Err(changed(format!(
+            "entries 1..{verified} are no longer all there"
+        )));
     }
     let _lock = to.lock_for_append().map_err(|e| e.to_string())?;
     crate::ledger::store_check::require_atomic(to)?;
@@ -64,6 +76,7 @@ pub fn migrate(from: &dyn Store, to: &dyn Store, signer: &Signer) -> Result<Migr
     }
     let mut copier = blobs::BlobCopier::new(from, to);
     let mut last: Option<Last> = None;
+    let mut prev = GENESIS.to_owned();
     let mut last_bundle: Vec<Vec<u8>> = Vec::new();
     for (n, chunk) in seqs.chunks(TILE_WIDTH as usize).enumerate() {
         let read: Vec<(EntryId, Entry)> = chunk
@@ -72,6 +85,14 @@ pub fn migrate(from: &dyn Store, to: &dyn Store, signer: &Signer) -> Result<Migr
             .collect::<Result<_, _>>()?;
         let mut records = Vec::with_capacity(read.len());
         for (id, entry) in read {
+            if entry.prev.as_deref() != Some(prev.as_str()) {
+                return Err(changed(format!(
+                    "entry {} no longer links to entry {}",
+                    id.seq,
+                    id.seq - 1
+                )));
+            }
+            prev.clone_from(&id.sha256);
             records::check_time(&id, &entry, last.as_ref())?;
             copier.copy(&id, &entry)?;
             last = Some(Last {
@@ -90,6 +111,7 @@ pub fn migrate(from: &dyn Store, to: &dyn Store, signer: &Signer) -> Result<Migr
         return Ok(Migrated {
             entries: 0,
             blobs: 0,
+            appended,
             checkpoint: None,
         });
     };
@@ -115,6 +137,7 @@ pub fn migrate(from: &dyn Store, to: &dyn Store, signer: &Signer) -> Result<Migr
     Ok(Migrated {
         entries: size,
         blobs: copier.copied(),
+        appended,
         checkpoint: Some(checkpoint),
     })
 }
@@ -135,3 +158,6 @@ fn create_bundle(to: &dyn Store, n: u64, records: &[Vec<u8>]) -> Result<(), Stri
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;
