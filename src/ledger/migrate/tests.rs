@@ -63,8 +63,8 @@ fn entries_become_records_in_order_naming_their_v1_place() {
     let checkpoint = done.checkpoint.unwrap();
     assert_eq!(checkpoint.checkpoint.size, 3);
     assert_eq!(checkpoint.checkpoint.origin, "example.com/migrated");
-    let old = query::scan(&s.v1, None, Links::Check, &|id, e| Ok(Some((id, e)))).unwrap();
-    let new = query::scan(&s.v2, None, Links::Check, &|id, e| Ok(Some((id, e)))).unwrap();
+    let old = query::scan(&s.v1, None, Links::Check, |id, e| Ok(Some((id, e)))).unwrap();
+    let new = query::scan(&s.v2, None, Links::Check, |id, e| Ok(Some((id, e)))).unwrap();
     for ((old_id, old), (new_id, new)) in old.items.iter().zip(&new.items) {
         assert_eq!(new_id.seq, old_id.seq);
         let v1 = new.v1.as_ref().unwrap();
