@@ -722,6 +722,11 @@ pub struct AuditVerifyArgs {
     /// Verify an exported bundle (from `audit export`) instead of a store.
     #[arg(long, value_name = "FILE.tar", conflicts_with = "store")]
     pub bundle: Option<std::path::PathBuf>,
+    /// Format v2: a checkpoint of this log kept from an earlier verify (a copy of its
+    /// `checkpoint`). The current checkpoint must extend it (consistency proof; a log whose
+    /// first records differ was rewritten: exit 1), and only the records after it are read.
+    #[arg(long, value_name = "CHECKPOINT_FILE", conflicts_with = "bundle")]
+    pub since: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub witnesses: WitnessArgs,
     /// Demand the witnesses of this policy's `[trust] witnesses` and `min_witnesses` (as

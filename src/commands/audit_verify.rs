@@ -25,7 +25,17 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
         return super::audit_verify_bundle::run(args, bundle, key.as_ref(), &ops_keys);
     }
     let store = open_existing(&args.store)?;
-    let outcome = verify(store.as_ref(), key.as_ref(), &ops_keys).map_err(|e| CommandError {
+    let pinned = match &args.since {
+        Some(path) => Some(pinned_checkpoint(store.as_ref(), path)?),
+        None => None,
+    };
+    let verified = match &pinned {
+        Some(pinned) => {
+            crate::ledger::v2::verify::verify(store.as_ref(), key.as_ref(), &ops_keys, Some(pinned))
+        }
+        None => verify(store.as_ref(), key.as_ref(), &ops_keys),
+    };
+    let outcome = verified.map_err(|e| CommandError {
         exit: Exit::Failure,
         error: anyhow!("{}: cannot verify: {e}", store.location()),
     })?;
@@ -57,6 +67,29 @@ pub fn run(args: &AuditVerifyArgs) -> CommandResult {
             Exit::Failure
         },
     )
+}
+
+/// `--since FILE`: a checkpoint note, for a format-2 store only.
+fn pinned_checkpoint(
+    store: &dyn crate::ledger::store::Store,
+    path: &Path,
+) -> Result<crate::tlog::note::SignedCheckpoint, CommandError> {
+    use crate::ledger::format::{Format, detect};
+    let format = detect(store).map_err(|e| CommandError::config(anyhow!(e)))?;
+    if format != Some(Format::V2) {
+        return Err(CommandError::config(anyhow!(
+            "--since: {} is not a format-2 log (it has no checkpoint to pin)",
+            store.location()
+        )));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| CommandError::config(anyhow!("--since {}: {e}", path.display())))?;
+    crate::tlog::note::SignedCheckpoint::parse(&bytes).map_err(|e| {
+        CommandError::config(anyhow!(
+            "--since {}: not a checkpoint (a copy of the store's `checkpoint`): {e}",
+            path.display()
+        ))
+    })
 }
 
 /// The `--ops-key` keys.
@@ -132,11 +165,42 @@ pub(super) fn render(location: &str, o: &Outcome) -> String {
         (Some(length), None) => text.push_str(&format!("head covers all {length} entries\n")),
         (None, _) => {}
     }
-    text.push_str(if o.ok() {
-        "OK: the chain is intact\n"
-    } else {
-        "FAILED: the ledger is not intact\n"
+    if let Some(checkpoint) = &o.checkpoint {
+        text.push_str(&checkpoint_lines(checkpoint, o));
+    }
+    text.push_str(match (o.ok(), &o.checkpoint) {
+        (true, None) => "OK: the chain is intact\n",
+        (true, Some(_)) => "OK: the log is intact\n",
+        (false, _) => "FAILED: the ledger is not intact\n",
     });
+    text
+}
+
+/// A format-2 log's checkpoint lines: what it covers, who signed it, what `--since` skipped.
+fn checkpoint_lines(c: &crate::ledger::verify::CheckpointState, o: &Outcome) -> String {
+    let mut text = match o.uncovered {
+        Some((first, last)) => format!(
+            "checkpoint ({}) covers records 1..{}; records {first}..{last} are not covered by it \
+             (appended unsigned, or the run stopped before updating it): the next signed append \
+             covers them\n",
+            c.origin, c.size
+        ),
+        None => format!("checkpoint ({}) covers all {} records\n", c.origin, c.size),
+    };
+    if !c.signed {
+        text.push_str("the checkpoint is UNSIGNED (every append so far ran without a key)\n");
+    } else if !c.signed_by.is_empty() {
+        text.push_str(&format!(
+            "the checkpoint is signed by the {}\n",
+            c.signed_by.join(" and the ")
+        ));
+    }
+    if let Some(pinned) = o.since {
+        text.push_str(&format!(
+            "consistent with the pinned checkpoint of {pinned} records: those are proven \
+             unchanged, only the records after them were read\n"
+        ));
+    }
     text
 }
 

@@ -88,17 +88,11 @@ pub fn run(args: &AuditWitnessArgs) -> CommandResult {
         }
     }
 
-    // 3. Cosign, merging into checkpoints/<size> under the writer lock.
+    // 3. Cosign, merging into checkpoints/<size> (compare-and-swap: no other witness's line
+    //    is lost).
     let timestamp = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
     let cosignature = cosign(checkpoint, &args.name, &signer, timestamp);
-    let merged = {
-        let _lock = store.lock_for_append().map_err(|e| {
-            CommandError::config(anyhow!(
-                "cannot lock {location} to write its cosigned checkpoint: {e}"
-            ))
-        })?;
-        cosigned::merge(store.as_ref(), &current, cosignature)
-    };
+    let merged = cosigned::merge(store.as_ref(), &current, cosignature);
     let key = cosigned::key(checkpoint.size);
     let merged = match merged {
         Ok(merged) => merged,

@@ -7,9 +7,9 @@ use super::CommandError;
 use crate::cli::VerifyArgs;
 use crate::keys::TrustedKey;
 use crate::ledger::EntryId;
+use crate::ledger::format::{Format, detect};
 use crate::ledger::store::Store;
 use crate::ledger::v2::prove::{Against, Which, inclusion};
-use crate::ledger::v2::tiles::read_checkpoint;
 use crate::verify::proof::{Proven, check, read};
 use crate::verify::{Invalid, Verified};
 use crate::witness::Witnesses;
@@ -105,14 +105,8 @@ pub fn by_proof(
     };
     let proof = match (&args.proof, store) {
         (Some(path), _) => read(path),
-        (None, Some(store)) => match read_checkpoint(store) {
-            Ok(None) if witnesses.demanded() => Err(format!(
-                "the ledger at {} is format v1: it has no checkpoints for witnesses to cosign (`tollgate audit migrate` it)",
-                store.location()
-            )),
-            Ok(None) => return Checked::V1(ok),
-            Err(e) => Err(format!("cannot read the ledger's checkpoint: {e}")),
-            Ok(Some(_)) => {
+        (None, Some(store)) => match detect(store) {
+            Ok(Some(Format::V2)) => {
                 let against = if witnesses.demanded() {
                     Against::CosignedBy(witnesses)
                 } else {
@@ -126,6 +120,12 @@ pub fn by_proof(
                         )
                     })
             }
+            Ok(_) if witnesses.demanded() => Err(format!(
+                "the ledger at {} is format v1: it has no checkpoints for witnesses to cosign (`tollgate audit migrate` it)",
+                store.location()
+            )),
+            Ok(_) => return Checked::V1(ok),
+            Err(e) => Err(e),
         },
         (None, None) => return Checked::Done(Ok(ok), None),
     };

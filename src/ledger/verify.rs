@@ -2,37 +2,39 @@
 //! signature, and the head; name the first broken place. Entries are checked in parallel in
 //! bounded chunks, so memory does not grow with the ledger beyond one digest per distinct blob.
 
-mod minisig_batch;
-mod ops_signatures;
-mod signatures;
+pub(crate) mod entry;
+pub(crate) mod minisig_batch;
+pub(crate) mod ops_signatures;
+pub(crate) mod signatures;
 mod signed_records;
 
-use super::entry::{Entry, EvidenceRecord, GENESIS, Kind, blob_key, entry_key, seq_of_key};
+use super::entry::{GENESIS, entry_key, seq_of_key};
+use super::format::Format;
 use super::head::{HEAD_KEY, Head};
 use super::store::Store;
-use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
+use entry::{Checked, EntryKeys, check_entry_bytes};
 use minisig_batch::BatchVerifier;
 use rayon::prelude::*;
 use serde::Serialize;
-use signatures::{SignatureCheck, check_signatures, resolve_signatures};
+use signatures::resolve_signatures;
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
 use std::sync::Mutex;
 
 /// Entries checked per parallel batch: enough to keep every core busy, few enough that the
 /// batch's summaries stay small.
-const CHUNK: usize = 2048;
+pub(crate) const CHUNK: usize = 2048;
 
 /// One broken place in the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Break {
-    /// The store key where the break is (`entries/000000000042.json`, `head.json`).
+    /// The store key where the break is (`entries/000000000042.json`, `head.json`,
+    /// `tile/entries/000#42`, `checkpoint`).
     pub key: String,
     pub message: String,
     /// Chain position, for ordering (`u64::MAX` for the head).
     #[serde(skip)]
-    order: u64,
+    pub(crate) order: u64,
 }
 
 /// What `audit verify` found.
@@ -60,26 +62,44 @@ pub struct Outcome {
     pub uncovered: Option<(u64, u64)>,
     /// Every break found, first (in chain order) first.
     pub breaks: Vec<Break>,
+    /// Format 2: the checkpoint (format 1 reports its head above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<CheckpointState>,
+    /// Format 2 with `--since`: the pinned checkpoint's size; only the records after it were
+    /// read (the ones before are proven unchanged by the consistency proof).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<u64>,
+}
+
+/// What `audit verify` found about a format-2 log's checkpoint.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckpointState {
+    pub origin: String,
+    /// Records the checkpoint covers.
+    pub size: u64,
+    /// Whether it carries any signature line.
+    pub signed: bool,
+    /// The given keys whose signature verified (`verdict key <id>`, `ops key <id>`).
+    pub signed_by: Vec<String>,
 }
 
 impl Outcome {
     pub fn ok(&self) -> bool {
         self.breaks.is_empty()
     }
-}
 
-/// What one entry contributes to the sequential checks.
-struct Checked {
-    seq: u64,
-    sha256: String,
-    prev: Option<String>,
-    freeze_of: Option<String>,
-    unsigned_verdict: bool,
-    signatures: u64,
-    ops_signature: ops_signatures::Checked,
-    breaks: Vec<Break>,
-    /// The entry's signature checks, in order, resolved after the chunk's batch verification.
-    signature_checks: Vec<SignatureCheck>,
+    /// Count one checked entry (after the sequential checks that need its digest).
+    pub(crate) fn count(&mut self, checked: Checked) {
+        self.entries += 1;
+        self.signatures_verified += checked.signatures;
+        self.unsigned_verdicts += u64::from(checked.unsigned_verdict);
+        match checked.ops_signature {
+            ops_signatures::Checked::Verified => self.ops_signatures_verified += 1,
+            ops_signatures::Checked::Unchecked => self.ops_signatures_unchecked += 1,
+            ops_signatures::Checked::NotApplicable => {}
+        }
+        self.breaks.extend(checked.breaks);
+    }
 }
 
 /// Verify the ledger in `store`; with `key`, every verdict, provenance and head signature
@@ -91,11 +111,8 @@ pub fn verify(
     key: Option<&TrustedKey>,
     ops_keys: &[TrustedKey],
 ) -> Result<Outcome, String> {
-    if super::format::detect(store)? == Some(super::format::Format::V2) {
-        return Err(format!(
-            "{}: a format-2 log; this build cannot verify it yet",
-            store.location()
-        ));
+    if super::format::detect(store)? == Some(Format::V2) {
+        return super::v2::verify::verify(store, key, ops_keys, None);
     }
     let mut outcome = Outcome {
         signatures_checked: key.is_some(),
@@ -139,8 +156,8 @@ pub fn verify(
         if let Some(verifier) = &verifier {
             resolve_signatures(verifier, &mut results);
         }
-        for checked in results {
-            let key_name = entry_key(checked.seq);
+        for mut checked in results {
+            let key_name = checked.key.clone();
             if checked.seq != expected_seq {
                 let message = if checked.seq > expected_seq {
                     format!(
@@ -168,24 +185,16 @@ pub fn verify(
                 };
                 outcome.breaks.push(brk(&key_name, checked.seq, message));
             }
-            if let Some(environment) = checked.freeze_of {
+            if let Some(environment) = checked.freeze_of.take() {
                 freezes.insert(environment, checked.seq);
             }
             if Some(checked.seq) == head_length {
                 head_freezes = Some(freezes.clone());
                 hash_at_head = Some(checked.sha256.clone());
             }
-            outcome.entries += 1;
-            outcome.signatures_verified += checked.signatures;
-            outcome.unsigned_verdicts += u64::from(checked.unsigned_verdict);
-            match checked.ops_signature {
-                ops_signatures::Checked::Verified => outcome.ops_signatures_verified += 1,
-                ops_signatures::Checked::Unchecked => outcome.ops_signatures_unchecked += 1,
-                ops_signatures::Checked::NotApplicable => {}
-            }
-            outcome.breaks.extend(checked.breaks);
             expected_seq = checked.seq + 1;
-            prev_sha = checked.sha256;
+            prev_sha = std::mem::take(&mut checked.sha256);
+            outcome.count(checked);
         }
     }
     let chain_length = expected_seq - 1;
@@ -206,7 +215,7 @@ pub fn verify(
     Ok(outcome)
 }
 
-fn brk(key: &str, order: u64, message: String) -> Break {
+pub(crate) fn brk(key: &str, order: u64, message: String) -> Break {
     Break {
         key: key.to_owned(),
         message,
@@ -297,195 +306,23 @@ fn check_head(
     }
 }
 
-/// The keys one entry's signatures are checked with.
-struct EntryKeys<'a> {
-    /// The verdict key, ready for batch verification.
-    batch: Option<&'a BatchVerifier>,
-    verdict: Option<&'a TrustedKey>,
-    ops: &'a [TrustedKey],
-}
-
+/// Read format-1 entry `seq` and check it.
 fn check_entry(
     store: &dyn Store,
     seq: u64,
     keys: &EntryKeys<'_>,
     checked: &Mutex<HashSet<[u8; 32]>>,
 ) -> Checked {
-    let key = keys.batch;
-    let name = entry_key(seq);
-    let mut result = Checked {
-        seq,
-        sha256: String::new(),
-        prev: None,
-        freeze_of: None,
-        unsigned_verdict: false,
-        signatures: 0,
-        ops_signature: ops_signatures::Checked::NotApplicable,
-        breaks: Vec::new(),
-        signature_checks: Vec::new(),
-    };
-    let fail = |result: &mut Checked, message: String| result.breaks.push(brk(&name, seq, message));
-    let bytes = match store.get(&name) {
-        Ok(Some(bytes)) => bytes,
+    let mut result = Checked::new(seq, entry_key(seq));
+    match store.get(&result.key) {
+        Ok(Some(bytes)) => check_entry_bytes(store, result, &bytes, Format::V1, keys, checked),
         Ok(None) => {
-            fail(
-                &mut result,
-                "listed but unreadable (removed while verifying?)".into(),
-            );
-            return result;
+            result.fail("listed but unreadable (removed while verifying?)".into());
+            result
         }
         Err(e) => {
-            fail(&mut result, e.to_string());
-            return result;
-        }
-    };
-    result.sha256 = sha256_hex(&bytes);
-    let entry: Entry = match serde_json::from_slice(&bytes) {
-        Ok(entry) => entry,
-        Err(e) => {
-            fail(&mut result, format!("not a ledger entry: {e}"));
-            return result;
-        }
-    };
-    result.prev = entry.prev.clone();
-    if entry.prev.is_none() {
-        fail(
-            &mut result,
-            "has no prev: every format-1 entry names the previous entry's hash".into(),
-        );
-    }
-    if entry.seq != seq {
-        fail(
-            &mut result,
-            format!(
-                "holds seq {}, not {seq} (entries reordered or renamed)",
-                entry.seq
-            ),
-        );
-    }
-    if entry.schema != super::entry::ENTRY_SCHEMA {
-        fail(&mut result, format!("unknown schema {:?}", entry.schema));
-    }
-    if entry.bytes() != bytes {
-        fail(
-            &mut result,
-            "not in canonical form (the stored bytes were edited)".into(),
-        );
-    }
-    if matches!(entry.kind, Kind::Freeze | Kind::Unfreeze) {
-        result.freeze_of = Some(entry.environment.clone());
-    }
-    // Blobs the signature checks need are read once here and kept for those checks.
-    let mut loaded: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let wanted_for_signatures: Vec<&str> = [
-        &entry.verdict,
-        &entry.verdict_signature,
-        &entry.provenance,
-        &entry.provenance_signature,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|b| b.sha256.as_str())
-    .collect();
-    // Ops signatures are checked with or without a verdict key.
-    let ops_signature = entry
-        .freeze
-        .as_ref()
-        .and_then(|f| f.signature.as_ref())
-        .map(|b| b.sha256.as_str())
-        .or(entry.record.as_ref().map(|r| r.signature.sha256.as_str()));
-    let named = entry.blobs();
-    let named = named
-        .iter()
-        .map(|(role, blob)| (Role::Named(role), blob.sha256.as_str(), blob.size));
-    // Evidence is mostly the same few blobs in every entry: no per-entry copies of its
-    // digests or names, which are only needed for a message.
-    let evidence = entry.evidence(store).unwrap_or_else(|e| {
-        fail(&mut result, e);
-        std::borrow::Cow::Borrowed(&[])
-    });
-    let evidence =
-        Entry::stored_evidence(&evidence).map(|e| (Role::Evidence(e), e.sha256.as_str(), e.size));
-    for (role, sha256, size) in named.chain(evidence) {
-        let keep = (key.is_some() && wanted_for_signatures.contains(&sha256))
-            || ops_signature == Some(sha256);
-        match check_blob(store, sha256, size, checked, keep) {
-            Ok(Some(bytes)) => {
-                loaded.insert(sha256.to_owned(), bytes);
-            }
-            Ok(None) => {}
-            Err(e) => fail(&mut result, format!("{role} {e}")),
+            result.fail(e.to_string());
+            result
         }
     }
-    if entry.kind == Kind::Verdict && entry.verdict_signature.is_none() {
-        result.unsigned_verdict = true;
-    }
-    if let Some(key) = key {
-        result.signature_checks = check_signatures(&entry, key, &loaded);
-    }
-    if matches!(entry.kind, Kind::Freeze | Kind::Unfreeze) {
-        match ops_signatures::check(&entry, &loaded, keys.verdict, keys.ops) {
-            Ok(state) => result.ops_signature = state,
-            Err(problem) => fail(&mut result, problem),
-        }
-    }
-    if signed_records::applies(&entry) {
-        match signed_records::check(&entry, &loaded, keys.ops) {
-            Ok(state) => result.ops_signature = state,
-            Err(problem) => fail(&mut result, problem),
-        }
-    }
-    result
-}
-
-/// What a blob is to its entry, for messages.
-enum Role<'a> {
-    Named(&'a str),
-    Evidence(&'a EvidenceRecord),
-}
-
-impl fmt::Display for Role<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Role::Named(role) => f.write_str(role),
-            Role::Evidence(e) => write!(f, "evidence {} ({})", e.path, e.role),
-        }
-    }
-}
-
-/// Re-hash one referenced blob (once per distinct digest); returns its bytes when `keep`.
-fn check_blob(
-    store: &dyn Store,
-    sha256: &str,
-    size: u64,
-    checked: &Mutex<HashSet<[u8; 32]>>,
-    keep: bool,
-) -> Result<Option<Vec<u8>>, String> {
-    let mut digest = [0u8; 32];
-    hex::decode_to_slice(sha256, &mut digest)
-        .map_err(|_| format!("has a malformed digest {sha256:?}"))?;
-    if !keep && checked.lock().map(|s| s.contains(&digest)).unwrap_or(false) {
-        return Ok(None);
-    }
-    let key = blob_key(sha256);
-    let bytes = store
-        .get(&key)
-        .map_err(|e| format!("cannot be read: {e}"))?
-        .ok_or_else(|| format!("{key} is missing"))?;
-    let actual = sha256_hex(&bytes);
-    if actual != sha256 {
-        return Err(format!(
-            "{key} hashes to {actual}, not the digest it is stored under"
-        ));
-    }
-    if bytes.len() as u64 != size {
-        return Err(format!(
-            "{key} has {} bytes, the entry records {size}",
-            bytes.len(),
-        ));
-    }
-    if let Ok(mut set) = checked.lock() {
-        set.insert(digest);
-    }
-    Ok(keep.then_some(bytes))
 }

@@ -242,6 +242,8 @@ fn verify_bundle(ws: &Workspace, bundle: &Path, ops_pub: &Path) -> std::process:
 #[test]
 fn a_bundle_fails_for_a_verdict_signed_after_its_key_was_compromised() {
     let ws = Workspace::new();
+    // Bundles (`audit export`) are format 1's.
+    ws.pin_v1();
     let ops = with_ops_key(&ws);
     let ops_pub = ops.join("tollgate.pub");
     assert_eq!(ws.evaluate_verdict().0, 0);

@@ -5,9 +5,10 @@
 use crate::util::*;
 use std::path::{Path, PathBuf};
 
-/// A ledger of three signed promote verdicts.
+/// A ledger of three signed promote verdicts, in format 1 (bundles are format 1's).
 fn ledger() -> Workspace {
     let ws = Workspace::new();
+    ws.pin_v1();
     for _ in 0..3 {
         let out = ws.evaluate(&[]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -38,6 +38,7 @@ mod snapshots;
 mod spawn;
 mod terminal;
 mod tlog_interop;
+mod transparency;
 mod unsafe_code;
 mod util;
 mod verify;

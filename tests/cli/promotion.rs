@@ -501,6 +501,8 @@ fn deploy_record_refuses_what_it_cannot_vouch_for() {
 #[test]
 fn a_split_ledger_counts_through_a_verified_bundle() {
     let p = Path2::new();
+    // Bundles (`audit export`) are format 1's.
+    p.ws.pin_v1();
     p.testnet_deployed();
     let bundle = p.ws.path().join("testnet-ledger.tar");
     let out = tollgate(&[

@@ -59,6 +59,26 @@ impl Workspace {
         self.path().join("ledger")
     }
 
+    /// Create the ledger as format 1 (the hash chain), for tests of that format's layout:
+    /// they pass whatever format new stores get (`TOLLGATE_LEDGER_FORMAT`).
+    pub fn pin_v1(&self) {
+        let store = self.store();
+        let out = tollgate(&[
+            "audit",
+            "init",
+            "--format",
+            "v1",
+            "--store",
+            store.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn policy_path(&self) -> PathBuf {
         self.path().join("policy.toml")
     }

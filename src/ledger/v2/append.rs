@@ -79,6 +79,10 @@ pub fn append(
             }
             Created::New => {}
         }
+        // The verdict index (`audit prove`, `verify --store`); readers scan without it.
+        if let Err(e) = super::index::note_record(store, seq - 1, &record) {
+            tracing::warn!(error = %e, "verdict index not written (readers fall back to a scan)");
+        }
         let entry_id = EntryId {
             seq,
             sha256: sha256_hex(&record),

@@ -3,7 +3,7 @@
 //! line into it, never dropping another's; readers pick the newest one that the witnesses
 //! they trust cosigned.
 
-use crate::ledger::store::Store;
+use crate::ledger::store::{Store, Swapped};
 use crate::tlog::note::{KeyKind, NoteKey, NoteSignature, SignedCheckpoint};
 use crate::witness::Witnesses;
 
@@ -97,37 +97,61 @@ pub fn newest(
     Ok(None)
 }
 
+/// How often a lost compare-and-swap is retried (each loss is another witness's write).
+const MAX_ATTEMPTS: u32 = 100;
+
 /// Merge `cosignature` (and the log signatures of `current`) into `checkpoints/<size>`:
-/// every line already there is kept, an older line of the same key is replaced. Refuses when
-/// the stored checkpoint of that size is a different tree (a fork). Returns what was written.
-/// The caller holds the store's writer lock.
+/// every line already there is kept, an older line of the same key is replaced. Written by
+/// compare-and-swap on the version read, so witnesses cosigning at once never drop each
+/// other's line (a lost race reads again and merges again). Refuses when the stored
+/// checkpoint of that size is a different tree (a fork). Returns what was written.
 pub fn merge(
     store: &dyn Store,
     current: &SignedCheckpoint,
     cosignature: NoteSignature,
 ) -> Result<SignedCheckpoint, MergeError> {
     let size = current.checkpoint.size;
-    let mut merged = match read(store, size).map_err(MergeError::Damaged)? {
-        Some(stored) if stored.checkpoint != current.checkpoint => {
-            return Err(MergeError::Fork(Box::new(stored)));
+    let key = key(size);
+    let at = |e: String| format!("{}/{key}: {e}", store.location());
+    for _ in 0..MAX_ATTEMPTS {
+        let stored = store
+            .get_versioned(&key)
+            .map_err(|e| MergeError::Write(e.to_string()))?;
+        let (mut merged, version) = match stored {
+            Some((bytes, version)) => {
+                let stored =
+                    SignedCheckpoint::parse(&bytes).map_err(|e| MergeError::Damaged(at(e)))?;
+                if stored.checkpoint != current.checkpoint {
+                    return Err(MergeError::Fork(Box::new(stored)));
+                }
+                (stored, Some(version))
+            }
+            None => (
+                SignedCheckpoint::new(current.checkpoint.clone(), Vec::new()),
+                None,
+            ),
+        };
+        for signature in &current.signatures {
+            if !merged
+                .signatures
+                .iter()
+                .any(|s| s.name == signature.name && s.id == signature.id)
+            {
+                merged.add_signature(signature.clone());
+            }
         }
-        Some(stored) => stored,
-        None => SignedCheckpoint::new(current.checkpoint.clone(), Vec::new()),
-    };
-    for signature in &current.signatures {
-        if !merged
-            .signatures
-            .iter()
-            .any(|s| s.name == signature.name && s.id == signature.id)
+        merged.add_signature(cosignature.clone());
+        match store
+            .replace_if(&key, &merged.to_bytes(), version.as_ref())
+            .map_err(|e| MergeError::Write(e.to_string()))?
         {
-            merged.add_signature(signature.clone());
+            Swapped::Done => return Ok(merged),
+            Swapped::Conflict => continue,
         }
     }
-    merged.add_signature(cosignature);
-    store
-        .replace(&key(size), &merged.to_bytes())
-        .map_err(|e| MergeError::Write(e.to_string()))?;
-    Ok(merged)
+    Err(MergeError::Write(at(format!(
+        "gave up after {MAX_ATTEMPTS} attempts: other writers kept changing it"
+    ))))
 }
 
 /// Why [`merge`] wrote nothing.

@@ -7,6 +7,9 @@ use crate::tlog::paths::TileId;
 /// The current checkpoint (a C2SP signed note; unsigned right after `audit init`).
 pub const CHECKPOINT: &str = super::tiles::CHECKPOINT_KEY;
 
+/// Prefix of every tile and entry bundle.
+pub const TILE_PREFIX: &str = "tile/";
+
 /// Prefix of the checkpoints witnesses cosigned: `checkpoints/<size>`.
 pub const CHECKPOINTS_PREFIX: &str = "checkpoints/";
 

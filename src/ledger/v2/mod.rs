@@ -11,13 +11,18 @@ pub mod end;
 pub mod index;
 pub mod layout;
 pub mod origin;
+#[cfg(test)]
+mod proof_tests;
 pub mod prove;
 pub mod publish;
 pub mod read;
 #[cfg(test)]
 mod tests;
 pub mod tiles;
-pub mod witnessed;
-
+pub mod verify;
+mod verify_records;
+mod verify_since;
 #[cfg(test)]
-mod proof_tests;
+mod verify_tests;
+mod verify_tree;
+pub mod witnessed;

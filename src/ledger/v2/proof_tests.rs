@@ -309,3 +309,34 @@ fn a_rewritten_log_is_inconsistent_and_cannot_be_cosigned_again() {
     let err = require(&store, &one).unwrap_err();
     assert!(err.contains("rewritten or forked"), "{err}");
 }
+
+#[test]
+fn witnesses_cosigning_at_once_keep_every_line() {
+    let log = keys();
+    let (_dir, store) = local();
+    let current = write_log(&store, "a", 5, &log.signer, false);
+    let witnesses: Vec<Keys> = (0..6).map(|_| keys()).collect();
+    std::thread::scope(|scope| {
+        for (i, w) in witnesses.iter().enumerate() {
+            let (store, current) = (&store, &current);
+            scope.spawn(move || {
+                let line = cosign(&current.checkpoint, &format!("w{i}"), &w.signer, 1);
+                cosigned::merge(store, current, line).unwrap();
+            });
+        }
+    });
+    let merged = cosigned::read(&store, 5).unwrap().unwrap();
+    assert_eq!(cosigned::cosignature_lines(&merged).len(), 6, "{merged:?}");
+    let all = Witnesses::new(
+        witnesses
+            .iter()
+            .enumerate()
+            .map(|(i, w)| witness(&format!("w{i}"), w))
+            .collect(),
+        Some(6),
+    )
+    .unwrap();
+    assert_eq!(cosigned::valid_cosigners(&merged, &all).len(), 6);
+    // The log's own signature is kept too.
+    assert!(merged.signatures.iter().any(|s| s.name == ORIGIN));
+}

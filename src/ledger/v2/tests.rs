@@ -12,13 +12,14 @@ use crate::signing::{Signer, keygen};
 use crate::tlog::note::{KeyKind, NoteKey, SignedCheckpoint};
 use crate::tlog::tree::MemoryHashes;
 
-struct Log {
-    _dir: tempfile::TempDir,
-    store: LocalStore,
-    signer: Signer,
+pub(super) struct Log {
+    pub dir: tempfile::TempDir,
+    pub store: LocalStore,
+    pub signer: Signer,
 }
 
-fn log() -> Log {
+/// An empty log (origin example.com/test) and a signing key.
+pub(super) fn log() -> Log {
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(&dir.path().join("keys"), None).unwrap();
     let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
@@ -26,11 +27,23 @@ fn log() -> Log {
     Log {
         signer: Signer::load(&keys.secret, None).unwrap(),
         store,
-        _dir: dir,
+        dir,
     }
 }
 
-fn pending(i: usize) -> Pending {
+/// Another empty log with the same origin and key, in `log`'s directory under `name`.
+pub(super) fn log_at(log: &Log, name: &str) -> Log {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(&log.dir.path().join(name), true).unwrap();
+    crate::ledger::create::init(&store, Format::V2, Some("example.com/test")).unwrap();
+    Log {
+        signer: Signer::load(&log.dir.path().join("keys/tollgate.key"), None).unwrap(),
+        store,
+        dir,
+    }
+}
+
+pub(super) fn pending(i: usize) -> Pending {
     let mut entry = crate::ledger::record::blank(
         Kind::Verdict,
         "regtest",

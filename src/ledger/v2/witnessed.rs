@@ -7,6 +7,7 @@
 use super::consistent::extends;
 use super::cosigned;
 use super::tiles::read_checkpoint;
+use crate::ledger::format::Format;
 use crate::ledger::store::Store;
 use crate::witness::Witnesses;
 
@@ -29,18 +30,17 @@ pub fn require(store: &dyn Store, witnesses: &Witnesses) -> Result<Option<Witnes
     }
     let location = store.location();
     let names: Vec<&str> = witnesses.keys.iter().map(|k| k.name.as_str()).collect();
-    let Some(current) = read_checkpoint(store)? else {
-        let v1 = store.get("head.json").map_err(|e| e.to_string())?.is_some()
-            || !store
-                .list("entries/")
-                .map_err(|e| e.to_string())?
-                .is_empty();
-        if v1 {
+    match crate::ledger::format::detect(store)? {
+        None => return Ok(None),
+        Some(Format::V1) => {
             return Err(format!(
                 "{} witness cosignature(s) are demanded, but the ledger at {location} is format v1, which has no checkpoints to cosign: migrate it (`tollgate audit migrate`)",
                 witnesses.min
             ));
         }
+        Some(Format::V2) => {}
+    }
+    let Some(current) = read_checkpoint(store)? else {
         return Ok(None);
     };
     if current.checkpoint.size == 0 {

@@ -12,7 +12,7 @@ use std::path::Path;
 
 /// What one entry's ops signature came to, when it is not a break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Checked {
+pub(crate) enum Checked {
     /// Not a freeze or unfreeze.
     NotApplicable,
     Verified,

@@ -2,14 +2,15 @@
 //! trusted comments checked while the entry is read; the Ed25519 checks then run batched
 //! over a whole chunk of entries, and each result goes back to its entry in order.
 
+use super::brk;
+use super::entry::Checked;
 use super::minisig_batch::{BatchVerifier, Prepared, Rejected};
-use super::{Checked, brk};
-use crate::ledger::entry::{BlobRef, Entry, entry_key};
+use crate::ledger::entry::{BlobRef, Entry};
 use crate::verdict::TrustedComment;
 use std::collections::BTreeMap;
 
 /// One signature an entry carries: already a problem, or waiting for batch verification.
-pub(super) enum SignatureCheck {
+pub(crate) enum SignatureCheck {
     Problem(String),
     Pending {
         what: String,
@@ -20,7 +21,7 @@ pub(super) enum SignatureCheck {
 
 /// Verify the chunk's pending signatures in batches and turn each entry's signature checks
 /// into counts and breaks, in the order the entry lists them.
-pub(super) fn resolve_signatures(verifier: &BatchVerifier, results: &mut [Checked]) {
+pub(crate) fn resolve_signatures(verifier: &BatchVerifier, results: &mut [Checked]) {
     let pending: Vec<&Prepared> = results
         .iter()
         .flat_map(|c| &c.signature_checks)
@@ -31,7 +32,7 @@ pub(super) fn resolve_signatures(verifier: &BatchVerifier, results: &mut [Checke
         .collect();
     let mut valid = verifier.verify_all(&pending).into_iter();
     for checked in results {
-        let name = entry_key(checked.seq);
+        let name = checked.key.clone();
         for check in std::mem::take(&mut checked.signature_checks) {
             let problem = match check {
                 SignatureCheck::Problem(problem) => problem,
@@ -56,7 +57,7 @@ pub(super) fn resolve_signatures(verifier: &BatchVerifier, results: &mut [Checke
 
 /// Prepare every signature an entry carries for verification with `key` (the Ed25519 checks
 /// run later, batched across entries); the trusted comments are checked here.
-pub(super) fn check_signatures(
+pub(crate) fn check_signatures(
     entry: &Entry,
     key: &BatchVerifier,
     loaded: &BTreeMap<String, Vec<u8>>,

@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn finds_unknown_subcommands_and_flags_and_accepts_real_ones() {
-        let page = "Run `tollgate verify V --pubkey P --environment mainnet -q`.\n\n```console\n$ tollgate audit verify --bundle b.tar \\\n      --ops-key k && minisign -Vm x -p y && tollgate gates --polcy p\n$ tollgate freeze|unfreeze --environment E --reason R\n$ tollgate audit prove --witnessed\n$ tollgate evaluate --polcy x\n```\nThe `tollgate.pub` file; `tollgate-plugin-ci-status`.\n";
+        let page = "Run `tollgate verify V --pubkey P --environment mainnet -q`.\n\n```console\n$ tollgate audit verify --bundle b.tar \\\n      --ops-key k && minisign -Vm x -p y && tollgate gates --polcy p\n$ tollgate freeze|unfreeze --environment E --reason R\n$ tollgate audit rewind --to 3\n$ tollgate evaluate --polcy x\n```\nThe `tollgate.pub` file; `tollgate-plugin-ci-status`.\n";
         let problems: Vec<String> = check(page)
             .into_iter()
             .map(|p| format!("{}: {}", p.line, p.what))
@@ -187,7 +187,7 @@ mod tests {
             problems,
             [
                 "4: `tollgate gates` has no flag `--polcy`",
-                "7: no subcommand `audit prove`",
+                "7: no subcommand `audit rewind`",
                 "8: `tollgate evaluate` has no flag `--polcy`"
             ]
         );
