@@ -46,6 +46,8 @@ pub fn run(args: &AuditMigrateArgs) -> CommandResult {
             )));
         }
     }
+    // The target is opened (a local one created) only once the ledger verified.
+    let verified = verified(from.as_ref(), pubkey.as_ref(), &ops_keys)?;
     let to = open(&args.to, Path::new("."), Mode::Create)
         .map_err(|e| CommandError::config(anyhow!("--to {}: {e}", args.to)))?;
     if to.location() == from.location() {
@@ -54,7 +56,6 @@ pub fn run(args: &AuditMigrateArgs) -> CommandResult {
             from.location()
         )));
     }
-    let verified = verified(from.as_ref(), pubkey.as_ref(), &ops_keys)?;
     let signer = super::signing_key::load(Some(pending))?
         .ok_or_else(|| CommandError::config(anyhow!("--key: no key was loaded")))?;
     let origin = migrate::prepare(to.as_ref(), args.origin.as_deref())

@@ -2,9 +2,10 @@
 //! migrate`). The caller verifies the chain first, with `audit verify`'s code; [`migrate`]
 //! then logs every entry in chain order as the record it would have been in format 2
 //! ([`records`]), copies every blob it references ([`blobs`]), and writes the log in one
-//! batch under the target's append lock: each entry bundle created once at its final width,
-//! then the hash tiles and one checkpoint signed by the migrating key (`v2::publish`, as an
-//! append adopting records beyond its checkpoint does). The format-1 store is only read.
+//! batch under the target's append lock: each entry bundle created once at its final width
+//! (with the verdict index entries of its records), then the hash tiles and one checkpoint
+//! signed by the migrating key (`v2::publish`, as an append adopting records beyond its
+//! checkpoint does). The format-1 store is only read.
 
 mod blobs;
 mod records;
@@ -105,6 +106,14 @@ pub fn migrate(
             records.push(bytes);
         }
         create_bundle(to, n as u64, &records)?;
+        // The verdict index (`audit prove`, `verify --store`), as appends write it; readers
+        // scan without it.
+        for (i, record) in records.iter().enumerate() {
+            let index = n as u64 * TILE_WIDTH + i as u64;
+            if let Err(e) = super::v2::index::note_record(to, index, record) {
+                tracing::warn!(error = %e, "verdict index not written (readers fall back to a scan)");
+            }
+        }
         last_bundle = records;
     }
     let Some(last_record) = last_bundle.pop() else {
