@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+mod migrate;
+pub use migrate::AuditMigrateArgs;
 mod transparency;
 pub use transparency::{AuditProveArgs, AuditVkeyArgs, AuditWitnessArgs, WitnessArgs};
 
@@ -589,6 +591,10 @@ pub enum AuditCommand {
     /// racing for one key: exactly one may win) and record the result in the store; exit 1
     /// when it does not. Appends refuse a store without a lock that failed it.
     CheckStore(AuditCheckStoreArgs),
+    /// Move a format-1 ledger into a new format-2 log: verify its chain, then log every entry
+    /// in order (each record naming its v1 seq and entry hash), carry its blobs over, and sign
+    /// one checkpoint. The format-1 ledger is left as it was.
+    Migrate(AuditMigrateArgs),
 }
 
 #[derive(Debug, Args)]

@@ -113,6 +113,7 @@ fn action_scripts_pass_shellcheck() {
             "scripts/install-release.sh",
             ".ci/setup.d/40-actionlint.sh",
             ".ci/setup.d/45-dsse.sh",
+            ".ci/setup.d/55-go-sumdb.sh",
         ])
         .output()
         .unwrap();

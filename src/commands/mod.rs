@@ -7,6 +7,7 @@ mod audit;
 mod audit_check_store;
 mod audit_export;
 mod audit_init;
+mod audit_migrate;
 mod audit_prove;
 mod audit_replay;
 mod audit_show;
@@ -103,6 +104,7 @@ pub fn run(command: Command) -> CommandResult {
         Command::Audit(crate::cli::AuditCommand::Export(args)) => audit_export::run(&args),
         Command::Audit(crate::cli::AuditCommand::Timeline(args)) => audit_timeline::timeline(&args),
         Command::Audit(crate::cli::AuditCommand::CheckStore(args)) => audit_check_store::run(&args),
+        Command::Audit(crate::cli::AuditCommand::Migrate(args)) => audit_migrate::run(&args),
         Command::Audit(crate::cli::AuditCommand::LastGood(args)) => {
             audit_timeline::last_good(&args)
         }

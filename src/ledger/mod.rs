@@ -14,6 +14,7 @@ mod freeze_read;
 pub mod head;
 pub mod history;
 pub mod local;
+pub mod migrate;
 pub mod open;
 pub mod ops;
 pub mod query;

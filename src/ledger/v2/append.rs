@@ -103,8 +103,9 @@ pub fn append(
 }
 
 /// The entry's record: its canonical JSON; when that exceeds what a bundle holds, with its
-/// evidence list moved to a blob (`evidence_list`). Still too large is an error.
-fn record_bytes(store: &dyn Store, entry: &mut Entry) -> Result<Vec<u8>, String> {
+/// evidence list moved to a blob (`evidence_list`). Still too large is an error. Also used by
+/// `audit migrate`, which writes whole bundles at once.
+pub fn record_bytes(store: &dyn Store, entry: &mut Entry) -> Result<Vec<u8>, String> {
     let bytes = entry.bytes();
     if bytes.len() <= MAX_RECORD {
         return Ok(bytes);

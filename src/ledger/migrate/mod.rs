@@ -1,0 +1,172 @@
+//! Moving a format-1 ledger (the hash chain) into a new format-2 log (`tollgate audit
+//! migrate`). The caller verifies the chain first, with `audit verify`'s code; [`migrate`]
+//! then logs every entry in chain order as the record it would have been in format 2
+//! ([`records`]), copies every blob it references ([`blobs`]), and writes the log in one
+//! batch under the target's append lock: each entry bundle created once at its final width
+//! (with the verdict index entries of its records), then the hash tiles and one checkpoint
+//! signed by the migrating key (`v2::publish`, as an append adopting records beyond its
+//! checkpoint does). The format-1 store is only read.
+
+mod blobs;
+mod records;
+mod target;
+
+pub use target::prepare;
+
+use super::clock::Last;
+use super::entry::{Entry, EntryId, GENESIS};
+use super::scan::{read_v1, v1_seqs};
+use super::store::{Created, Store};
+use super::v2::end::{End, find};
+use crate::signing::Signer;
+use crate::tlog::note::SignedCheckpoint;
+use crate::tlog::paths::TileId;
+use crate::tlog::{TILE_WIDTH, bundle};
+use rayon::prelude::*;
+
+/// What a migration wrote.
+#[derive(Debug)]
+pub struct Migrated {
+    /// Records logged (= format-1 entries).
+    pub entries: u64,
+    /// Distinct blobs copied.
+    pub blobs: u64,
+    /// Entries appended to the format-1 ledger after its verification: not migrated.
+    pub appended: u64,
+    /// The new log's checkpoint (`None` for an empty format-1 ledger: the log stays empty).
+    pub checkpoint: Option<SignedCheckpoint>,
+}
+
+/// Log entries 1..=`verified` of the format-1 ledger `from` (the entries its verification
+/// covered; any appended since are left out and counted) into `to`, an empty format-2 log
+/// (see [`prepare`]), and sign its checkpoint with `signer`. The chain links are followed
+/// again as the entries are read, so an entry changed since the verification is refused. A
+/// failure part-way leaves `to` holding some records: delete it and migrate again.
+pub fn migrate(
+    from: &dyn Store,
+    to: &dyn Store,
+    signer: &Signer,
+    verified: u64,
+) -> Result<Migrated, String> {
+    let changed = |what: String| {
+        format!(
+            "{}: {what}: the ledger changed after it was verified; stop its writers and run \
+             `tollgate audit verify --store {}`",
+            from.location(),
+            from.location()
+        )
+    };
+    let mut seqs = v1_seqs(from)?;
+    let appended = seqs.iter().filter(|s| **s > verified).count() as u64;
+    seqs.retain(|s| *s <= verified);
+    if seqs.len() as u64 != verified || seqs.iter().enumerate().any(|(i, seq)| *seq != i as u64 + 1)
+    {
+        return Err(changed(format!(
+            "entries 1..{verified} are no longer all there"
+        )));
+    }
+    let _lock = to.lock_for_append().map_err(|e| e.to_string())?;
+    crate::ledger::store_check::require_atomic(to)?;
+    let end = find(to)?;
+    if end.size != 0 {
+        return Err(format!(
+            "{}: {} records were appended while the migration started; give a new, empty store",
+            to.location(),
+            end.size
+        ));
+    }
+    let mut copier = blobs::BlobCopier::new(from, to);
+    let mut last: Option<Last> = None;
+    let mut prev = GENESIS.to_owned();
+    let mut last_bundle: Vec<Vec<u8>> = Vec::new();
+    for (n, chunk) in seqs.chunks(TILE_WIDTH as usize).enumerate() {
+        let read: Vec<(EntryId, Entry)> = chunk
+            .par_iter()
+            .map(|&seq| read_v1(from, seq))
+            .collect::<Result<_, _>>()?;
+        let mut records = Vec::with_capacity(read.len());
+        for (id, entry) in read {
+            if entry.prev.as_deref() != Some(prev.as_str()) {
+                return Err(changed(format!(
+                    "entry {} no longer links to entry {}",
+                    id.seq,
+                    id.seq - 1
+                )));
+            }
+            prev.clone_from(&id.sha256);
+            records::check_time(&id, &entry, last.as_ref())?;
+            copier.copy(&id, &entry)?;
+            last = Some(Last {
+                seq: id.seq,
+                time: entry.time.clone(),
+            });
+            let mut record = records::record_of(&id, entry);
+            let bytes = super::v2::append::record_bytes(to, &mut record)
+                .map_err(|e| format!("entry {} ({}): {e}", id.seq, id.sha256))?;
+            records.push(bytes);
+        }
+        create_bundle(to, n as u64, &records)?;
+        // The verdict index (`audit prove`, `verify --store`), as appends write it; readers
+        // scan without it.
+        for (i, record) in records.iter().enumerate() {
+            let index = n as u64 * TILE_WIDTH + i as u64;
+            if let Err(e) = super::v2::index::note_record(to, index, record) {
+                tracing::warn!(error = %e, "verdict index not written (readers fall back to a scan)");
+            }
+        }
+        last_bundle = records;
+    }
+    let Some(last_record) = last_bundle.pop() else {
+        return Ok(Migrated {
+            entries: 0,
+            blobs: 0,
+            appended,
+            checkpoint: None,
+        });
+    };
+    let size = seqs.len() as u64;
+    // The log as an appender of the last record sees it: every record but the last is in the
+    // bundles, beyond the empty checkpoint; publishing the last covers them all.
+    let before_last = End {
+        current: end.current,
+        size: size - 1,
+        open_bundle: last_bundle,
+    };
+    super::v2::publish::publish(to, &before_last, &last_record, Some(signer))?;
+    let checkpoint = super::v2::tiles::read_checkpoint(to)?
+        .filter(|c| c.checkpoint.size == size)
+        .ok_or_else(|| {
+            format!(
+                "{}: the checkpoint does not cover the {size} migrated records; run \
+                 `tollgate audit verify --store {}`",
+                to.location(),
+                to.location()
+            )
+        })?;
+    Ok(Migrated {
+        entries: size,
+        blobs: copier.copied(),
+        appended,
+        checkpoint: Some(checkpoint),
+    })
+}
+
+/// Create entry bundle `n` holding `records`, once (full, or the last partial).
+fn create_bundle(to: &dyn Store, n: u64, records: &[Vec<u8>]) -> Result<(), String> {
+    let id = TileId::entries(n, records.len() as u32);
+    let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+    let bytes = bundle::encode(&refs).map_err(|e| format!("{id}: {e}"))?;
+    match to.create(&id.path(), &bytes).map_err(|e| e.to_string())? {
+        Created::New => Ok(()),
+        Created::AlreadyExists => Err(format!(
+            "{}/{}: written by another process during the migration; delete {} and migrate \
+             again into a store nothing else writes",
+            to.location(),
+            id.path(),
+            to.location()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;
