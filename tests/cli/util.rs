@@ -239,10 +239,17 @@ pub fn command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Command {
     command
 }
 
-/// Where the binary under test keeps its verified-ledger cache (every test ledger has its
-/// own random origin, so tests never share an entry).
+/// Where the binary under test keeps its verified-ledger cache: a new directory for every
+/// command, because some tests give their ledgers a fixed origin (the cache's key), and a
+/// cache shared between tests, or kept from an earlier run, would hold another log under
+/// that origin (which tollgate rightly refuses as a rewritten log).
 pub fn test_cache_dir() -> PathBuf {
-    std::env::temp_dir().join("tollgate-test-cache")
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir()
+        .join("tollgate-test-cache")
+        .join(std::process::id().to_string())
+        .join(NEXT.fetch_add(1, Ordering::Relaxed).to_string())
 }
 
 /// `command` with no arguments yet.
