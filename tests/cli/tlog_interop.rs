@@ -3,8 +3,8 @@
 //! golang.org/x/mod/sumdb/tlog, and verifies the checkpoint's note signature (with the key
 //! `audit vkey` prints), every record of every entry bundle against the hash tiles and the
 //! root, a consistency proof between two checkpoints, an `audit prove` inclusion proof and a
-//! witness-cosigned checkpoint;
-//! and it refuses a log with a flipped byte, a forged checkpoint, a fork and a bad proof.
+//! witness-cosigned checkpoint; and it refuses a log with a flipped byte, a forged
+//! checkpoint, a fork and a bad proof.
 //! Without Go (`apt-get install -y golang-go golang-golang-x-mod-dev`, as
 //! .ci/setup.d/55-go-sumdb.sh does) these tests fail unless TOLLGATE_SKIP_GO=1 is set.
 
