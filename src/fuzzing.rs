@@ -347,6 +347,26 @@ mod tests {
     }
 
     #[test]
+    fn the_format_2_bundle_seed_reaches_the_record_checks() {
+        // Signed by another ops key than the fuzzing key: its checkpoint is refused, but every
+        // proof leads to it and every record is checked, so the fuzzer starts deep.
+        let bundle = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/seeds/bundle_tar/v2-freeze-unfreeze.tar");
+        let outcome =
+            crate::ledger::bundle::verify(&bundle, Some(&key(LEDGER_KEY)), &[key(LEDGER_KEY)])
+                .unwrap();
+        assert_eq!(outcome.proofs, Some(2));
+        assert_eq!(outcome.ledger.entries, 2);
+        assert!(
+            outcome
+                .ledger
+                .breaks
+                .iter()
+                .any(|b| b.key == "ledger/checkpoint")
+        );
+    }
+
+    #[test]
     fn format_seeds_are_read_as_their_format() {
         use crate::cyclonedx::Format;
         let sbom = "testdata/sbom/cargo-cyclonedx/chain-node.cdx";

@@ -1,5 +1,6 @@
 //! Concurrency: 8 processes appending 50 entries each to one local store end with 400
-//! entries in one linear chain that verifies; every process's reported entry is there.
+//! entries in one linear chain (format 1) or one log whose tiles agree with its checkpoint
+//! (format 2) that verifies; every process's reported entry is there.
 
 #[path = "ledger_support/mod.rs"]
 mod support;
@@ -8,7 +9,15 @@ use support::{Ledger, assert_verifies};
 
 #[test]
 fn eight_appenders_of_fifty_make_one_chain_of_four_hundred() {
-    let ledger = Ledger::new();
+    eight_appenders_of_fifty(Ledger::new("v1"));
+}
+
+#[test]
+fn eight_appenders_of_fifty_make_one_log_of_four_hundred() {
+    eight_appenders_of_fifty(Ledger::new("v2"));
+}
+
+fn eight_appenders_of_fifty(ledger: Ledger) {
     let reported: Vec<(u64, String)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..8)
             .map(|w| {

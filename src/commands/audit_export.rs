@@ -3,7 +3,7 @@
 use super::audit::open_existing;
 use super::{CommandError, CommandResult, Exit, print};
 use crate::cli::AuditExportArgs;
-use crate::ledger::bundle;
+use crate::ledger::bundle::{self, BundleManifest};
 use anyhow::anyhow;
 
 pub fn run(args: &AuditExportArgs) -> CommandResult {
@@ -37,28 +37,47 @@ pub fn run(args: &AuditExportArgs) -> CommandResult {
     temp.persist(out).map_err(|e| {
         CommandError::config(anyhow!("cannot write {}: {}", out.display(), e.error))
     })?;
-    let m = &export.manifest;
-    print(&format!(
-        "wrote {}: the chain of {} entries, the head covering {}, the files of entries {}: {} blobs, {} members\n\
-         check it with: tollgate audit verify --bundle {} --pubkey tollgate.pub (or stock minisign: see README.txt inside)\n",
-        out.display(),
-        m.entries,
-        m.head_length
-            .map_or("nothing (the ledger has no head)".to_owned(), |n| format!(
-                "{n} entries"
-            )),
-        if m.all {
-            "all".to_owned()
-        } else {
-            m.exported
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-        export.blobs,
-        export.members,
+    let check = format!(
+        "check it with: tollgate audit verify --bundle {} --pubkey tollgate.pub",
         out.display()
-    ))?;
+    );
+    let text = match &export.manifest {
+        BundleManifest::V1(m) => format!(
+            "wrote {}: the chain of {} entries, the head covering {}, the files of entries {}: {} blobs, {} members\n\
+             {check} (or stock minisign: see README.txt inside)\n",
+            out.display(),
+            m.entries,
+            m.head_length
+                .map_or("nothing (the ledger has no head)".to_owned(), |n| format!(
+                    "{n} entries"
+                )),
+            exported(m.all, &m.exported),
+            export.blobs,
+            export.members,
+        ),
+        BundleManifest::V2(m) => format!(
+            "wrote {}: the checkpoint of {} covering {} records, the files and inclusion proofs of records {}: {} blobs, {} members\n\
+             {check} (or `tollgate verify --proof` and stock minisign: see README.txt inside)\n",
+            out.display(),
+            m.origin,
+            m.tree_size,
+            exported(m.all, &m.exported),
+            export.blobs,
+            export.members,
+        ),
+    };
+    print(&text)?;
     Ok(Exit::Success)
+}
+
+/// `all`, or the exported seqs.
+fn exported(all: bool, seqs: &[u64]) -> String {
+    if all {
+        "all".to_owned()
+    } else {
+        seqs.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }

@@ -39,7 +39,9 @@ impl Logged {
         match self {
             Logged::Entry(id) => format!(", recorded{place} as entry {id}"),
             Logged::Proof(p) => format!(
-                ", recorded{place} as record {} of {} under a checkpoint of {} signed by key {}{}",
+                ", recorded{place} as entry {}:{} (record {} of {} under a checkpoint of {} signed by key {}{})",
+                p.index + 1,
+                p.entry_sha256,
                 p.index,
                 p.tree_size,
                 p.origin,
@@ -47,18 +49,18 @@ impl Logged {
                 if p.cosigners.is_empty() {
                     String::new()
                 } else {
-                    format!(" and cosigned by {}", p.cosigners.join(", "))
+                    format!(", cosigned by {}", p.cosigners.join(", "))
                 }
             ),
         }
     }
 
-    /// `ledger_entry` (v1) and `proof` (v2) of the JSON output.
+    /// `ledger_entry` (`SEQ:SHA256`) and, for a proof, `proof` of the JSON output.
     pub fn json(logged: Option<&Logged>) -> (serde_json::Value, serde_json::Value) {
         match logged {
             Some(Logged::Entry(id)) => (id.to_string().into(), serde_json::Value::Null),
             Some(Logged::Proof(p)) => (
-                serde_json::Value::Null,
+                format!("{}:{}", p.index + 1, p.entry_sha256).into(),
                 serde_json::json!({"index": p.index, "tree_size": p.tree_size, "origin": p.origin,
                                    "signed_by": p.signed_by, "cosigners": p.cosigners}),
             ),

@@ -5,14 +5,12 @@
 //! by its ops signature. Fail closed: any freeze blocks, signed or not (anyone may stop a
 //! release); only an unfreeze signed by a key in `[trust] ops_keys` lifts it.
 
-use super::entry::{Entry, GENESIS, Kind, blob_key, entry_key};
+use super::entry::{Entry, Kind};
+use super::freeze_read::{for_each_change, signature_text};
 use super::ops::{self, Standing};
 use super::store::Store;
-use crate::digest::sha256_hex;
 use crate::keys::TrustedKey;
 use crate::report::Finding;
-use rayon::prelude::*;
-use serde::Deserialize;
 
 /// The environment is frozen.
 pub const FROZEN: &str = "freeze.frozen";
@@ -20,9 +18,6 @@ pub const FROZEN: &str = "freeze.frozen";
 pub const UNSIGNED_UNFREEZE: &str = "freeze.unsigned-unfreeze";
 /// The latest unfreeze is signed, but not verifiably by a key in `[trust] ops_keys`.
 pub const UNTRUSTED_UNFREEZE: &str = "freeze.untrusted-unfreeze";
-
-/// Entries read per parallel batch.
-const CHUNK: u64 = 1024;
 
 /// A freeze in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,12 +110,24 @@ impl FreezeState {
     }
 }
 
-/// The freeze state of `environment` at the end of the chain.
+/// The freeze state of `environment` at the end of the ledger. Format 2 reads only the
+/// records after the part of the log this user's tollgate verified before (see
+/// `v2::verified`), and verifies those into the checkpoint's tree.
 pub fn state(
     store: &dyn Store,
     environment: &str,
     ops_keys: &[TrustedKey],
 ) -> Result<Option<FreezeState>, String> {
+    if super::format::detect(store)? == Some(super::format::Format::V2) {
+        let mut state = None;
+        for entry in super::v2::verified::freeze_changes(store)? {
+            if entry.environment == environment {
+                let signature = signature_text(store, &entry)?;
+                apply(&mut state, &entry, signature.as_deref(), ops_keys)?;
+            }
+        }
+        return Ok(state);
+    }
     let length = super::tail::read(store)?.length;
     state_through(store, environment, ops_keys, length)
 }
@@ -135,185 +142,71 @@ pub fn state_through(
 ) -> Result<Option<FreezeState>, String> {
     let mut state: Option<FreezeState> = None;
     for_each_change(store, environment, last, |entry, signature| {
-        let record = entry
-            .freeze
-            .as_ref()
-            .ok_or_else(|| format!("entry {} has no freeze record", entry.seq))?;
-        let statement = entry
-            .freeze_statement()
-            .ok_or_else(|| format!("entry {} has no freeze record", entry.seq))?;
-        let standing = ops::standing(&statement, signature.as_deref(), ops_keys);
-        match entry.kind {
-            // A later freeze restates the freeze (its reason may add to the first).
-            Kind::Freeze => {
-                state = Some(FreezeState {
-                    seq: entry.seq,
-                    frozen_by: record.by.clone(),
-                    since: entry.time.clone(),
-                    reason: record.reason.clone(),
-                    signed: match standing {
-                        Standing::Trusted(id) => format!("signed by ops key {id}"),
-                        Standing::Unsigned => "unsigned; a freeze blocks even unsigned".to_owned(),
-                        Standing::Untrusted(why) => {
-                            format!("not ops-signed ({why}); a freeze blocks even so")
-                        }
-                    },
-                    unlift_refused: None,
-                });
-            }
-            Kind::Unfreeze => {
-                if let Some(frozen) = &mut state {
-                    let refused = |code, why| Refused {
-                        seq: entry.seq,
-                        code,
-                        by: record.by.clone(),
-                        why,
-                    };
-                    match standing {
-                        Standing::Trusted(_) => state = None,
-                        Standing::Unsigned => {
-                            frozen.unlift_refused = Some(refused(
-                                UNSIGNED_UNFREEZE,
-                                "it is unsigned, and an unsigned unfreeze counts for nothing"
-                                    .to_owned(),
-                            ));
-                        }
-                        Standing::Untrusted(why) => {
-                            frozen.unlift_refused = Some(refused(UNTRUSTED_UNFREEZE, why));
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-        Ok(())
+        apply(&mut state, entry, signature.as_deref(), ops_keys)
     })?;
     Ok(state)
 }
 
-/// Read entries `1..=last` (in parallel batches), check that each is in its place, and call
-/// `change` in order for each freeze or unfreeze of `environment`, with its signature text
-/// when the entry has one and the blob is intact.
-fn for_each_change(
-    store: &dyn Store,
-    environment: &str,
-    last: u64,
-    mut change: impl FnMut(&Entry, Option<String>) -> Result<(), String>,
+/// Judge one freeze or unfreeze `entry` (with its signature text) after `state`: any freeze
+/// freezes, only an unfreeze signed by one of `ops_keys` lifts it.
+fn apply(
+    state: &mut Option<FreezeState>,
+    entry: &Entry,
+    signature: Option<&str>,
+    ops_keys: &[TrustedKey],
 ) -> Result<(), String> {
-    if super::format::detect(store)? != Some(super::format::Format::V2) {
-        return for_each_change_v1(store, environment, last, change);
-    }
-    let changes = super::query::scan(store, Some(last), super::query::Links::Check, |_, entry| {
-        let wanted =
-            entry.environment == environment && matches!(entry.kind, Kind::Freeze | Kind::Unfreeze);
-        Ok(wanted.then_some(entry))
-    })?;
-    if changes.length < last {
-        return Err(format!(
-            "{}: the log holds {} records, fewer than the {last} read before; run `tollgate audit verify` on this store",
-            store.location(),
-            changes.length
-        ));
-    }
-    for entry in changes.items {
-        let signature = signature_text(store, &entry)?;
-        change(&entry, signature)?;
-    }
-    Ok(())
-}
-
-/// [`for_each_change`] of a format-1 ledger: only this environment's freezes and unfreezes
-/// are parsed whole; every other entry only as far as its link.
-fn for_each_change_v1(
-    store: &dyn Store,
-    environment: &str,
-    last: u64,
-    mut change: impl FnMut(&Entry, Option<String>) -> Result<(), String>,
-) -> Result<(), String> {
-    let location = store.location();
-    let damaged = |key: &str, what: String| {
-        format!("{location}/{key}: {what}; run `tollgate audit verify` on this store")
-    };
-    let mut prev = GENESIS.to_owned();
-    let mut start = 1;
-    while start <= last {
-        let end = last.min(start + CHUNK - 1);
-        type Read = (String, Link, Option<Entry>);
-        let read: Vec<Result<Read, String>> = (start..=end)
-            .into_par_iter()
-            .map(|seq| {
-                let key = entry_key(seq);
-                let bytes = store
-                    .get(&key)
-                    .map_err(|e| e.to_string())?
-                    .ok_or_else(|| damaged(&key, "missing".to_owned()))?;
-                let not_entry =
-                    |e: serde_json::Error| damaged(&key, format!("not a ledger entry: {e}"));
-                let link: Link = serde_json::from_slice(&bytes).map_err(not_entry)?;
-                // Only this environment's freezes and unfreezes are parsed whole.
-                let entry = if link.environment == environment
-                    && matches!(link.kind, Kind::Freeze | Kind::Unfreeze)
-                {
-                    Some(serde_json::from_slice::<Entry>(&bytes).map_err(not_entry)?)
-                } else {
-                    None
+    let record = entry
+        .freeze
+        .as_ref()
+        .ok_or_else(|| format!("entry {} has no freeze record", entry.seq))?;
+    let statement = entry
+        .freeze_statement()
+        .ok_or_else(|| format!("entry {} has no freeze record", entry.seq))?;
+    let standing = ops::standing(&statement, signature, ops_keys);
+    match entry.kind {
+        // A later freeze restates the freeze (its reason may add to the first).
+        Kind::Freeze => {
+            *state = Some(FreezeState {
+                seq: entry.seq,
+                frozen_by: record.by.clone(),
+                since: entry.time.clone(),
+                reason: record.reason.clone(),
+                signed: match standing {
+                    Standing::Trusted(id) => format!("signed by ops key {id}"),
+                    Standing::Unsigned => "unsigned; a freeze blocks even unsigned".to_owned(),
+                    Standing::Untrusted(why) => {
+                        format!("not ops-signed ({why}); a freeze blocks even so")
+                    }
+                },
+                unlift_refused: None,
+            });
+        }
+        Kind::Unfreeze => {
+            if let Some(frozen) = state.as_mut() {
+                let refused = |code, why| Refused {
+                    seq: entry.seq,
+                    code,
+                    by: record.by.clone(),
+                    why,
                 };
-                Ok((sha256_hex(&bytes), link, entry))
-            })
-            .collect();
-        for (seq, result) in (start..=end).zip(read) {
-            let (sha256, link, entry) = result?;
-            if link.seq != seq || link.prev != prev {
-                return Err(damaged(
-                    &entry_key(seq),
-                    format!(
-                        "does not continue the chain (seq {}, prev {}; expected seq {seq}, prev {prev})",
-                        link.seq, link.prev
-                    ),
-                ));
-            }
-            prev = sha256;
-            if let Some(entry) = entry {
-                let signature = signature_text(store, &entry)?;
-                change(&entry, signature)?;
+                match standing {
+                    Standing::Trusted(_) => *state = None,
+                    Standing::Unsigned => {
+                        frozen.unlift_refused = Some(refused(
+                            UNSIGNED_UNFREEZE,
+                            "it is unsigned, and an unsigned unfreeze counts for nothing"
+                                .to_owned(),
+                        ));
+                    }
+                    Standing::Untrusted(why) => {
+                        frozen.unlift_refused = Some(refused(UNTRUSTED_UNFREEZE, why));
+                    }
+                }
             }
         }
-        start = end + 1;
+        _ => {}
     }
     Ok(())
-}
-
-/// The part of an entry the walk needs for every entry (the rest, e.g. a verdict's evidence
-/// list, is skipped unparsed).
-#[derive(Deserialize)]
-struct Link {
-    seq: u64,
-    prev: String,
-    kind: Kind,
-    environment: String,
-}
-
-/// The entry's signature text; `None` when it has none. A signature blob that is missing or
-/// does not hash to its name is an error (the store is damaged).
-fn signature_text(store: &dyn Store, entry: &Entry) -> Result<Option<String>, String> {
-    let Some(blob) = entry.freeze.as_ref().and_then(|f| f.signature.as_ref()) else {
-        return Ok(None);
-    };
-    let key = blob_key(&blob.sha256);
-    let bytes = store.get(&key).map_err(|e| e.to_string())?.ok_or_else(|| {
-        format!(
-            "{}/{key}: the signature of entry {} is missing; run `tollgate audit verify` on this store",
-            store.location(),
-            entry.seq
-        )
-    })?;
-    if sha256_hex(&bytes) != blob.sha256 {
-        return Err(format!(
-            "{}/{key} does not hash to its name; run `tollgate audit verify` on this store",
-            store.location()
-        ));
-    }
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 #[cfg(test)]

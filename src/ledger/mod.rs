@@ -10,6 +10,7 @@ pub mod entry;
 pub mod evidence;
 pub mod format;
 pub mod freeze;
+mod freeze_read;
 pub mod head;
 pub mod history;
 pub mod local;

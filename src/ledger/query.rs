@@ -133,7 +133,13 @@ pub fn find(store: &dyn Store, id: &str) -> Result<(EntryId, Entry), String> {
         let seq: u64 = id
             .parse()
             .map_err(|_| format!("{id:?} is not a sequence number"))?;
-        return read_entry(store, seq);
+        match read_entry(store, seq) {
+            Ok(found) => return Ok(found),
+            // 8 to 12 decimal digits may also be a digest prefix (about 1 in 100 digests
+            // starts with 10 decimal digits): no such entry means look for the prefix.
+            Err(e) if id.len() < 8 => return Err(e),
+            Err(_) => {}
+        }
     }
     let prefix = id.to_ascii_lowercase();
     if prefix.len() < 8 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {

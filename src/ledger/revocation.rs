@@ -10,7 +10,7 @@
 
 pub mod audit;
 
-use super::entry::{Entry, Kind};
+use super::entry::{Entry, EntryId, Kind};
 use super::query::{Links, scan};
 use super::store::Store;
 use crate::keys::{KeyId, TrustedKey};
@@ -344,29 +344,39 @@ pub fn read_list(path: &std::path::Path, ops_keys: &[TrustedKey]) -> Result<Revo
 /// The signer's key id and ledger time of every verdict entry of `store`.
 pub fn verdict_signers(store: &dyn Store) -> Result<Vec<(KeyId, LoggedVerdict)>, String> {
     Ok(scan(store, None, Links::Ignore, |id, entry| {
-        let (Some(verdict), Some(signature)) = (&entry.verdict, &entry.verdict_signature) else {
-            return Ok(None);
-        };
-        let Some(text) = store
-            .get(&super::entry::blob_key(&signature.sha256))
-            .map_err(|e| e.to_string())?
-        else {
-            return Ok(None);
-        };
-        Ok(
-            KeyId::of_signature(&String::from_utf8_lossy(&text)).map(|(_, key)| {
-                (
-                    key,
-                    LoggedVerdict {
-                        verdict_sha256: verdict.sha256.clone(),
-                        entry: id.to_string(),
-                        time: entry.time.clone(),
-                    },
-                )
-            }),
-        )
+        verdict_signer(store, &id, &entry)
     })?
     .items)
+}
+
+/// The signer's key id and ledger time of `entry` when it is a signed verdict entry whose
+/// signature blob `store` holds (`None` otherwise).
+pub(crate) fn verdict_signer(
+    store: &dyn Store,
+    id: &EntryId,
+    entry: &Entry,
+) -> Result<Option<(KeyId, LoggedVerdict)>, String> {
+    let (Some(verdict), Some(signature)) = (&entry.verdict, &entry.verdict_signature) else {
+        return Ok(None);
+    };
+    let Some(text) = store
+        .get(&super::entry::blob_key(&signature.sha256))
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    Ok(
+        KeyId::of_signature(&String::from_utf8_lossy(&text)).map(|(_, key)| {
+            (
+                key,
+                LoggedVerdict {
+                    verdict_sha256: verdict.sha256.clone(),
+                    entry: id.to_string(),
+                    time: entry.time.clone(),
+                },
+            )
+        }),
+    )
 }
 
 /// The inline form ("RW...") of a minisign public key.

@@ -4,7 +4,9 @@
 use super::bundle::MAX_RECORD;
 use super::paths::{TileId, tiles_for};
 use super::{Hash, HashReader};
-use tlog_tiles::{Error, stored_hash_index, stored_hashes, tree_hash};
+use tlog_tiles::{
+    Error, stored_hash_index, stored_hashes, stored_hashes_for_record_hash, tree_hash,
+};
 
 /// What appending records produced: every hash tile to write (full tiles completed and the
 /// partial tiles of the new size, in tlog_tiles' order), the new root and size.
@@ -70,19 +72,30 @@ pub fn grow(
             record.len()
         ));
     }
+    let leaves: Vec<Hash> = new_records.iter().map(|r| super::leaf_hash(r)).collect();
+    grow_leaves(old_size, existing, &leaves)
+}
+
+/// [`grow`] with the new records given by their leaf hashes ([`super::leaf_hash`]): for
+/// callers that hash records in parallel or do not keep them.
+pub fn grow_leaves(
+    old_size: u64,
+    existing: &impl HashReader,
+    leaves: &[Hash],
+) -> Result<Growth, String> {
     let size = old_size
-        .checked_add(new_records.len() as u64)
+        .checked_add(leaves.len() as u64)
         .ok_or("the tree would exceed 2^64 records")?;
     let base = stored_hash_index(0, old_size);
-    let mut new = Vec::with_capacity(new_records.len() * 2);
-    for (i, record) in new_records.iter().enumerate() {
+    let mut new = Vec::with_capacity(leaves.len() * 2);
+    for (i, leaf) in leaves.iter().enumerate() {
         let index = old_size + i as u64;
         let overlay = Overlay {
             existing,
             base,
             new: &new,
         };
-        let hashes = stored_hashes(index, record, &overlay)
+        let hashes = stored_hashes_for_record_hash(index, *leaf, &overlay)
             .map_err(|e| format!("hashing record {index} into the tree of {old_size}: {e}"))?;
         new.extend(hashes);
     }

@@ -28,6 +28,8 @@ pub struct Proven {
     pub cosigners: Vec<String>,
     /// The record's ledger time, when it has one.
     pub time: Option<String>,
+    /// The SHA-256 of the record's bytes: with `index + 1`, its ledger entry id.
+    pub entry_sha256: String,
 }
 
 /// Read and parse a proof file.
@@ -142,5 +144,9 @@ pub fn check(
         signed_by: signed_by.unwrap_or_default(),
         cosigners,
         time,
+        entry_sha256: record
+            .as_deref()
+            .map(crate::digest::sha256_hex)
+            .unwrap_or_default(),
     })
 }

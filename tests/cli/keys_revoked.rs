@@ -242,9 +242,33 @@ fn verify_bundle(ws: &Workspace, bundle: &Path, ops_pub: &Path) -> std::process:
 #[test]
 fn a_bundle_fails_for_a_verdict_signed_after_its_key_was_compromised() {
     let ws = Workspace::new();
-    // Bundles (`audit export`) are format 1's.
     ws.pin_v1();
-    let ops = with_ops_key(&ws);
+    a_bundle_judges_revocations_on_its_own(&ws);
+}
+
+#[test]
+fn a_bundle_of_a_format_2_log_judges_revocations_on_its_own() {
+    let ws = Workspace::new();
+    crate::ledger_bundle_v2::pin_v2(&ws);
+    a_bundle_judges_revocations_on_its_own(&ws);
+    // Record 1's bundle proves the revocation record (3) too, against the same checkpoint.
+    let names: Vec<String> = crate::ledger_bundle::members(&ws.path().join("one.tar"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(
+        names.contains(&"entries/1/proof.json".to_owned())
+            && names.contains(&"entries/3/proof.json".to_owned())
+            && !names.iter().any(|n| n.starts_with("entries/2/")),
+        "{names:?}"
+    );
+}
+
+/// A verdict before and one after the verdict key's compromise, then its revocation: a
+/// bundle of everything fails for the later one, and a bundle of one entry carries the
+/// revocation record, so it is judged alone.
+fn a_bundle_judges_revocations_on_its_own(ws: &Workspace) {
+    let ops = with_ops_key(ws);
     let ops_pub = ops.join("tollgate.pub");
     assert_eq!(ws.evaluate_verdict().0, 0);
     std::thread::sleep(Duration::from_millis(1100));
@@ -252,14 +276,14 @@ fn a_bundle_fails_for_a_verdict_signed_after_its_key_was_compromised() {
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(ws.evaluate_verdict().0, 0);
     revoke(
-        &ws,
+        ws,
         &ws.verdict_pub(),
         &ops.join("tollgate.key"),
         &["--compromised-since", &since],
     );
 
-    let all = export(&ws, "--all", "all.tar");
-    let out = verify_bundle(&ws, &all, &ops_pub);
+    let all = export(ws, "--all", "all.tar");
+    let out = verify_bundle(ws, &all, &ops_pub);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert_eq!(
         stdout(&out).matches("trust.key-revoked").count(),
@@ -275,11 +299,11 @@ fn a_bundle_fails_for_a_verdict_signed_after_its_key_was_compromised() {
 
     // One entry's bundle carries the revocation records: the verdict logged before the
     // compromise verifies, the one after it does not.
-    let before = export(&ws, "1", "one.tar");
-    let out = verify_bundle(&ws, &before, &ops_pub);
+    let before = export(ws, "1", "one.tar");
+    let out = verify_bundle(ws, &before, &ops_pub);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    let after = export(&ws, "2", "two.tar");
-    let out = verify_bundle(&ws, &after, &ops_pub);
+    let after = export(ws, "2", "two.tar");
+    let out = verify_bundle(ws, &after, &ops_pub);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
         stdout(&out).contains("trust.key-revoked") && stdout(&out).contains("compromised since"),

@@ -16,7 +16,7 @@ fn ledger() -> Workspace {
     ws
 }
 
-fn export(ws: &Workspace, what: &[&str]) -> PathBuf {
+pub(crate) fn export(ws: &Workspace, what: &[&str]) -> PathBuf {
     let bundle = ws.path().join(format!("bundle-{}.tar", what.join("-")));
     let store = ws.store();
     let mut args = vec!["audit", "export"];
@@ -38,7 +38,7 @@ fn export(ws: &Workspace, what: &[&str]) -> PathBuf {
     bundle
 }
 
-fn verify_bundle(ws: &Workspace, bundle: &Path) -> std::process::Output {
+pub(crate) fn verify_bundle(ws: &Workspace, bundle: &Path) -> std::process::Output {
     let pubkey = ws.verdict_pub();
     tollgate(&[
         "audit",
@@ -51,7 +51,7 @@ fn verify_bundle(ws: &Workspace, bundle: &Path) -> std::process::Output {
 }
 
 /// Every member of a tar, in order.
-fn members(bundle: &Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn members(bundle: &Path) -> Vec<(String, Vec<u8>)> {
     let mut archive = tar::Archive::new(std::fs::File::open(bundle).unwrap());
     archive
         .entries()
@@ -93,7 +93,7 @@ fn write_tar(path: &Path, members: &[(String, Vec<u8>)]) {
 }
 
 /// Rewrite `bundle` with `edit` applied to its members; returns the tampered copy.
-fn tampered(bundle: &Path, edit: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) -> PathBuf {
+pub(crate) fn tampered(bundle: &Path, edit: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) -> PathBuf {
     let mut all = members(bundle);
     edit(&mut all);
     let out = bundle.with_extension("tampered.tar");
@@ -223,7 +223,7 @@ fn assert_refused(ws: &Workspace, bundle: &Path, why: &str) {
     assert!(stderr(&out).contains(why), "{}", stderr(&out));
 }
 
-fn assert_broken(ws: &Workspace, bundle: &Path, place: &str, why: &str) {
+pub(crate) fn assert_broken(ws: &Workspace, bundle: &Path, place: &str, why: &str) {
     let out = verify_bundle(ws, bundle);
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert_eq!(out.status.code(), Some(1), "{text}");

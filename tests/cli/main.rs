@@ -21,6 +21,7 @@ mod keys;
 mod keys_revoked;
 mod ledger;
 mod ledger_bundle;
+mod ledger_bundle_v2;
 mod ledger_migrate;
 mod ledger_replay;
 mod plugin;

@@ -501,8 +501,19 @@ fn deploy_record_refuses_what_it_cannot_vouch_for() {
 #[test]
 fn a_split_ledger_counts_through_a_verified_bundle() {
     let p = Path2::new();
-    // Bundles (`audit export`) are format 1's.
     p.ws.pin_v1();
+    split_ledger_through_a_bundle(&p);
+}
+
+#[test]
+fn a_split_format_2_log_counts_through_a_verified_bundle_of_every_record() {
+    let p = Path2::new();
+    crate::ledger_bundle_v2::pin_v2(&p.ws);
+    split_ledger_through_a_bundle(&p);
+}
+
+/// Testnet's stage arrives at mainnet's evaluate as a bundle of testnet's ledger.
+fn split_ledger_through_a_bundle(p: &Path2) {
     p.testnet_deployed();
     let bundle = p.ws.path().join("testnet-ledger.tar");
     let out = tollgate(&[

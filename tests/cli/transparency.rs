@@ -250,7 +250,9 @@ fn a_proof_verifies_offline_and_each_tampering_exits_1_naming_it() {
     );
     assert!(
         stdout(&out).contains(
-            "recorded as record 1 of 3 under a checkpoint of tollgate.test/ledger/transparency"
+            "recorded as entry 2:"
+        ) && stdout(&out).contains(
+            "(record 1 of 3 under a checkpoint of tollgate.test/ledger/transparency signed by key"
         ),
         "{}",
         stdout(&out)
@@ -261,6 +263,10 @@ fn a_proof_verifies_offline_and_each_tampering_exits_1_naming_it() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let value: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value["proof"]["index"], 1);
+    assert!(
+        value["ledger_entry"].as_str().unwrap().starts_with("2:"),
+        "{value}"
+    );
 
     // The proof of another verdict does not vouch for this one.
     let out = verify_proof(&ws, &verdicts[0], &proof, &[]);
@@ -370,7 +376,8 @@ fn verify_store_on_a_v2_ledger_checks_a_proof_made_from_it() {
         stderr(&out)
     );
     assert!(
-        stdout(&out).contains("as record 0 of 2"),
+        stdout(&out).contains("as entry 1:")
+            && stdout(&out).contains("(record 0 of 2 under a checkpoint of"),
         "{}",
         stdout(&out)
     );

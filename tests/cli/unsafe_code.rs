@@ -1,6 +1,7 @@
 //! The unsafe_code gate end to end through `tollgate evaluate`, on fixture crates written on
 //! the spot: unsafe in comments and strings passes, real unsafe blocks at its line, an
-//! unparsable file blocks, `#![forbid(unsafe_code)]` is noted, `allow` exempts.
+//! unparsable file blocks, deep nesting parses, `#![forbid(unsafe_code)]` is noted, `allow`
+//! exempts.
 
 use crate::util::*;
 use std::path::Path;
@@ -134,6 +135,26 @@ fn forbid_unsafe_code_at_the_crate_root_is_noted() {
     assert_eq!(gate_codes(&verdict, "unsafe_code"), ["unsafe.forbidden"]);
     assert_eq!(report["findings"][0]["severity"], "warning");
     assert_eq!(report["counts"]["crate_roots_forbidding_unsafe"], 1);
+}
+
+/// Parentheses nested this deep overflow the 2 MiB stack of an ordinary thread when syn is
+/// unoptimised, as in `cargo run` and these tests (Cargo.toml [profile.dev.package."*"]):
+/// 300 already did, and 3,000 still parse on the gate's parser threads.
+const NESTING: usize = 1000;
+
+#[test]
+fn a_deeply_nested_expression_is_parsed_not_a_crash() {
+    let nested = format!(
+        "//! Deeply nested, as generated code can be.\n\npub fn deep() -> u32 {{\n    {}1{}\n}}\n",
+        "(".repeat(NESTING),
+        ")".repeat(NESTING)
+    );
+    let repo = fixture(&[("src/lib.rs", &nested)]);
+    let (code, verdict) = evaluate(repo.path(), "dependencies = \"ignore\"");
+    assert_eq!(code, 0, "{verdict:#}");
+    let report = gate(&verdict, "unsafe_code");
+    assert_eq!(report["outcome"], "pass", "{report:#}");
+    assert_eq!(report["counts"]["files_scanned"], 1);
 }
 
 #[test]

@@ -155,6 +155,7 @@ impl Workspace {
     /// the exit code and the verdict.
     pub fn evaluate_repo(&self, repo: &Path, envs: &[(&str, &Path)]) -> (i32, Value) {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .env("TOLLGATE_CACHE_DIR", test_cache_dir())
             .args(["evaluate", "--policy"])
             .arg(self.policy_path())
             .arg("--release")
@@ -233,7 +234,15 @@ pub fn command<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Command {
     ] {
         command.env_remove(name);
     }
+    // Format 2's verified-ledger cache goes to a scratch directory, not the user's.
+    command.env("TOLLGATE_CACHE_DIR", test_cache_dir());
     command
+}
+
+/// Where the binary under test keeps its verified-ledger cache (every test ledger has its
+/// own random origin, so tests never share an entry).
+pub fn test_cache_dir() -> PathBuf {
+    std::env::temp_dir().join("tollgate-test-cache")
 }
 
 /// `command` with no arguments yet.

@@ -151,6 +151,9 @@ impl S3Server {
             ("AWS_REGION", "us-east-1".to_string()),
             ("AWS_ENDPOINT_URL", self.endpoint()),
             ("AWS_ALLOW_HTTP", "true".to_string()),
+            // s3s-fs does not apply conditional writes atomically, so format-2 appends refuse
+            // it (`audit check-store`): its ledgers are format 1, the chain.
+            ("TOLLGATE_LEDGER_FORMAT", "v1".to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

@@ -13,10 +13,27 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn new() -> Ledger {
+    /// An empty ledger of `format` (`v1` or `v2`, as `audit init --format` takes it).
+    pub fn new(format: &str) -> Ledger {
         let dir = tempfile::tempdir().unwrap();
         tollgate::signing::keygen(&dir.path().join("keys"), None).unwrap();
-        Ledger { dir }
+        let ledger = Ledger { dir };
+        let out = ledger
+            .command()
+            .args(["audit", "init", "--format", format, "--store"])
+            .arg(ledger.store())
+            .output()
+            .unwrap();
+        assert_success(&out);
+        ledger
+    }
+
+    /// The binary, with this ledger's own verified-ledger cache.
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        cmd.env("TOLLGATE_CACHE_DIR", self.dir.path().join("cache"))
+            .env_remove("RUST_LOG");
+        cmd
     }
 
     pub fn store(&self) -> PathBuf {
@@ -33,7 +50,7 @@ impl Ledger {
 
     /// One append by a fresh `tollgate` process (not yet waited for).
     pub fn append_command(&self, reason: &str) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+        let mut cmd = self.command();
         cmd.args([
             "-q",
             "freeze",
@@ -61,7 +78,7 @@ impl Ledger {
     }
 
     pub fn verify(&self) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        self.command()
             .args(["audit", "verify", "--pubkey"])
             .arg(self.pubkey())
             .arg("--store")
@@ -72,7 +89,8 @@ impl Ledger {
 
     /// `seq -> entry sha256` of every entry, from `audit log --format json`.
     pub fn entries(&self) -> Vec<(u64, String)> {
-        let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        let out = self
+            .command()
             .args(["audit", "log", "--format", "json", "--store"])
             .arg(self.store())
             .output()

@@ -200,15 +200,7 @@ impl PromotionGate {
                 problems.join("; ")
             ));
         }
-        let members = bundle::read(path)?;
-        let ledger = members
-            .into_iter()
-            .filter_map(|(name, bytes)| {
-                name.strip_prefix(bundle::LEDGER_PREFIX)
-                    .map(|key| (key.to_owned(), bytes))
-            })
-            .collect();
-        Ok(MemoryStore::new(path.display().to_string(), ledger))
+        bundle::as_store(path)
     }
 }
 

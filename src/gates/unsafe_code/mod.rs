@@ -52,10 +52,44 @@ impl Gate for UnsafeCodeGate {
             .map_err(|e| format!("cannot list the workspace's packages (cargo metadata): {e}"))?;
         let mut out = GateResult::default();
         let (files, roots) = own_files(&build)?;
+        // cargo metadata ran above, on the gate's thread (its budget stops the process on
+        // timeout); only the parsing moves to threads with a deep stack.
+        parser_threads()?.install(|| self.scan_all(&build, &files, &roots, ctx.out, &mut out))?;
+        Ok(out)
+    }
+}
+
+/// Stack for each parsing thread: syn parses recursively, and deeply nested expressions in a
+/// dependency's sources overflow the default 2 MiB of a thread, above all in a debug build,
+/// whose dependencies are unoptimised (`cargo run`, Cargo.toml [profile.dev]). Address space
+/// only: the pages a parse does not touch are never allocated.
+const PARSER_STACK: usize = 64 << 20;
+
+/// The pool the gate parses on: the workspace's files (one thread) and the dependencies'
+/// (`deps::count`, all of them).
+fn parser_threads() -> Result<rayon::ThreadPool, String> {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(PARSER_STACK)
+        .thread_name(|i| format!("unsafe_code-{i}"))
+        .build()
+        .map_err(|e| format!("cannot start the threads that parse Rust sources: {e}"))
+}
+
+impl UnsafeCodeGate {
+    /// Scan the workspace's own files, then (unless ignored) count the dependencies' unsafe
+    /// code; runs on [`parser_threads`].
+    fn scan_all(
+        &self,
+        build: &ReleaseBuild,
+        files: &[PathBuf],
+        roots: &BTreeSet<PathBuf>,
+        out_dir: &Path,
+        out: &mut GateResult,
+    ) -> Result<(), String> {
         let root = build.workspace_root.as_path();
         let mut used = vec![false; self.config.allow.len()];
-        for file in &files {
-            self.file(file, root, roots.contains(file), &mut used, &mut out);
+        for file in files {
+            self.file(file, root, roots.contains(file), &mut used, out);
         }
         out.counts
             .insert("files_scanned".to_owned(), files.len() as u64);
@@ -80,13 +114,11 @@ impl Gate for UnsafeCodeGate {
             }
         }
         if self.config.dependencies != Dependencies::Ignore {
-            self.dependencies(&build, ctx.out, &mut out)?;
+            self.dependencies(build, out_dir, out)?;
         }
-        Ok(out)
+        Ok(())
     }
-}
 
-impl UnsafeCodeGate {
     /// Scan one of the workspace's files into findings, counts and evidence.
     fn file(
         &self,

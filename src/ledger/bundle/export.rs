@@ -1,9 +1,9 @@
 //! Writing a bundle from a store.
 
-use super::{LEDGER_PREFIX, MANIFEST, Manifest, README, plain_dir};
-use crate::ledger::entry::{Entry, Kind, blob_key, entry_key};
+use super::writer::TarWriter;
+use super::{BundleManifest, LEDGER_PREFIX, MANIFEST, Manifest, README, plain_dir};
+use crate::ledger::entry::{Entry, Kind, entry_key};
 use crate::ledger::head::{HEAD_KEY, Head};
-use crate::ledger::replay::read_blob;
 use crate::ledger::scan;
 use crate::ledger::store::Store;
 use std::collections::BTreeSet;
@@ -12,21 +12,16 @@ use std::io::Write;
 /// What was written.
 #[derive(Debug, Clone)]
 pub struct Export {
-    pub manifest: Manifest,
+    pub manifest: BundleManifest,
     pub blobs: usize,
     pub members: usize,
 }
 
 /// Write the bundle for entry `seq`, or for every entry when `seq` is `None`, to `out` (a
-/// writer of tar bytes).
+/// writer of tar bytes). A format-2 log gets a bundle of proofs (`super::export_v2`).
 pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Export, String> {
     if crate::ledger::format::detect(store)? == Some(crate::ledger::format::Format::V2) {
-        return Err(format!(
-            "{} is a format-2 log: `audit export` writes format-1 bundles (a chain and its \
-             head); copy the store itself (checkpoint, tile/, objects/), which any C2SP \
-             tlog-tiles client reads, or prove single entries with `tollgate audit prove`",
-            store.location()
-        ));
+        return super::export_v2::export(store, seq, out);
     }
     let seqs = scan::v1_seqs(store)?;
     // One entry comes with every revocation record (and its signature blob): they decide
@@ -44,19 +39,7 @@ pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Ex
         }
         None => seqs.clone(),
     };
-    let mut builder = tar::Builder::new(out);
-    builder.mode(tar::HeaderMode::Deterministic);
-    let mut members = 0usize;
-    let mut add = |builder: &mut tar::Builder<_>, name: &str, bytes: &[u8]| {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_entry_type(tar::EntryType::Regular);
-        members += 1;
-        builder
-            .append_data(&mut header, name, bytes)
-            .map_err(|e| format!("cannot write bundle member {name}: {e}"))
-    };
+    let mut tar = TarWriter::new(out);
     let mut entries = Vec::new();
     for &seq in &seqs {
         let key = entry_key(seq);
@@ -64,7 +47,7 @@ pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Ex
             .get(&key)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("{}/{key} vanished while exporting", store.location()))?;
-        add(&mut builder, &format!("{LEDGER_PREFIX}{key}"), &bytes)?;
+        tar.add(&format!("{LEDGER_PREFIX}{key}"), &bytes)?;
         if exported.contains(&seq) {
             let entry: Entry = serde_json::from_slice(&bytes).map_err(|e| {
                 format!(
@@ -77,12 +60,12 @@ pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Ex
     }
     let head = match store.get(HEAD_KEY).map_err(|e| e.to_string())? {
         Some(bytes) => {
-            add(&mut builder, &format!("{LEDGER_PREFIX}{HEAD_KEY}"), &bytes)?;
+            tar.add(&format!("{LEDGER_PREFIX}{HEAD_KEY}"), &bytes)?;
             let head =
                 Head::parse(&bytes).map_err(|e| format!("{}/{HEAD_KEY}: {e}", store.location()))?;
-            add(&mut builder, "head.json", &head.body.signed_bytes())?;
+            tar.add("head.json", &head.body.signed_bytes())?;
             if let Some(signature) = &head.signature {
-                add(&mut builder, "head.json.minisig", signature.as_bytes())?;
+                tar.add("head.json.minisig", signature.as_bytes())?;
             }
             Some(head)
         }
@@ -90,33 +73,7 @@ pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Ex
     };
     let mut written = BTreeSet::new();
     for entry in &entries {
-        let dir = plain_dir(entry.seq);
-        for (name, blob) in super::plain_files(entry) {
-            if let Some(blob) = blob {
-                add(
-                    &mut builder,
-                    &format!("{dir}/{name}"),
-                    &read_blob(store, blob)?,
-                )?;
-            }
-        }
-        let evidence = entry.evidence(store)?;
-        let refs = entry.blobs().into_iter().map(|(_, b)| b.clone()).chain(
-            Entry::stored_evidence(&evidence).map(|e| crate::ledger::entry::BlobRef {
-                sha256: e.sha256.clone(),
-                size: e.size,
-            }),
-        );
-        for blob in refs {
-            if written.insert(blob.sha256.clone()) {
-                let bytes = read_blob(store, &blob)?;
-                add(
-                    &mut builder,
-                    &format!("{LEDGER_PREFIX}{}", blob_key(&blob.sha256)),
-                    &bytes,
-                )?;
-            }
-        }
+        super::files::add(&mut tar, store, entry, &mut written)?;
     }
     let manifest = Manifest {
         format: super::FORMAT.to_owned(),
@@ -126,22 +83,14 @@ pub fn export(store: &dyn Store, seq: Option<u64>, out: impl Write) -> Result<Ex
         all: seq.is_none(),
         exported: exported.clone(),
     };
-    add(
-        &mut builder,
-        MANIFEST,
-        &crate::verdict::canonical_json(&manifest),
-    )?;
-    add(
-        &mut builder,
+    tar.add(MANIFEST, &crate::verdict::canonical_json(&manifest))?;
+    tar.add(
         README,
         readme(&manifest, &entries, head.is_some()).as_bytes(),
     )?;
-    builder
-        .into_inner()
-        .and_then(|mut w| w.flush())
-        .map_err(|e| format!("cannot finish the bundle: {e}"))?;
+    let members = tar.finish()?;
     Ok(Export {
-        manifest,
+        manifest: BundleManifest::V1(manifest),
         blobs: written.len(),
         members,
     })

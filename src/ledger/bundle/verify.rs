@@ -1,11 +1,13 @@
-//! `audit verify --bundle`: the ledger verifier run on the bundle's chain, with the blobs of
-//! entries that were not exported expected to be absent, plus the bundle's own promises:
-//! the manifest matches the chain, every plain-file copy is byte-identical to the blob the
-//! chain records, and nothing else is in the tar.
+//! `audit verify --bundle`: the manifest says which format the bundle is. Format 1: the
+//! ledger verifier run on the bundle's chain, with the blobs of entries that were not
+//! exported expected to be absent, plus the bundle's own promises: the manifest matches the
+//! chain, every plain-file copy is byte-identical to the blob the chain records, and nothing
+//! else is in the tar. Format 2: `super::verify_v2`.
 
-use super::{LEDGER_PREFIX, MANIFEST, Manifest, MemoryStore, README, plain_dir};
+use super::files::Seen;
+use super::{BundleManifest, LEDGER_PREFIX, MANIFEST, Manifest, MemoryStore, README};
 use crate::keys::TrustedKey;
-use crate::ledger::entry::{BlobRef, Entry, blob_key, entry_key, seq_of_key};
+use crate::ledger::entry::{Entry, entry_key, seq_of_key};
 use crate::ledger::head::{HEAD_KEY, Head};
 use crate::ledger::revocation::audit::RevocationReport;
 use crate::ledger::store::Store;
@@ -23,13 +25,17 @@ pub struct Problem {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BundleOutcome {
-    pub manifest: Manifest,
-    /// The chain, blobs, head and signatures, as `audit verify` checks a store.
+    pub manifest: BundleManifest,
+    /// Format 1: the chain, blobs, head and signatures, as `audit verify` checks a store.
+    /// Format 2: the checkpoint, and the exported records with their blobs and signatures.
     pub ledger: Outcome,
     /// Blobs of entries outside the export, absent as expected.
     pub blobs_not_exported: u64,
     /// Plain-file copies checked against the chain.
     pub plain_files: u64,
+    /// Format 2: the inclusion proofs that led to the checkpoint's root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proofs: Option<u64>,
     pub problems: Vec<Problem>,
     /// With `ops_keys`: the bundle's own revocation records, judged against them, and the
     /// entries signed by a key after its revocation took effect (these fail).
@@ -57,16 +63,8 @@ pub fn verify(
             path.display()
         )
     })?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| format!("bundle {}: {MANIFEST} does not parse: {e}", path.display()))?;
-    if manifest.format != super::FORMAT {
-        return Err(format!(
-            "bundle {}: unknown format {:?} (this tollgate reads {})",
-            path.display(),
-            manifest.format,
-            super::FORMAT
-        ));
-    }
+    let manifest = BundleManifest::parse(&manifest_bytes)
+        .map_err(|e| format!("bundle {}: {e}", path.display()))?;
     members.remove(README);
     let mut ledger = BTreeMap::new();
     let mut rest = BTreeMap::new();
@@ -76,6 +74,24 @@ pub fn verify(
             None => rest.insert(name, bytes),
         };
     }
+    match manifest {
+        BundleManifest::V1(manifest) => verify_v1(path, manifest, ledger, rest, key, ops_keys),
+        BundleManifest::V2(manifest) => {
+            super::verify_v2::verify(path, manifest, ledger, rest, key, ops_keys)
+        }
+    }
+}
+
+/// Verify a format-1 bundle (see the module doc); `ledger` holds its `ledger/` members by
+/// key, `rest` the others (without the manifest and README).
+fn verify_v1(
+    path: &Path,
+    manifest: Manifest,
+    ledger: BTreeMap<String, Vec<u8>>,
+    rest: BTreeMap<String, Vec<u8>>,
+    key: Option<&TrustedKey>,
+    ops_keys: &[TrustedKey],
+) -> Result<BundleOutcome, String> {
     let store = MemoryStore::new(format!("{}:{LEDGER_PREFIX}", path.display()), ledger);
     let mut outcome = crate::ledger::verify::verify(&store, key, ops_keys)?;
     let all_seqs: Vec<u64> = store
@@ -122,9 +138,7 @@ pub fn verify(
             ),
         );
     }
-    let mut expected: BTreeSet<String> = BTreeSet::new();
-    let mut referenced: BTreeSet<String> = BTreeSet::new();
-    let mut plain_files = 0;
+    let mut seen = Seen::default();
     for &seq in &exported {
         let entry: Option<Entry> = store
             .get(&entry_key(seq))
@@ -140,50 +154,33 @@ pub fn verify(
             );
             continue;
         };
-        referenced.extend(entry.blobs().iter().map(|(_, b)| b.sha256.clone()));
-        // An unreadable evidence list is a break of `audit verify` already.
-        if let Ok(evidence) = entry.evidence(&store) {
-            referenced.extend(Entry::stored_evidence(&evidence).map(|e| e.sha256.clone()));
-        }
-        let dir = plain_dir(seq);
-        for (name, blob) in super::plain_files(&entry) {
-            let Some(blob) = blob else { continue };
-            let member = format!("{dir}/{name}");
-            plain_files += 1;
-            if let Some(why) = mismatch(rest.get(&member), blob, &entry_key(seq)) {
-                problem(&member, why);
-            }
-            expected.insert(member);
-        }
+        seen.entry(&store, &entry, &entry_key(seq), &rest, &mut problem);
     }
     if let Some(bytes) = store.get(HEAD_KEY).ok().flatten()
         && let Ok(head) = Head::parse(&bytes)
     {
-        plain_files += 1;
+        seen.plain_files += 1;
         check_copy(&rest, "head.json", &head.body.signed_bytes(), &mut problem);
-        expected.insert("head.json".to_owned());
+        seen.expected.insert("head.json".to_owned());
         if let Some(signature) = &head.signature {
-            plain_files += 1;
+            seen.plain_files += 1;
             check_copy(
                 &rest,
                 "head.json.minisig",
                 signature.as_bytes(),
                 &mut problem,
             );
-            expected.insert("head.json.minisig".to_owned());
+            seen.expected.insert("head.json.minisig".to_owned());
         }
     }
-    for name in rest.keys().filter(|n| !expected.contains(*n)) {
+    for name in rest.keys().filter(|n| !seen.expected.contains(*n)) {
         problem(
             name,
             "is not part of a bundle (unexpected member)".to_owned(),
         );
     }
     for key in store.list("").map_err(|e| e.to_string())? {
-        let known = key == HEAD_KEY
-            || seq_of_key(&key).is_some()
-            || crate::ledger::entry::sha_of_blob_key(&key)
-                .is_some_and(|sha| referenced.contains(&sha) && blob_key(&sha) == key);
+        let known = key == HEAD_KEY || seq_of_key(&key).is_some() || seen.is_referenced_blob(&key);
         if !known {
             problem(
                 &format!("{LEDGER_PREFIX}{key}"),
@@ -198,30 +195,13 @@ pub fn verify(
     let revocations = crate::ledger::revocation::audit::report(&store, ops_keys)
         .map_err(|e| format!("bundle {}: key revocations: {e}", path.display()))?;
     Ok(BundleOutcome {
-        manifest,
+        manifest: BundleManifest::V1(manifest),
         ledger: outcome,
         blobs_not_exported,
-        plain_files,
+        plain_files: seen.plain_files,
+        proofs: None,
         problems,
         revocations,
-    })
-}
-
-/// Why a plain copy does not match the blob the chain records, if it does not.
-fn mismatch(bytes: Option<&Vec<u8>>, blob: &BlobRef, entry: &str) -> Option<String> {
-    let Some(bytes) = bytes else {
-        return Some(format!(
-            "is missing, but {entry} records it and the entry is exported"
-        ));
-    };
-    let sha = crate::digest::sha256_hex(bytes);
-    (sha != blob.sha256 || bytes.len() as u64 != blob.size).then(|| {
-        format!(
-            "hashes to {sha} ({} bytes), but {entry} records {} ({} bytes)",
-            bytes.len(),
-            blob.sha256,
-            blob.size
-        )
     })
 }
 

@@ -70,17 +70,25 @@ pub fn find(store: &dyn Store) -> Result<End, String> {
 /// of the open (partial) bundle at that size.
 pub fn size_from(store: &dyn Store, covered: u64) -> Result<(u64, u32), String> {
     let (mut n, _) = bundle_of(covered);
+    let exists = |tile: &TileId| -> Result<bool, String> {
+        Ok(store
+            .get(&tile.path())
+            .map_err(|e| e.to_string())?
+            .is_some())
+    };
     loop {
         let full = TileId::entries(n, TILE_WIDTH as u32);
-        if store
-            .get(&full.path())
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
+        if exists(&full)? {
             n += 1;
             continue;
         }
         let width = widest_partial(store, &full)?;
+        // An appender may have filled the bundle (and collected its partials) between the
+        // probe and the listing: look at the full bundle again before calling it absent.
+        if width == 0 && exists(&full)? {
+            n += 1;
+            continue;
+        }
         let size = n * TILE_WIDTH + u64::from(width);
         if size < covered {
             return Err(format!(

@@ -19,6 +19,9 @@ pub mod read;
 #[cfg(test)]
 mod tests;
 pub mod tiles;
+pub mod verified;
+#[cfg(test)]
+mod verified_tests;
 pub mod verify;
 mod verify_records;
 mod verify_since;

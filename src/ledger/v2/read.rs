@@ -106,3 +106,41 @@ where
     }
     Ok(Scanned { length, items })
 }
+
+/// Records as `(seq, bytes)`, in order.
+pub type Batch = Vec<(u64, Vec<u8>)>;
+
+/// Records `range` (indexes) in order, handed to `each` a few bundles at a time (the bundles
+/// of a batch are read in parallel).
+pub fn in_batches(
+    store: &dyn Store,
+    range: std::ops::Range<u64>,
+    mut each: impl FnMut(Batch) -> Result<(), String>,
+) -> Result<(), String> {
+    const BUNDLES: u64 = 8;
+    let bundles = range.start / TILE_WIDTH..range.end.div_ceil(TILE_WIDTH);
+    let mut n = bundles.start;
+    while n < bundles.end {
+        let batch = n..(n + BUNDLES).min(bundles.end);
+        n = batch.end;
+        let read: Vec<Result<Batch, String>> = batch
+            .into_par_iter()
+            .map(|n| {
+                let first = n * TILE_WIDTH;
+                let width = (range.end - first).min(TILE_WIDTH) as u32;
+                Ok(read_bundle(store, n, width)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(at, record)| (first + at as u64 + 1, record))
+                    .filter(|(seq, _)| *seq > range.start)
+                    .collect())
+            })
+            .collect();
+        let mut records = Vec::new();
+        for bundle in read {
+            records.extend(bundle?);
+        }
+        each(records)?;
+    }
+    Ok(())
+}

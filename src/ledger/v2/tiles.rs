@@ -12,10 +12,15 @@ use tlog_tiles::{Error, HASH_SIZE, Tile};
 /// The store key of the signed checkpoint.
 pub const CHECKPOINT_KEY: &str = "checkpoint";
 
+/// How often [`read_tile`] looks again for a tile whose partials vanished while it read them
+/// (appenders garbage-collect behind a reader that is not under the append lock).
+const FALLBACK_ROUNDS: usize = 8;
+
 /// The bytes of tile `id`: the object at its path, or for a partial tile that is gone
-/// (garbage-collected after a wider one was written) the full tile or the narrowest wider
-/// partial, cut to `id`'s width. Hash tiles are checked to hold width × 32 bytes. Errors
-/// name the store key.
+/// (garbage-collected after a wider one was written) the full tile or a wider partial, cut
+/// to `id`'s width (the widest first: garbage collection removes narrow ones first, and a
+/// reader racing appenders looks again when those vanish too). Hash tiles are checked to
+/// hold width × 32 bytes. Errors name the store key.
 pub fn read_tile(store: &dyn Store, id: &TileId) -> Result<Vec<u8>, String> {
     let key = id.path();
     let at = |key: &str| format!("{}/{key}", store.location());
@@ -26,21 +31,27 @@ pub fn read_tile(store: &dyn Store, id: &TileId) -> Result<Vec<u8>, String> {
         return Err(format!("{}: missing ({})", at(&key), what(id)));
     }
     let full = id.full_path();
-    if let Some(bytes) = store.get(&full).map_err(|e| e.to_string())? {
-        return cut(id, &bytes, &at(&full));
-    }
     let prefix = format!("{full}.p/");
-    let wider = store
-        .list(&prefix)
-        .map_err(|e| e.to_string())?
-        .iter()
-        .filter_map(|k| TileId::parse(k).ok())
-        .filter(|t| t.level == id.level && t.n == id.n && t.width > id.width)
-        .min_by_key(|t| t.width);
-    if let Some(wider) = wider {
-        let wider_key = wider.path();
-        if let Some(bytes) = store.get(&wider_key).map_err(|e| e.to_string())? {
-            return cut(id, &bytes, &at(&wider_key));
+    for _ in 0..FALLBACK_ROUNDS {
+        if let Some(bytes) = store.get(&full).map_err(|e| e.to_string())? {
+            return cut(id, &bytes, &at(&full));
+        }
+        let mut wider: Vec<TileId> = store
+            .list(&prefix)
+            .map_err(|e| e.to_string())?
+            .iter()
+            .filter_map(|k| TileId::parse(k).ok())
+            .filter(|t| t.level == id.level && t.n == id.n && t.width > id.width)
+            .collect();
+        if wider.is_empty() {
+            break;
+        }
+        wider.sort_by_key(|t| std::cmp::Reverse(t.width));
+        for tile in wider {
+            let wider_key = tile.path();
+            if let Some(bytes) = store.get(&wider_key).map_err(|e| e.to_string())? {
+                return cut(id, &bytes, &at(&wider_key));
+            }
         }
     }
     Err(format!(
@@ -164,7 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn partial_fallback_reads_full_or_narrowest_wider() {
+    fn partial_fallback_reads_full_or_a_wider_partial() {
         let (mut objects, records) = store_of(300, &[3, 260, 270]);
         // 260's and 270's partials exist; 3's partial is superseded by the full tile.
         objects.remove("tile/0/000.p/3");
@@ -179,7 +190,7 @@ mod tests {
             read_tile(&store, &TileId::hash(0, 0, 3)).unwrap(),
             want(TileId::hash(0, 0, 3))
         );
-        // 001.p/4 is gone: 001.p/14 (size 270) is the narrowest wider one, not 001.p/44.
+        // 001.p/4 is gone: a wider one (001.p/14 or 001.p/44) holds it.
         assert_eq!(
             read_tile(&store, &TileId::hash(0, 1, 4)).unwrap(),
             want(TileId::hash(0, 1, 4))

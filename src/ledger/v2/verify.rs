@@ -103,7 +103,7 @@ pub(super) fn checkpoint_break(message: String) -> crate::ledger::verify::Break 
 
 /// Record what the checkpoint is and, with a verdict key, that the verdict key or an ops key
 /// signed it (an unsigned checkpoint is then a break, as format 1's unsigned head is).
-fn check_signatures(
+pub(crate) fn check_signatures(
     note: &SignedCheckpoint,
     key: Option<&TrustedKey>,
     ops_keys: &[TrustedKey],
