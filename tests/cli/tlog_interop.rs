@@ -2,8 +2,9 @@
 //! checker in tests/interop/go/tlogcheck.go uses only golang.org/x/mod/sumdb/note and
 //! golang.org/x/mod/sumdb/tlog, and verifies the checkpoint's note signature (with the key
 //! `audit vkey` prints), every record of every entry bundle against the hash tiles and the
-//! root, a consistency proof between two checkpoints, and an `audit prove` inclusion proof;
-//! and it refuses a log with a flipped byte, a forged checkpoint, a fork and a bad proof.
+//! root, a consistency proof between two checkpoints, an `audit prove` inclusion proof and a
+//! witness-cosigned checkpoint; and it refuses a log with a flipped byte, a forged
+//! checkpoint, a fork and a bad proof.
 //! Without Go (`apt-get install -y golang-go golang-golang-x-mod-dev`, as
 //! .ci/setup.d/55-go-sumdb.sh does) these tests fail unless TOLLGATE_SKIP_GO=1 is set.
 
@@ -327,6 +328,32 @@ fn go_verifies_the_checkpoint_every_record_a_consistency_and_an_inclusion_proof(
     let text = passes(&check(bin, "inclusion", &keys, &[&proof]));
     assert!(text.contains("record 0 "), "{text}");
     assert!(text.contains("in the tree of size 5"), "{text}");
+
+    // A checkpoint a witness cosigned (`checkpoints/<size>`) is still a note Go's client
+    // opens with the log's key; the cosignature line is one it does not know.
+    tollgate::signing::keygen(&dir.path().join("witness-keys"), None).unwrap();
+    run_ok(&[
+        "audit",
+        "witness",
+        "--store",
+        s(&store),
+        "--key",
+        s(&dir.path().join("witness-keys/tollgate.key")),
+        "--name",
+        "witness.example/w1",
+        "--state",
+        s(&dir.path().join("witness-state.json")),
+        "--pubkey",
+        s(&ws.verdict_pub()),
+        "--ops-key",
+        s(&ws.path().join("ops-keys/tollgate.pub")),
+    ]);
+    let cosigned = store.join("checkpoints/5");
+    let text = passes(&check(bin, "checkpoint", &keys, &[&cosigned]));
+    assert!(
+        text.contains("1 further signature(s) by other keys (cosignatures) not checked"),
+        "{text}"
+    );
 
     // Negative cases: each change to what tollgate wrote is caught by Go's code.
     // The bundle and hash tile of the 5-record tree (C2SP: tile/entries/000.p/5, tile/0/000.p/5).

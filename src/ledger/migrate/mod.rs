@@ -84,6 +84,7 @@ pub fn migrate(
             .par_iter()
             .map(|&seq| read_v1(from, seq))
             .collect::<Result<_, _>>()?;
+        copier.copy(&read)?;
         let mut records = Vec::with_capacity(read.len());
         for (id, entry) in read {
             if entry.prev.as_deref() != Some(prev.as_str()) {
@@ -95,7 +96,6 @@ pub fn migrate(
             }
             prev.clone_from(&id.sha256);
             records::check_time(&id, &entry, last.as_ref())?;
-            copier.copy(&id, &entry)?;
             last = Some(Last {
                 seq: id.seq,
                 time: entry.time.clone(),
