@@ -8,7 +8,18 @@ use crate::util::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const ORIGIN: &str = "example.com/tollgate/migrated";
+/// A log origin of this test's own: what tollgate verified of a log is kept per origin
+/// (TOLLGATE_CACHE_DIR, shared by the suite).
+fn origin(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "example.com/tollgate/migrated/{tag}-{}-{nanos}",
+        std::process::id()
+    )
+}
 
 fn s(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -158,7 +169,8 @@ fn a_v1_ledger_migrates_entry_by_entry_and_every_verdict_is_provable() {
     let v1_log = log(&v1.store);
     assert_eq!(v1_log.len(), 5);
     let v2 = v1.ws.path().join("v2");
-    let out = v1.migrate(&v2, &["--origin", ORIGIN]);
+    let origin = origin("provable");
+    let out = v1.migrate(&v2, &["--origin", &origin]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(
@@ -167,7 +179,7 @@ fn a_v1_ledger_migrates_entry_by_entry_and_every_verdict_is_provable() {
     );
     assert!(
         text.contains(&format!(
-            "logged 5 entries into the format-2 log {} (origin {ORIGIN}): records 1..5",
+            "logged 5 entries into the format-2 log {} (origin {origin}): records 1..5",
             v2.display()
         )),
         "{text}"
@@ -339,13 +351,14 @@ fn migrate_refuses_a_non_empty_target_a_v2_source_and_no_key() {
 
     // The empty log of `audit init --format v2` is a target; its origin stays.
     let inited = v1.ws.path().join("inited");
+    let origin = origin("inited");
     run_ok(&[
         "audit",
         "init",
         "--format",
         "v2",
         "--origin",
-        ORIGIN,
+        &origin,
         "--store",
         s(&inited),
     ]);
@@ -356,7 +369,7 @@ fn migrate_refuses_a_non_empty_target_a_v2_source_and_no_key() {
     let out = v1.migrate(&inited, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains(&format!("(origin {ORIGIN})")),
+        stdout(&out).contains(&format!("(origin {origin})")),
         "{}",
         stdout(&out)
     );

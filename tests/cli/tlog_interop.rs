@@ -13,7 +13,24 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 
-const ORIGIN: &str = "example.com/tollgate/interop";
+/// This test's log origin: one per test (each runs on its own thread). tollgate keeps what
+/// it verified of a log per origin (TOLLGATE_CACHE_DIR, shared by the suite), so two logs
+/// under one origin look like one log rewritten; only the fork test wants that, and builds
+/// its fork with a cache of its own.
+fn origin() -> String {
+    thread_local! {
+        static ORIGIN: String = {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos();
+            format!("example.com/tollgate/interop/{}-{nanos}-{n}", std::process::id())
+        };
+    }
+    ORIGIN.with(String::clone)
+}
 
 /// Where Debian's golang-golang-x-mod-dev puts golang.org/x/mod (GOPATH mode, no proxy).
 const GOCODE: &str = "/usr/share/gocode";
@@ -76,14 +93,14 @@ fn build_tlogcheck() -> Option<PathBuf> {
     Some(binary)
 }
 
-/// Run the checker: `tlogcheck CMD -vkey K… -origin ORIGIN [ARGS…]`.
+/// Run the checker: `tlogcheck CMD -vkey K… -origin` [`origin`] `[ARGS…]`.
 fn check(bin: &Path, cmd: &str, vkeys: &[&str], args: &[&Path]) -> Output {
     let mut command = std::process::Command::new(bin);
     command.arg(cmd);
     for vkey in vkeys {
         command.args(["-vkey", vkey]);
     }
-    command.args(["-origin", ORIGIN]);
+    command.args(["-origin", &origin()]);
     for arg in args {
         command.arg(arg);
     }
@@ -123,7 +140,16 @@ fn fails(out: &Output, reason: &str) {
 }
 
 fn run_ok(args: &[&str]) -> String {
-    let out = tollgate(args);
+    run_ok_cached(args, None)
+}
+
+/// [`run_ok`] with the verified-log cache in `cache` instead of the suite's.
+fn run_ok_cached(args: &[&str], cache: Option<&Path>) -> String {
+    let mut command = command(args);
+    if let Some(cache) = cache {
+        command.env("TOLLGATE_CACHE_DIR", cache);
+    }
+    let out = command.output().expect("run tollgate");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -151,20 +177,24 @@ fn ops_workspace() -> Workspace {
     ws
 }
 
-/// An [`ops_workspace`] and an empty format-2 log with [`ORIGIN`] at `store`.
+/// An [`ops_workspace`] and an empty format-2 log with [`origin`] at `store`.
 fn v2_workspace(store: &Path) -> Workspace {
     let ws = ops_workspace();
+    init_v2(store);
+    ws
+}
+
+fn init_v2(store: &Path) {
     run_ok(&[
         "audit",
         "init",
         "--format",
         "v2",
         "--origin",
-        ORIGIN,
+        &origin(),
         "--store",
         s(store),
     ]);
-    ws
 }
 
 fn ops_key(ws: &Workspace) -> PathBuf {
@@ -173,43 +203,64 @@ fn ops_key(ws: &Workspace) -> PathBuf {
 
 /// `freeze`/`unfreeze` of mainnet signed with the ops key.
 fn ops_change(ws: &Workspace, verb: &str, store: &Path) {
-    run_ok(&[
-        verb,
-        "--environment",
-        "mainnet",
-        "--reason",
-        "INC-7: interop drill",
-        "--key",
-        s(&ops_key(ws)),
-        "--store",
-        s(store),
-    ]);
+    ops_change_cached(ws, verb, store, None);
+}
+
+fn ops_change_cached(ws: &Workspace, verb: &str, store: &Path, cache: Option<&Path>) {
+    run_ok_cached(
+        &[
+            verb,
+            "--environment",
+            "mainnet",
+            "--reason",
+            "INC-7: interop drill",
+            "--key",
+            s(&ops_key(ws)),
+            "--store",
+            s(store),
+        ],
+        cache,
+    );
 }
 
 /// `evaluate` with the workspace's policy, release and verdict key, logging to `store`.
 fn evaluate(ws: &Workspace, store: &Path) {
-    run_ok(&[
-        "evaluate",
-        "--policy",
-        s(&ws.policy_path()),
-        "--release",
-        s(&ws.release()),
-        "--repo",
-        s(ws.path()),
-        "--out",
-        s(&ws.out()),
-        "--key",
-        s(&ws.verdict_key()),
-        "--store",
-        s(store),
-    ]);
+    evaluate_cached(ws, store, None);
 }
 
-/// `audit vkey` for a public key and [`ORIGIN`].
+fn evaluate_cached(ws: &Workspace, store: &Path, cache: Option<&Path>) {
+    run_ok_cached(
+        &[
+            "evaluate",
+            "--policy",
+            s(&ws.policy_path()),
+            "--release",
+            s(&ws.release()),
+            "--repo",
+            s(ws.path()),
+            "--out",
+            s(&ws.out()),
+            "--key",
+            s(&ws.verdict_key()),
+            "--store",
+            s(store),
+        ],
+        cache,
+    );
+}
+
+/// `audit vkey` for a public key and [`origin`].
 fn vkey(pubkey: &Path) -> String {
-    run_ok(&["audit", "vkey", "--pubkey", s(pubkey), "--origin", ORIGIN])
-        .trim()
-        .to_owned()
+    run_ok(&[
+        "audit",
+        "vkey",
+        "--pubkey",
+        s(pubkey),
+        "--origin",
+        &origin(),
+    ])
+    .trim()
+    .to_owned()
 }
 
 /// Every file under `dir` whose path (relative, `/`-separated) starts with `prefix`.
@@ -262,7 +313,7 @@ fn go_verifies_the_checkpoint_every_record_a_consistency_and_an_inclusion_proof(
     let verdict_vkey = vkey(&ws.verdict_pub());
     let ops_vkey = vkey(&ws.path().join("ops-keys/tollgate.pub"));
     assert!(
-        verdict_vkey.starts_with(&format!("{ORIGIN}+")),
+        verdict_vkey.starts_with(&format!("{}+", origin())),
         "{verdict_vkey}"
     );
 
@@ -297,7 +348,7 @@ fn go_verifies_the_checkpoint_every_record_a_consistency_and_an_inclusion_proof(
     let keys = [verdict_vkey.as_str(), ops_vkey.as_str()];
     let text = passes(&check(bin, "checkpoint", &[&verdict_vkey], &[&new]));
     assert!(
-        text.contains(&format!("origin \"{ORIGIN}\", size 5")),
+        text.contains(&format!("origin \"{}\", size 5", origin())),
         "{text}"
     );
     let text = passes(&check_store(bin, "log", &keys, &store, &[]));
@@ -405,21 +456,33 @@ fn go_refuses_a_fork_that_the_same_key_signed() {
     let seen = dir.path().join("checkpoint-seen");
     std::fs::copy(store.join("checkpoint"), &seen).unwrap();
     // The key holder rewrites history: a second log with the same origin and key whose
-    // first records differ (a freeze first), then grows past what the reader saw.
+    // first records differ (a freeze first), then grows past what the reader saw. (Built
+    // with a verified-log cache of its own: tollgate's, which saw the honest log under this
+    // origin, would rightly refuse to append to the fork.)
     let fork = dir.path().join("fork");
-    run_ok(&[
-        "audit",
-        "init",
-        "--format",
-        "v2",
-        "--origin",
-        ORIGIN,
+    let fork_cache = dir.path().join("fork-cache");
+    init_v2(&fork);
+    ops_change_cached(&ws, "freeze", &fork, Some(&fork_cache));
+    ops_change_cached(&ws, "unfreeze", &fork, Some(&fork_cache));
+    evaluate_cached(&ws, &fork, Some(&fork_cache));
+    // tollgate itself, having verified the honest log under this origin, refuses the fork.
+    let refused = tollgate(&[
+        "freeze",
+        "--environment",
+        "mainnet",
+        "--reason",
+        "INC-8",
+        "--key",
+        s(&ops_key(&ws)),
         "--store",
         s(&fork),
     ]);
-    ops_change(&ws, "freeze", &fork);
-    ops_change(&ws, "unfreeze", &fork);
-    evaluate(&ws, &fork);
+    assert_ne!(refused.status.code(), Some(0), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("the log was rewritten"),
+        "{}",
+        stderr(&refused)
+    );
     let keys = [
         vkey(&ws.verdict_pub()),
         vkey(&ws.path().join("ops-keys/tollgate.pub")),
@@ -508,7 +571,7 @@ fn go_verifies_a_migrated_log_past_one_tile_and_its_growth() {
         "--ops-key",
         s(&ops_pub),
         "--origin",
-        ORIGIN,
+        &origin(),
     ]);
     let verdict_vkey = vkey(&ws.verdict_pub());
     let keys = [verdict_vkey.as_str()];
