@@ -466,7 +466,9 @@ fn go_refuses_a_fork_that_the_same_key_signed() {
     ops_change_cached(&ws, "unfreeze", &fork, Some(&fork_cache));
     evaluate_cached(&ws, &fork, Some(&fork_cache));
     // tollgate itself, having verified the honest log under this origin, refuses the fork.
-    let refused = tollgate(&[
+    let honest_cache = dir.path().join("honest-cache");
+    evaluate_cached(&ws, &store, Some(&honest_cache));
+    let refused = command(&[
         "freeze",
         "--environment",
         "mainnet",
@@ -476,7 +478,10 @@ fn go_refuses_a_fork_that_the_same_key_signed() {
         s(&ops_key(&ws)),
         "--store",
         s(&fork),
-    ]);
+    ])
+    .env("TOLLGATE_CACHE_DIR", &honest_cache)
+    .output()
+    .unwrap();
     assert_ne!(refused.status.code(), Some(0), "{}", stdout(&refused));
     assert!(
         stderr(&refused).contains("the log was rewritten"),
