@@ -28,12 +28,14 @@ while [ $# -gt 0 ]; do
 done
 [ -x /usr/bin/time ] || { echo "$0: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
+# --out is relative to where the script was started, not to the scratch clone it cds into.
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-build-time.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 git clone -q "$repo" "$scratch/clone"
 git -C "$scratch/clone" checkout -q "$rev"
-mkdir -p "$out"
 cd "$scratch/clone"
 export CARGO_NET_OFFLINE=true
 echo "tollgate $(git rev-parse --short HEAD), $(nproc) cores, $(cargo --version)"
