@@ -1,9 +1,18 @@
 //! Fills a ledger with N realistic entries for `bench/ledger.py`: each a distinct signed
 //! verdict and signed provenance (made from one real `tollgate evaluate` output, with the
-//! evaluation time changed), the same evidence files, and a re-signed head, appended through
-//! `tollgate::ledger::append`. Only durability differs from a real run: this store skips
-//! fsync, because 500,000 synced creates would take the benchmark's whole budget and fsync
-//! does not change what `audit verify` reads.
+//! evaluation time changed), the same evidence files, and a re-signed head (format 1) or
+//! checkpoint (format 2), appended through `tollgate::ledger::append` (format 2: in batches,
+//! `ledger::v2::batch::append_batch`). Only durability differs from a real run: this store
+//! skips fsync, because 500,000 synced creates would take the benchmark's whole budget and
+//! fsync does not change what `audit verify` reads.
+//!
+//! `--appends K` then times K more single appends through the real, synced local store (what
+//! `evaluate` does), printing `append_ms <milliseconds>` per append.
+//!
+//! `--light` fills a large log for the `audit prove` benchmark: each entry a distinct but
+//! unsigned verdict with one shared provenance (one new blob per entry instead of four, so
+//! a million entries fit on a laptop's disk); the checkpoint is still signed.
+//! `--last-verdict FILE` writes the last filled entry's verdict, for `audit prove FILE`.
 
 use clap::Parser;
 use rayon::prelude::*;
@@ -14,6 +23,7 @@ use tollgate::ledger::evidence::{Bases, collect};
 use tollgate::ledger::local::LocalStore;
 use tollgate::ledger::record::{Evaluated, verdict_entry};
 use tollgate::ledger::store::{AppendLock, Created, Store, StoreError, Swapped, Version};
+use tollgate::ledger::v2::batch::append_batch;
 use tollgate::signing::Signer;
 use tollgate::verdict::{Verdict, rfc3339};
 
@@ -34,6 +44,18 @@ struct Args {
     repo: PathBuf,
     #[arg(long)]
     key: PathBuf,
+    /// The format of a new store: v1 or v2.
+    #[arg(long, default_value = "v2")]
+    format: String,
+    /// After filling, time this many single synced appends.
+    #[arg(long, default_value_t = 0)]
+    appends: u64,
+    /// Unsigned verdicts and one shared provenance (the `audit prove` benchmark's big log).
+    #[arg(long)]
+    light: bool,
+    /// Write the last filled entry's verdict here.
+    #[arg(long)]
+    last_verdict: Option<PathBuf>,
 }
 
 /// The local store's layout and reads, with unsynced writes.
@@ -110,10 +132,63 @@ fn main() {
     )
     .expect("provenance JSON");
     let store = Unsynced(LocalStore::open(&args.store, true).expect("store"));
+    let wanted = tollgate::ledger::format::Format::parse(&args.format).expect("--format v1|v2");
+    let format = match tollgate::ledger::format::detect(&store).expect("format") {
+        Some(format) => format,
+        None => {
+            tollgate::ledger::create::init(&store, wanted, None).expect("init");
+            wanted
+        }
+    };
     let bases = Bases {
         release: &args.release,
         repo: &args.repo,
         policy_dir: &policy.dir,
+    };
+    let verdict_at = |at: OffsetDateTime| {
+        let mut verdict = template.clone();
+        verdict.evaluated_at = rfc3339(at);
+        verdict.expires_at = rfc3339(at + time::Duration::days(3));
+        verdict
+    };
+    let shared_provenance = tollgate::verdict::canonical_json(&provenance);
+    let entry = |i: u64, at: OffsetDateTime| {
+        let verdict = verdict_at(at);
+        let verdict_bytes = verdict.canonical_bytes();
+        if args.light {
+            return verdict_entry(Evaluated {
+                verdict: &verdict,
+                verdict_bytes: &verdict_bytes,
+                verdict_signature: None,
+                provenance_bytes: &shared_provenance,
+                provenance_signature: None,
+                evidence: collect(&verdict, &policy, &bases),
+                time: rfc3339(at),
+            });
+        }
+        let verdict_sha = tollgate::digest::sha256_hex(&verdict_bytes);
+        let verdict_sig = signer
+            .sign(&verdict_bytes, &verdict.trusted_comment(&verdict_sha))
+            .expect("sign");
+        let mut prov = provenance.clone();
+        prov["predicate"]["runDetails"]["metadata"]["invocationId"] =
+            serde_json::Value::String(format!("bench-{i}"));
+        let prov_bytes = tollgate::verdict::canonical_json(&prov);
+        let prov_comment = format!(
+            "tollgate-provenance environment:{} sha256:{} verdict:{verdict_sha}",
+            verdict.environment,
+            tollgate::digest::sha256_hex(&prov_bytes)
+        );
+        let prov_sig = signer.sign(&prov_bytes, &prov_comment).expect("sign");
+        verdict_entry(Evaluated {
+            verdict: &verdict,
+            verdict_bytes: &verdict_bytes,
+            verdict_signature: Some(&verdict_sig),
+            provenance_bytes: &prov_bytes,
+            provenance_signature: Some(&prov_sig),
+            evidence: collect(&verdict, &policy, &bases),
+            time: rfc3339(at),
+        })
     };
     let start = OffsetDateTime::now_utc() - time::Duration::minutes(args.count as i64);
     let batch = 2048u64;
@@ -123,42 +198,32 @@ fn main() {
         // Signing dominates; do a batch in parallel, then append it in order.
         let pendings: Vec<Pending> = (done..upto)
             .into_par_iter()
-            .map(|i| {
-                let at = start + time::Duration::minutes(i as i64);
-                let mut verdict = template.clone();
-                verdict.evaluated_at = rfc3339(at);
-                verdict.expires_at = rfc3339(at + time::Duration::days(3));
-                let verdict_bytes = verdict.canonical_bytes();
-                let verdict_sha = tollgate::digest::sha256_hex(&verdict_bytes);
-                let verdict_sig = signer
-                    .sign(&verdict_bytes, &verdict.trusted_comment(&verdict_sha))
-                    .expect("sign");
-                let mut prov = provenance.clone();
-                prov["predicate"]["runDetails"]["metadata"]["invocationId"] =
-                    serde_json::Value::String(format!("bench-{i}"));
-                let prov_bytes = tollgate::verdict::canonical_json(&prov);
-                let prov_comment = format!(
-                    "tollgate-provenance environment:{} sha256:{} verdict:{verdict_sha}",
-                    verdict.environment,
-                    tollgate::digest::sha256_hex(&prov_bytes)
-                );
-                let prov_sig = signer.sign(&prov_bytes, &prov_comment).expect("sign");
-                verdict_entry(Evaluated {
-                    verdict: &verdict,
-                    verdict_bytes: &verdict_bytes,
-                    verdict_signature: Some(&verdict_sig),
-                    provenance_bytes: &prov_bytes,
-                    provenance_signature: Some(&prov_sig),
-                    evidence: collect(&verdict, &policy, &bases),
-                    time: rfc3339(at),
-                })
-            })
+            .map(|i| entry(i, start + time::Duration::minutes(i as i64)))
             .collect();
-        for pending in pendings {
-            append(&store, pending, Some(&signer)).expect("append");
+        match format {
+            tollgate::ledger::format::Format::V2 => {
+                append_batch(&store, pendings, Some(&signer)).expect("append");
+            }
+            tollgate::ledger::format::Format::V1 => {
+                for pending in pendings {
+                    append(&store, pending, Some(&signer)).expect("append");
+                }
+            }
         }
         done = upto;
         eprint!("\r{done}/{} entries", args.count);
     }
     eprintln!();
+    if let (Some(path), Some(last)) = (&args.last_verdict, args.count.checked_sub(1)) {
+        let verdict = verdict_at(start + time::Duration::minutes(last as i64));
+        std::fs::write(path, verdict.canonical_bytes()).expect("--last-verdict");
+    }
+    // Single appends as `evaluate` makes them: the real store, synced.
+    let synced = LocalStore::open(&args.store, false).expect("store");
+    for i in 0..args.appends {
+        let pending = entry(args.count + i, OffsetDateTime::now_utc());
+        let started = std::time::Instant::now();
+        append(&synced, pending, Some(&signer)).expect("append");
+        println!("append_ms {:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    }
 }

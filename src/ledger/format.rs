@@ -16,7 +16,7 @@ pub enum Format {
 
 /// The format an empty store gets when it is appended to without `audit init`. Changed
 /// only here.
-pub const DEFAULT_FOR_NEW: Format = Format::V1;
+pub const DEFAULT_FOR_NEW: Format = Format::V2;
 
 /// Environment variable that forces the format of new stores (`v1` or `v2`), for tests and
 /// for pinning a deployment to one format.

@@ -230,6 +230,9 @@ mod tests {
         let ops_keys = keygen(&dir.path().join("ops"), None).unwrap();
         let other_keys = keygen(&dir.path().join("other"), None).unwrap();
         let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
+        // The judging is the same in both formats; format 1 reads no cache (format 2's
+        // freeze lookup and its cache: ledger::v2::verified_tests).
+        crate::ledger::create::init(&store, crate::ledger::format::Format::V1, None).unwrap();
         Fixture {
             ops: Signer::load(&ops_keys.secret, None).unwrap(),
             ops_pub: TrustedKey::resolve(ops_keys.public.to_str().unwrap(), dir.path()).unwrap(),

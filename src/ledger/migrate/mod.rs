@@ -3,7 +3,8 @@
 //! then logs every entry in chain order as the record it would have been in format 2
 //! ([`records`]), copies every blob it references ([`blobs`]), and writes the log in one
 //! batch under the target's append lock: each entry bundle created once at its final width
-//! (with the verdict index entries of its records), then the hash tiles and one checkpoint
+//! with the verdict index entries of its records (`v2::batch`, as a batch append writes
+//! them, one bundle at a time here so the ledger need not fit in memory), then the hash tiles and one checkpoint
 //! signed by the migrating key (`v2::publish`, as an append adopting records beyond its
 //! checkpoint does). The format-1 store is only read.
 
@@ -16,12 +17,12 @@ pub use target::prepare;
 use super::clock::Last;
 use super::entry::{Entry, EntryId, GENESIS};
 use super::scan::{read_v1, v1_seqs};
-use super::store::{Created, Store};
+use super::store::Store;
+use super::v2::batch;
 use super::v2::end::{End, find};
 use crate::signing::Signer;
+use crate::tlog::TILE_WIDTH;
 use crate::tlog::note::SignedCheckpoint;
-use crate::tlog::paths::TileId;
-use crate::tlog::{TILE_WIDTH, bundle};
 use rayon::prelude::*;
 
 /// What a migration wrote.
@@ -105,15 +106,14 @@ pub fn migrate(
                 .map_err(|e| format!("entry {} ({}): {e}", id.seq, id.sha256))?;
             records.push(bytes);
         }
-        create_bundle(to, n as u64, &records)?;
-        // The verdict index (`audit prove`, `verify --store`), as appends write it; readers
-        // scan without it.
-        for (i, record) in records.iter().enumerate() {
-            let index = n as u64 * TILE_WIDTH + i as u64;
-            if let Err(e) = super::v2::index::note_record(to, index, record) {
-                tracing::warn!(error = %e, "verdict index not written (readers fall back to a scan)");
-            }
-        }
+        let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+        batch::create_bundle(to, n as u64, &refs).map_err(|e| {
+            format!(
+                "{e}; delete {} and migrate again into a store nothing else writes",
+                to.location()
+            )
+        })?;
+        batch::note_index(to, n as u64 * TILE_WIDTH, &refs);
         last_bundle = records;
     }
     let Some(last_record) = last_bundle.pop() else {
@@ -132,7 +132,7 @@ pub fn migrate(
         size: size - 1,
         open_bundle: last_bundle,
     };
-    super::v2::publish::publish(to, &before_last, &last_record, Some(signer))?;
+    super::v2::publish::publish(to, &before_last, &[&last_record], Some(signer))?;
     let checkpoint = super::v2::tiles::read_checkpoint(to)?
         .filter(|c| c.checkpoint.size == size)
         .ok_or_else(|| {
@@ -149,23 +149,6 @@ pub fn migrate(
         appended,
         checkpoint: Some(checkpoint),
     })
-}
-
-/// Create entry bundle `n` holding `records`, once (full, or the last partial).
-fn create_bundle(to: &dyn Store, n: u64, records: &[Vec<u8>]) -> Result<(), String> {
-    let id = TileId::entries(n, records.len() as u32);
-    let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
-    let bytes = bundle::encode(&refs).map_err(|e| format!("{id}: {e}"))?;
-    match to.create(&id.path(), &bytes).map_err(|e| e.to_string())? {
-        Created::New => Ok(()),
-        Created::AlreadyExists => Err(format!(
-            "{}/{}: written by another process during the migration; delete {} and migrate \
-             again into a store nothing else writes",
-            to.location(),
-            id.path(),
-            to.location()
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ pub fn append(
             seq,
             sha256: sha256_hex(&record),
         };
-        publish(store, &end, &record, signer).map_err(|e| {
+        publish(store, &end, &[&record], signer).map_err(|e| {
             format!(
                 "{} ({entry_id}) is in the log, but the tiles or checkpoint were not updated \
                  (the next append adopts it): {e}",

@@ -4,6 +4,7 @@
 //! them.
 
 pub mod append;
+pub mod batch;
 pub mod consistent;
 pub mod cosigned;
 pub mod create;

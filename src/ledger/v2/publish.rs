@@ -16,18 +16,21 @@ use crate::tlog::{Hash, TILE_WIDTH, TileHashReader, tree};
 /// How often a checkpoint swap that lost to another writer is retried.
 const MAX_SWAPS: u32 = 1000;
 
-/// Cover the log's records through `record` (the one just appended after `end`) with hash
+/// Cover the log's records through `appended` (the ones just appended after `end`) with hash
 /// tiles and a checkpoint, then collect garbage.
 pub fn publish(
     store: &dyn Store,
     end: &End,
-    record: &[u8],
+    appended: &[&[u8]],
     signer: Option<&Signer>,
 ) -> Result<(), String> {
     let covered = end.current.note.checkpoint.size;
-    let mut records = uncovered(store, end, covered)?;
-    records.push(record.to_vec());
-    let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+    let records = uncovered(store, end, covered)?;
+    let refs: Vec<&[u8]> = records
+        .iter()
+        .map(Vec::as_slice)
+        .chain(appended.iter().copied())
+        .collect();
     let tiles = StoreTiles::new(store);
     let existing = TileHashReader::new(covered, end.current.note.checkpoint.root, &tiles);
     let growth = tree::grow(covered, &existing, &refs)?;

@@ -184,3 +184,63 @@ fn an_evidence_list_too_large_for_a_record_moves_to_a_blob() {
     assert_eq!(entry.evidence(&log.store).unwrap().into_owned(), evidence);
     assert_tiles_agree(&log.store, 1);
 }
+
+#[test]
+fn a_batch_append_continues_an_open_bundle_and_crosses_into_the_next() {
+    let log = log();
+    for i in 0..3 {
+        append(&log.store, pending(i), Some(&log.signer)).unwrap();
+    }
+    // 3 records, then 300 in one batch: bundle 0 is completed (its 3 + 253), bundle 1 gets
+    // the other 47; then a single append continues after them.
+    let ids = crate::ledger::v2::batch::append_batch(
+        &log.store,
+        (3..303).map(naming_a_verdict).collect(),
+        Some(&log.signer),
+    )
+    .unwrap();
+    assert_eq!(ids.len(), 300);
+    assert_eq!((ids[0].seq, ids[299].seq), (4, 303));
+    assert_tiles_agree(&log.store, 303);
+    let keys = log.store.list("tile/entries/").unwrap();
+    assert!(keys.contains(&"tile/entries/000".to_owned()), "{keys:?}");
+    assert!(keys.contains(&"tile/entries/001.p/47".to_owned()), "{keys:?}");
+    // Every verdict is in the verdict index, as single appends leave it (with no index
+    // entry a lookup would fall back to a scan and say so).
+    for (seq, index) in [(4u64, 3u64), (200, 199), (303, 302)] {
+        let (_, entry) = query::read_entry(&log.store, seq).unwrap();
+        let sha = entry.verdict.expect("a verdict record").sha256;
+        let found = crate::ledger::v2::index::find_verdict(&log.store, &sha, 303)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (found.index, found.via),
+            (index, crate::ledger::v2::index::Via::Index)
+        );
+    }
+    append(&log.store, pending(303), Some(&log.signer)).unwrap();
+    assert_tiles_agree(&log.store, 304);
+}
+
+#[test]
+fn a_batch_refuses_a_bundle_another_process_wrote() {
+    let log = log();
+    // Another process created bundle 0 at the width the batch wants: refused, naming it.
+    let other = pending(9).entry.bytes();
+    let bundle = crate::tlog::bundle::encode(&[&other, &other]).unwrap();
+    log.store.create("tile/entries/000.p/2", &bundle).unwrap();
+    let err = crate::ledger::v2::batch::create_bundle(&log.store, 0, &[&other, &other])
+        .unwrap_err();
+    assert!(err.contains("tile/entries/000.p/2"), "{err}");
+    assert!(err.contains("another process"), "{err}");
+}
+
+/// `pending(i)` naming a verdict of its own (the verdict index's key; no blob is written).
+fn naming_a_verdict(i: usize) -> Pending {
+    let mut pending = pending(i);
+    pending.entry.verdict = Some(crate::ledger::entry::BlobRef {
+        sha256: format!("{i:064x}"),
+        size: 1,
+    });
+    pending
+}
