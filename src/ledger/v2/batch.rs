@@ -126,9 +126,7 @@ pub fn create_bundle(store: &dyn Store, n: u64, records: &[&[u8]]) -> Result<(),
 /// Note the verdicts among `records` (log indexes `first`, `first + 1`, ...) in the verdict
 /// index, as one-at-a-time appends do; readers scan without it, so a failure only warns.
 pub fn note_index(store: &dyn Store, first: u64, records: &[&[u8]]) {
-    for (i, record) in records.iter().enumerate() {
-        if let Err(e) = super::index::note_record(store, first + i as u64, record) {
-            tracing::warn!(error = %e, "verdict index not written (readers fall back to a scan)");
-        }
+    if let Err(e) = super::index::note_records(store, first, records) {
+        tracing::warn!(error = %e, "verdict index not written (readers fall back to a scan)");
     }
 }

@@ -1,20 +1,41 @@
-//! The verdict index of a v2 log: `index/verdict/<sha256>` holds the index (decimal) of the
-//! first record that names that verdict, so `audit prove` and `verify --store` find a
-//! verdict's record without scanning the log. Written by the append path right after the
-//! record's bundle is created; untrusted (a reader checks the record it points at, and falls
-//! back to a scan when the index is missing or wrong, e.g. after a crash between the two).
+//! The verdict index of a v2 log, so that `audit prove` and `verify --store` find a verdict's
+//! record without scanning the log. Untrusted: a reader checks the record an entry points
+//! at, and falls back to a scan when no entry leads to a record naming the verdict (after
+//! a crash between a record and its index entry, say).
+//!
+//! Laid out like the log's own tiles, so that it costs a file per 256 verdicts, not one per
+//! verdict: 256 buckets by the verdict digest's first byte, `index/verdict/<2 hex>/`, each
+//! a sequence of chunks of up to 256 lines `<sha256> <record index>\n` in append order.
+//! Chunk `n` is `<n>` when full and `<n>.p/<w>` while it holds `w` lines; a chunk only
+//! grows, by creating the next wider key (create-if-absent), after which the narrower
+//! partial is deleted. A reader reads every chunk key of the verdict's bucket (at a million
+//! verdicts, about 16), so a partial that a racing appender created beside another is
+//! still read. Logs written before this layout have `index/verdict/<sha256>` (a record
+//! index), which is still read.
 
 use super::tiles::read_bundle;
-use crate::ledger::store::Store;
+use crate::ledger::store::{Created, Store};
 use crate::tlog::TILE_WIDTH;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 
 /// The key prefix of the verdict index.
 pub const PREFIX: &str = "index/verdict/";
 
-/// The index key of a verdict's SHA-256.
-pub fn verdict_key(sha256: &str) -> String {
+/// Lines per chunk.
+const CHUNK: usize = 256;
+
+/// How often a chunk create that lost to another appender is retried.
+const MAX_ATTEMPTS: u32 = 20;
+
+/// The key of a verdict in the index written before the bucketed layout.
+pub fn legacy_key(sha256: &str) -> String {
     format!("{PREFIX}{sha256}")
+}
+
+/// The bucket (key prefix) of a verdict digest.
+fn bucket(sha256: &str) -> String {
+    format!("{PREFIX}{}/", &sha256[..2])
 }
 
 /// The verdict a record names: its `verdict.sha256` when it is a `verdict` record.
@@ -27,23 +48,178 @@ pub fn verdict_of(record: &[u8]) -> Option<String> {
     crate::ledger::entry::is_sha256(sha).then(|| sha.to_owned())
 }
 
-/// Note that record `index` names verdict `sha256` (create-if-absent: the first record
-/// naming it keeps the key). The append path calls this (or [`note_record`]) after the
-/// record's bundle is created; a failure here loses nothing (readers fall back to a scan),
-/// so the caller may log it and go on.
-pub fn note_verdict(store: &dyn Store, sha256: &str, index: u64) -> Result<(), String> {
-    store
-        .create(&verdict_key(sha256), format!("{index}\n").as_bytes())
-        .map(|_| ())
-        .map_err(|e| format!("cannot write the verdict index: {e}"))
+/// Note that the records at the given indexes name the given verdicts (`(sha256, index)`,
+/// in log order). The append paths call this after the records' bundles are created; a
+/// failure here loses nothing (readers fall back to a scan), so the caller may log it and
+/// go on.
+pub fn note_verdicts(store: &dyn Store, verdicts: &[(String, u64)]) -> Result<(), String> {
+    let mut by_bucket: BTreeMap<String, Vec<(&str, u64)>> = BTreeMap::new();
+    for (sha, index) in verdicts {
+        if !crate::ledger::entry::is_sha256(sha) {
+            return Err(format!("not a SHA-256: {sha:?}"));
+        }
+        by_bucket
+            .entry(bucket(sha))
+            .or_default()
+            .push((sha.as_str(), *index));
+    }
+    for (bucket, lines) in by_bucket {
+        append_to_bucket(store, &bucket, &lines)
+            .map_err(|e| format!("cannot write the verdict index ({bucket}): {e}"))?;
+    }
+    Ok(())
 }
 
-/// [`note_verdict`] for a record's bytes: does nothing unless it is a verdict record.
+/// [`note_records`] for one record.
 pub fn note_record(store: &dyn Store, index: u64, record: &[u8]) -> Result<(), String> {
-    match verdict_of(record) {
-        Some(sha) => note_verdict(store, &sha, index),
-        None => Ok(()),
+    note_records(store, index, &[record])
+}
+
+/// [`note_verdicts`] for records' bytes (the record at `first + i` is `records[i]`): only
+/// verdict records are noted.
+pub fn note_records(store: &dyn Store, first: u64, records: &[&[u8]]) -> Result<(), String> {
+    let verdicts: Vec<(String, u64)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| verdict_of(r).map(|sha| (sha, first + i as u64)))
+        .collect();
+    note_verdicts(store, &verdicts)
+}
+
+/// The chunk keys of a bucket: `(n, width, key)`, full chunks with width [`CHUNK`].
+fn chunks(store: &dyn Store, bucket: &str) -> Result<Vec<(u64, usize, String)>, String> {
+    let mut found = Vec::new();
+    for key in store.list(bucket).map_err(|e| e.to_string())? {
+        let name = &key[bucket.len()..];
+        let parsed = match name.split_once(".p/") {
+            Some((n, w)) => n.parse::<u64>().ok().zip(w.parse::<usize>().ok()),
+            None => name.parse::<u64>().ok().map(|n| (n, CHUNK)),
+        };
+        // Anything else under the bucket is not the index's: ignored.
+        if let Some((n, width)) = parsed
+            && (1..=CHUNK).contains(&width)
+        {
+            found.push((n, width, key));
+        }
     }
+    found.sort();
+    Ok(found)
+}
+
+/// The key of chunk `n` holding `width` lines.
+fn chunk_key(bucket: &str, n: u64, width: usize) -> String {
+    if width == CHUNK {
+        format!("{bucket}{n}")
+    } else {
+        format!("{bucket}{n}.p/{width}")
+    }
+}
+
+/// Append `lines` to a bucket: extend its open chunk (the widest partial after the last
+/// full chunk), filling chunks on the way, then delete the partials it superseded.
+fn append_to_bucket(store: &dyn Store, bucket: &str, lines: &[(&str, u64)]) -> Result<(), String> {
+    let new: String = lines
+        .iter()
+        .map(|(sha, i)| format!("{sha} {i}\n"))
+        .collect();
+    for attempt in 1..=MAX_ATTEMPTS {
+        let chunks = chunks(store, bucket)?;
+        let full = chunks
+            .iter()
+            .filter(|(_, w, _)| *w == CHUNK)
+            .map(|(n, _, _)| n + 1)
+            .max()
+            .unwrap_or(0);
+        let open = chunks
+            .iter()
+            .filter(|(n, w, _)| *n == full && *w < CHUNK)
+            .max_by_key(|(_, w, _)| *w);
+        let mut text = match open {
+            Some((_, _, key)) => match store.get(key).map_err(|e| e.to_string())? {
+                Some(bytes) => String::from_utf8(bytes).map_err(|_| format!("{key}: not UTF-8"))?,
+                // Deleted meanwhile by an appender that extended it: look again.
+                None => continue,
+            },
+            None => String::new(),
+        };
+        let had = text.lines().count();
+        text.push_str(&new);
+        let all: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut n = full;
+        let mut lost = false;
+        for (c, part) in all.chunks(CHUNK).enumerate() {
+            // The first chunk written is the open one, with its old lines first.
+            let key = chunk_key(bucket, n, part.len());
+            let created = store
+                .create(&key, part.concat().as_bytes())
+                .map_err(|e| e.to_string())?;
+            if created == Created::AlreadyExists {
+                if c == 0 {
+                    lost = true;
+                    break;
+                }
+                // A later chunk another appender wrote meanwhile: our lines there are in
+                // the partial we still create below, or lost (readers then scan).
+            }
+            n += 1;
+        }
+        if lost {
+            tracing::debug!(
+                attempt,
+                bucket,
+                "another appender extended the verdict index chunk; retrying"
+            );
+            continue;
+        }
+        // The partials of the chunks written that are now superseded (narrower than what
+        // was just created); a reader that listed one re-reads what it finds.
+        for (cn, width, key) in chunks {
+            let current = match cn.cmp(&full) {
+                std::cmp::Ordering::Less => CHUNK,
+                std::cmp::Ordering::Equal => (had + lines.len()).min(CHUNK),
+                std::cmp::Ordering::Greater => continue,
+            };
+            if width < current {
+                let _ = store.delete(&key);
+            }
+        }
+        return Ok(());
+    }
+    Err(format!(
+        "gave up after {MAX_ATTEMPTS} attempts (other appenders kept winning)"
+    ))
+}
+
+/// The record indexes the index gives for `sha256`, ascending (any number: untrusted).
+fn candidates(store: &dyn Store, sha256: &str) -> Result<Vec<u64>, String> {
+    let mut found = Vec::new();
+    if let Some(bytes) = store.get(&legacy_key(sha256)).map_err(|e| e.to_string())?
+        && let Some(index) = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|t| t.trim_end_matches('\n').parse::<u64>().ok())
+    {
+        found.push(index);
+    }
+    let bucket = bucket(sha256);
+    for (_, _, key) in chunks(store, &bucket)? {
+        // A chunk deleted between the listing and the read was superseded by a wider one,
+        // which the listing has too (or the next lookup will).
+        let Some(bytes) = store.get(&key).map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for line in text.lines() {
+            if let Some((sha, index)) = line.split_once(' ')
+                && sha == sha256
+                && let Ok(index) = index.parse::<u64>()
+            {
+                found.push(index);
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    Ok(found)
 }
 
 /// How a verdict's record was found.
@@ -87,26 +263,24 @@ pub fn read_record(store: &dyn Store, index: u64, size: u64) -> Result<Vec<u8>, 
 /// The first record among the first `size` that names verdict `sha256`: through the index,
 /// else by reading every bundle. `None` when no record names it.
 pub fn find_verdict(store: &dyn Store, sha256: &str, size: u64) -> Result<Option<Found>, String> {
-    let key = verdict_key(sha256);
-    if let Some(bytes) = store.get(&key).map_err(|e| e.to_string())? {
-        let index = std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|t| t.trim_end_matches('\n').parse::<u64>().ok());
-        if let Some(index) = index
-            && index < size
-        {
-            let record = read_record(store, index, size)?;
-            if verdict_of(&record).as_deref() == Some(sha256) {
-                return Ok(Some(Found {
-                    index,
-                    record,
-                    via: Via::Index,
-                }));
-            }
+    if !crate::ledger::entry::is_sha256(sha256) {
+        return Err(format!("not a SHA-256: {sha256:?}"));
+    }
+    let candidates = candidates(store, sha256)?;
+    for &index in candidates.iter().filter(|i| **i < size) {
+        let record = read_record(store, index, size)?;
+        if verdict_of(&record).as_deref() == Some(sha256) {
+            return Ok(Some(Found {
+                index,
+                record,
+                via: Via::Index,
+            }));
         }
+    }
+    if !candidates.is_empty() {
         tracing::warn!(
-            key = %format!("{}/{key}", store.location()),
-            "the verdict index does not point at a record naming this verdict (or past the checkpoint); scanning the log"
+            bucket = %format!("{}/{}", store.location(), bucket(sha256)),
+            "the verdict index does not point at a record naming this verdict (or only past the checkpoint); scanning the log"
         );
     }
     scan(store, sha256, size)
@@ -133,4 +307,86 @@ fn scan(store: &dyn Store, sha256: &str, size: u64) -> Result<Option<Found>, Str
         })
         .collect::<Result<Vec<_>, String>>()?;
     Ok(hits.into_iter().flatten().next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::local::LocalStore;
+
+    /// A digest in bucket `b` (its first byte), distinct for each `i`.
+    fn digest(b: u8, i: u64) -> String {
+        format!("{b:02x}{i:062x}")
+    }
+
+    #[test]
+    fn chunks_fill_to_256_lines_and_superseded_partials_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
+        // 300 verdicts in bucket 0a, one at a time, and 5 in bucket ff in one call.
+        for i in 0..300 {
+            note_verdicts(&store, &[(digest(0x0a, i), i * 2)]).unwrap();
+        }
+        let five: Vec<(String, u64)> = (0..5).map(|i| (digest(0xff, i), 1000 + i)).collect();
+        note_verdicts(&store, &five).unwrap();
+        assert_eq!(
+            store.list(PREFIX).unwrap(),
+            [
+                "index/verdict/0a/0",
+                "index/verdict/0a/1.p/44",
+                "index/verdict/ff/0.p/5"
+            ]
+        );
+        for i in [0, 255, 256, 299] {
+            assert_eq!(candidates(&store, &digest(0x0a, i)).unwrap(), [i * 2]);
+        }
+        assert_eq!(candidates(&store, &digest(0xff, 4)).unwrap(), [1004]);
+        assert!(candidates(&store, &digest(0x0a, 300)).unwrap().is_empty());
+        // A batch that crosses a chunk boundary writes the full chunk and the next partial.
+        let batch: Vec<(String, u64)> = (300..600).map(|i| (digest(0x0a, i), i)).collect();
+        note_verdicts(&store, &batch).unwrap();
+        let keys = store.list("index/verdict/0a/").unwrap();
+        assert_eq!(
+            keys,
+            [
+                "index/verdict/0a/0",
+                "index/verdict/0a/1",
+                "index/verdict/0a/2.p/88"
+            ]
+        );
+        assert_eq!(candidates(&store, &digest(0x0a, 599)).unwrap(), [599]);
+    }
+
+    #[test]
+    fn a_reader_takes_every_chunk_key_and_the_old_layout_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
+        let sha = digest(0x42, 7);
+        // A partial a racing appender left beside a wider one, naming another index; the
+        // old one-key-per-verdict layout; and lines that are not the index's.
+        store
+            .create("index/verdict/42/0.p/1", format!("{sha} 9\n").as_bytes())
+            .unwrap();
+        store
+            .create(
+                "index/verdict/42/0.p/2",
+                format!("{} 1\n{sha} 3\n", digest(0x42, 1)).as_bytes(),
+            )
+            .unwrap();
+        store.create(&legacy_key(&sha), b"5\n").unwrap();
+        store
+            .create("index/verdict/42/notes", format!("{sha} 11\n").as_bytes())
+            .unwrap();
+        assert_eq!(candidates(&store, &sha).unwrap(), [3, 5, 9]);
+        // An appender extends the widest partial and removes both narrower ones.
+        note_verdicts(&store, &[(digest(0x42, 8), 20)]).unwrap();
+        assert_eq!(
+            store.list("index/verdict/42/").unwrap(),
+            ["index/verdict/42/0.p/3", "index/verdict/42/notes"]
+        );
+        assert_eq!(candidates(&store, &sha).unwrap(), [3, 5]);
+        // Not a digest: refused, not written.
+        assert!(note_verdicts(&store, &[("../x".to_owned(), 1)]).is_err());
+        assert!(find_verdict(&store, "../x", 1).is_err());
+    }
 }

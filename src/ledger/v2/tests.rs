@@ -204,7 +204,10 @@ fn a_batch_append_continues_an_open_bundle_and_crosses_into_the_next() {
     assert_tiles_agree(&log.store, 303);
     let keys = log.store.list("tile/entries/").unwrap();
     assert!(keys.contains(&"tile/entries/000".to_owned()), "{keys:?}");
-    assert!(keys.contains(&"tile/entries/001.p/47".to_owned()), "{keys:?}");
+    assert!(
+        keys.contains(&"tile/entries/001.p/47".to_owned()),
+        "{keys:?}"
+    );
     // Every verdict is in the verdict index, as single appends leave it (with no index
     // entry a lookup would fall back to a scan and say so).
     for (seq, index) in [(4u64, 3u64), (200, 199), (303, 302)] {
@@ -229,8 +232,8 @@ fn a_batch_refuses_a_bundle_another_process_wrote() {
     let other = pending(9).entry.bytes();
     let bundle = crate::tlog::bundle::encode(&[&other, &other]).unwrap();
     log.store.create("tile/entries/000.p/2", &bundle).unwrap();
-    let err = crate::ledger::v2::batch::create_bundle(&log.store, 0, &[&other, &other])
-        .unwrap_err();
+    let err =
+        crate::ledger::v2::batch::create_bundle(&log.store, 0, &[&other, &other]).unwrap_err();
     assert!(err.contains("tile/entries/000.p/2"), "{err}");
     assert!(err.contains("another process"), "{err}");
 }
