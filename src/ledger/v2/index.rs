@@ -145,23 +145,20 @@ fn append_to_bucket(store: &dyn Store, bucket: &str, lines: &[(&str, u64)]) -> R
         let had = text.lines().count();
         text.push_str(&new);
         let all: Vec<&str> = text.split_inclusive('\n').collect();
-        let mut n = full;
         let mut lost = false;
-        for (c, part) in all.chunks(CHUNK).enumerate() {
-            // The first chunk written is the open one, with its old lines first.
+        for (n, part) in (full..).zip(all.chunks(CHUNK)) {
+            // The first chunk written is the open one, with its old lines first. Losing
+            // its create means another appender extended it first: start again. A later
+            // chunk that exists already was written by such an appender meanwhile; our
+            // lines in it are lost (readers then scan).
             let key = chunk_key(bucket, n, part.len());
             let created = store
                 .create(&key, part.concat().as_bytes())
                 .map_err(|e| e.to_string())?;
-            if created == Created::AlreadyExists {
-                if c == 0 {
-                    lost = true;
-                    break;
-                }
-                // A later chunk another appender wrote meanwhile: our lines there are in
-                // the partial we still create below, or lost (readers then scan).
+            if created == Created::AlreadyExists && n == full {
+                lost = true;
+                break;
             }
-            n += 1;
         }
         if lost {
             tracing::debug!(
