@@ -68,6 +68,9 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
     let ops_keys = ops_keys(args)?;
     let result = verify(&args.verdict, &key, &expect);
     drop(progress);
+    if let Some(store) = store.as_deref() {
+        revocations_need_ops_keys(store, &ops_keys)?;
+    }
     let log_keys: Vec<&TrustedKey> = std::iter::once(&key).chain(&ops_keys).collect();
     let (result, logged) =
         match super::verify_ledger::by_proof(result, args, store.as_deref(), &log_keys, &witnesses)
@@ -207,6 +210,23 @@ fn recorded(store: &dyn Store, verified: &Verified) -> Result<EntryId, String> {
     })
 }
 
+/// A ledger holding key revocations is read only with the ops keys that can judge them
+/// (exit 2 without `--ops-key`), before anything else is checked against it.
+fn revocations_need_ops_keys(
+    store: &dyn Store,
+    ops_keys: &[TrustedKey],
+) -> Result<(), CommandError> {
+    let stored =
+        crate::ledger::revocation::stored(store).map_err(|e| CommandError::config(anyhow!(e)))?;
+    if ops_keys.is_empty() && !stored.is_empty() {
+        return Err(CommandError::config(anyhow!(
+            "the ledger at {} holds key revocations: pass --ops-key (the policy's [trust] ops_keys) so that they can be checked",
+            store.location()
+        )));
+    }
+    Ok(())
+}
+
 /// Whether the verdict key is revoked for this verdict, per the ledger (`--store`) or a
 /// signed revocation list (`--revocations`): a problem naming the revocation, or `None`.
 /// The verdict's time of use is the ledger time of its first entry; a verdict the ledger
@@ -227,12 +247,6 @@ fn revoked(
     let mut all = Revocations::none();
     let mut used: Option<String> = None;
     if let Some(store) = store {
-        if ops_keys.is_empty() && !revocation::stored(store).map_err(text)?.is_empty() {
-            return Err(CommandError::config(anyhow!(
-                "the ledger at {} holds key revocations: pass --ops-key (the policy's [trust] ops_keys) so that they can be checked",
-                store.location()
-            )));
-        }
         all = Revocations::from_store(store, ops_keys).map_err(text)?;
         if let Some(first) = crate::ledger::query::verdict_entries(store, &verified.sha256)
             .map_err(text)?

@@ -104,7 +104,9 @@ pub fn check(
         Err(e) => {
             let given: Vec<String> = log_keys.iter().map(|k| k.key_id.to_string()).collect();
             problems.push(format!(
-                "proof: the checkpoint is not signed by a trusted key ({}; trusted: {}): {e}",
+                "proof: the checkpoint is not signed by a trusted key ({}; trusted: {}): {e}; \
+                 a checkpoint is signed by the key of the last append, an ops key after a \
+                 freeze or deploy record: give that one with --ops-key",
                 "the verdict key given with --pubkey or an --ops-key",
                 given.join(", ")
             ));

@@ -3,9 +3,9 @@
 //! then logs every entry in chain order as the record it would have been in format 2
 //! ([`records`]), copies every blob it references ([`blobs`]), and writes the log in one
 //! batch under the target's append lock: each entry bundle created once at its final width
-//! with the verdict index entries of its records (`v2::batch`, as a batch append writes
-//! them, one bundle at a time here so the ledger need not fit in memory), then the hash tiles and one checkpoint
-//! signed by the migrating key (`v2::publish`, as an append adopting records beyond its
+//! (`v2::batch::create_bundle`, one bundle at a time so that the ledger need not fit in
+//! memory), then the verdict index, the hash tiles and one checkpoint signed by the
+//! migrating key (`v2::publish`, as an append adopting records beyond its
 //! checkpoint does). The format-1 store is only read.
 
 mod blobs;
@@ -80,6 +80,9 @@ pub fn migrate(
     let mut last: Option<Last> = None;
     let mut prev = GENESIS.to_owned();
     let mut last_bundle: Vec<Vec<u8>> = Vec::new();
+    // The verdict index, written once at the end (one update per bucket); readers scan
+    // without it.
+    let mut verdicts: Vec<(String, u64)> = Vec::new();
     for (n, chunk) in seqs.chunks(TILE_WIDTH as usize).enumerate() {
         let read: Vec<(EntryId, Entry)> = chunk
             .par_iter()
@@ -113,8 +116,13 @@ pub fn migrate(
                 to.location()
             )
         })?;
-        batch::note_index(to, n as u64 * TILE_WIDTH, &refs);
+        verdicts.extend(refs.iter().enumerate().filter_map(|(i, r)| {
+            super::v2::index::verdict_of(r).map(|sha| (sha, n as u64 * TILE_WIDTH + i as u64))
+        }));
         last_bundle = records;
+    }
+    if let Err(e) = super::v2::index::note_verdicts(to, &verdicts) {
+        tracing::warn!(error = %e, "verdict index not written (readers fall back to a scan)");
     }
     let Some(last_record) = last_bundle.pop() else {
         return Ok(Migrated {

@@ -71,6 +71,7 @@ pub fn append_batch(
     }
     write_bundles(store, end.size, &end.open_bundle, &records)?;
     let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+    note_index(store, end.size, &refs);
     publish(store, &end, &refs, signer)
         .map_err(|e| format!("the batch is in the log, but the tiles or checkpoint were not updated (the next append adopts it): {e}"))?;
     Ok(ids)
@@ -86,10 +87,8 @@ fn write_bundles(
 ) -> Result<(), String> {
     let (mut n, _) = bundle_of(size);
     let mut current: Vec<&[u8]> = open.iter().map(Vec::as_slice).collect();
-    let mut first_new = size;
     let mut rest = records.iter().map(Vec::as_slice).peekable();
     while rest.peek().is_some() {
-        let kept = current.len();
         while (current.len() as u64) < TILE_WIDTH {
             match rest.next() {
                 Some(record) => current.push(record),
@@ -97,8 +96,6 @@ fn write_bundles(
             }
         }
         create_bundle(store, n, &current)?;
-        note_index(store, first_new, &current[kept..]);
-        first_new += (current.len() - kept) as u64;
         current.clear();
         n += 1;
     }
@@ -124,8 +121,9 @@ pub fn create_bundle(store: &dyn Store, n: u64, records: &[&[u8]]) -> Result<(),
 }
 
 /// Note the verdicts among `records` (log indexes `first`, `first + 1`, ...) in the verdict
-/// index, as one-at-a-time appends do; readers scan without it, so a failure only warns.
-pub fn note_index(store: &dyn Store, first: u64, records: &[&[u8]]) {
+/// index, as one-at-a-time appends do, one update per index bucket; readers scan without
+/// it, so a failure only warns.
+fn note_index(store: &dyn Store, first: u64, records: &[&[u8]]) {
     if let Err(e) = super::index::note_records(store, first, records) {
         tracing::warn!(error = %e, "verdict index not written (readers fall back to a scan)");
     }

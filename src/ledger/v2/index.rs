@@ -90,20 +90,23 @@ pub fn note_records(store: &dyn Store, first: u64, records: &[&[u8]]) -> Result<
 fn chunks(store: &dyn Store, bucket: &str) -> Result<Vec<(u64, usize, String)>, String> {
     let mut found = Vec::new();
     for key in store.list(bucket).map_err(|e| e.to_string())? {
-        let name = &key[bucket.len()..];
-        let parsed = match name.split_once(".p/") {
-            Some((n, w)) => n.parse::<u64>().ok().zip(w.parse::<usize>().ok()),
-            None => name.parse::<u64>().ok().map(|n| (n, CHUNK)),
-        };
         // Anything else under the bucket is not the index's: ignored.
-        if let Some((n, width)) = parsed
-            && (1..=CHUNK).contains(&width)
-        {
+        if let Some((n, width)) = chunk_named(&key[bucket.len()..]) {
             found.push((n, width, key));
         }
     }
     found.sort();
     Ok(found)
+}
+
+/// `(n, width)` of the chunk key `name` within a bucket (`<n>` full, `<n>.p/<w>`), if it
+/// is one.
+fn chunk_named(name: &str) -> Option<(u64, usize)> {
+    let (n, width) = match name.split_once(".p/") {
+        Some((n, w)) => (n.parse::<u64>().ok()?, w.parse::<usize>().ok()?),
+        None => (name.parse::<u64>().ok()?, CHUNK),
+    };
+    (1..=CHUNK).contains(&width).then_some((n, width))
 }
 
 /// The key of chunk `n` holding `width` lines.
@@ -217,6 +220,91 @@ fn candidates(store: &dyn Store, sha256: &str) -> Result<Vec<u64>, String> {
     found.sort_unstable();
     found.dedup();
     Ok(found)
+}
+
+/// `audit verify`'s check of the verdict index against the log's records (`verdicts`: the
+/// verdict each verdict record names, by index, for every record the log holds): every key
+/// under [`PREFIX`] is a chunk (or an old-layout key) holding as many lines as its name
+/// says, each `<sha256> <index>` with the digest in its bucket, naming a verdict record at
+/// that index. `(key, problem)` for each break. A verdict missing from the index is not
+/// one: a crash between a record and its index entry leaves that, and readers scan.
+pub fn check(
+    store: &dyn Store,
+    verdicts: &std::collections::HashMap<u64, String>,
+) -> Result<Vec<(String, String)>, String> {
+    let mut problems = Vec::new();
+    let claim = |sha: &str, index: u64| -> Option<String> {
+        match verdicts.get(&index) {
+            Some(named) if named == sha => None,
+            Some(named) => Some(format!(
+                "says verdict {sha} is record {index}, but that record names verdict {named}"
+            )),
+            None => Some(format!(
+                "says verdict {sha} is record {index}, but the log has no verdict record {index}"
+            )),
+        }
+    };
+    for key in store.list(PREFIX).map_err(|e| e.to_string())? {
+        let Some(bytes) = store.get(&key).map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let rest = &key[PREFIX.len()..];
+        let text = std::str::from_utf8(&bytes).ok();
+        if crate::ledger::entry::is_sha256(rest) {
+            let index = text
+                .and_then(|t| t.strip_suffix('\n'))
+                .and_then(|t| t.parse::<u64>().ok())
+                .filter(|i| text == Some(format!("{i}\n").as_str()));
+            match index {
+                Some(index) => problems.extend(claim(rest, index).map(|p| (key.clone(), p))),
+                None => problems.push((key.clone(), "is not `<record index>\\n`".to_owned())),
+            }
+            continue;
+        }
+        let parsed = rest.split_once('/').and_then(|(hh, name)| {
+            let (_, width) = chunk_named(name)?;
+            (hh.len() == 2 && hh.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+                .then_some((hh, width))
+        });
+        let Some((hh, width)) = parsed else {
+            problems.push((key.clone(), "is not a verdict index chunk".to_owned()));
+            continue;
+        };
+        let Some(text) = text else {
+            problems.push((key.clone(), "is not UTF-8".to_owned()));
+            continue;
+        };
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        if lines.len() != width || !text.ends_with('\n') {
+            problems.push((
+                key.clone(),
+                format!("holds {} line(s), its name says {width}", lines.len()),
+            ));
+        }
+        for (at, line) in lines.iter().enumerate() {
+            let parsed = line
+                .strip_suffix('\n')
+                .and_then(|l| l.split_once(' '))
+                .filter(|(sha, _)| crate::ledger::entry::is_sha256(sha) && sha.starts_with(hh))
+                .and_then(|(sha, i)| {
+                    i.parse::<u64>()
+                        .ok()
+                        .filter(|n| n.to_string() == i)
+                        .map(|n| (sha, n))
+                });
+            let problem = match parsed {
+                Some((sha, index)) => claim(sha, index),
+                None => Some(format!(
+                    "is not `<sha256 in bucket {hh}> <record index>`: {:?}",
+                    line.trim_end()
+                )),
+            };
+            if let Some(problem) = problem {
+                problems.push((key.clone(), format!("line {}: {problem}", at + 1)));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// How a verdict's record was found.
@@ -385,5 +473,48 @@ mod tests {
         // Not a digest: refused, not written.
         assert!(note_verdicts(&store, &[("../x".to_owned(), 1)]).is_err());
         assert!(find_verdict(&store, "../x", 1).is_err());
+    }
+
+    #[test]
+    fn verify_checks_every_line_against_the_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
+        let records: std::collections::HashMap<u64, String> =
+            (0..3).map(|i| (i * 2, digest(0x0a, i))).collect();
+        let claims: Vec<(String, u64)> = (0..3).map(|i| (digest(0x0a, i), i * 2)).collect();
+        note_verdicts(&store, &claims).unwrap();
+        assert_eq!(check(&store, &records).unwrap(), []);
+        // A line naming the wrong record, a line that is not one, a stray key.
+        store
+            .replace(
+                "index/verdict/0a/0.p/3",
+                format!(
+                    "{} 2\n{} 3\n{} x\n",
+                    digest(0x0a, 0),
+                    digest(0x0a, 1),
+                    digest(0x0a, 2)
+                )
+                .as_bytes(),
+            )
+            .unwrap();
+        store.create("index/verdict/0a/junk", b"").unwrap();
+        let problems = check(&store, &records).unwrap();
+        let text = format!("{problems:?}");
+        assert_eq!(problems.len(), 4, "{text}");
+        assert!(text.contains("line 1: says verdict 0a0000"), "{text}");
+        assert!(
+            text.contains("but that record names verdict 0a0000"),
+            "{text}"
+        );
+        assert!(text.contains("line 2: says verdict"), "{text}");
+        assert!(text.contains("no verdict record 3"), "{text}");
+        assert!(
+            text.contains("line 3: is not `<sha256 in bucket 0a>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("index/verdict/0a/junk\", \"is not a verdict index chunk"),
+            "{text}"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! `audit verify` of a format-2 log: the checkpoint (parsed, signed by the verdict key or an
 //! ops key), every record (the per-entry checks format 1 uses, `seq` = index + 1), the tree
 //! recomputed from the records (root = the checkpoint's, every stored tile and bundle equal
-//! to what the records give, nothing beyond the end). With a pinned checkpoint (`--since`),
+//! to what the records give, nothing beyond the end), the verdict index against the records.
+//! With a pinned checkpoint (`--since`),
 //! a consistency proof stands in for the records before it, and only the rest is read.
 
 use super::end::checkpoint;
@@ -57,15 +58,19 @@ pub fn verify(
     match since {
         None => {
             let mut tree = MemoryHashes::default();
+            let mut verdicts = std::collections::HashMap::new();
             let complete = check_records(
                 store,
                 0..size,
                 (verifier.as_ref(), key, ops_keys),
                 &mut outcome,
-                Sink::Tree(&mut tree),
+                Sink::Tree(&mut tree, &mut verdicts),
             )?;
             if complete {
                 check_tree(store, &tree, &current.checkpoint, &listed, &mut outcome);
+                for (key, message) in super::index::check(store, &verdicts)? {
+                    outcome.breaks.push(brk(&key, u64::MAX - 1, message));
+                }
             }
         }
         Some(pinned) => {

@@ -15,14 +15,15 @@ use crate::tlog::paths::TileId;
 use crate::tlog::tree::MemoryHashes;
 use crate::tlog::{Hash, TILE_WIDTH, leaf_hash};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Mutex;
 
 /// Where the checked records go, in order.
 pub enum Sink<'a> {
-    /// Their leaf hashes, into the whole tree (a full verify).
-    Tree(&'a mut MemoryHashes),
+    /// Their leaf hashes, into the whole tree (a full verify), and the verdict each verdict
+    /// record names, by index (for the verdict index's check).
+    Tree(&'a mut MemoryHashes, &'a mut HashMap<u64, String>),
     /// Their bytes, for records through the given size (`--since`: the growth to the
     /// checkpoint is recomputed from them).
     Records(&'a mut Vec<Vec<u8>>, u64),
@@ -83,21 +84,33 @@ pub fn check_records(
                 }
             }
         }
-        let (mut results, leaves): (Vec<Checked>, Vec<Hash>) = records
+        let want_verdicts = matches!(sink, Sink::Tree(..));
+        type Result1 = (Checked, (Hash, Option<String>));
+        let (mut results, leaves): (Vec<Checked>, Vec<(Hash, Option<String>)>) = records
             .par_iter()
-            .map(|(seq, bytes)| {
+            .map(|(seq, bytes)| -> Result1 {
                 let fresh = Checked::new(*seq, record_location(*seq));
                 let result =
                     check_entry_bytes(store, fresh, bytes, Format::V2, &keys, &checked_blobs);
-                (result, leaf_hash(bytes))
+                let verdict = want_verdicts
+                    .then(|| super::index::verdict_of(bytes))
+                    .flatten();
+                (result, (leaf_hash(bytes), verdict))
             })
             .unzip();
         if let Some(batch) = batch {
             resolve_signatures(batch, &mut results);
         }
-        for ((result, leaf), (seq, bytes)) in results.into_iter().zip(leaves).zip(records) {
+        for ((result, (leaf, verdict)), (seq, bytes)) in
+            results.into_iter().zip(leaves).zip(records)
+        {
             match &mut sink {
-                Sink::Tree(tree) => tree.push_leaf(leaf)?,
+                Sink::Tree(tree, verdicts) => {
+                    tree.push_leaf(leaf)?;
+                    if let Some(sha) = verdict {
+                        verdicts.insert(seq - 1, sha);
+                    }
+                }
                 Sink::Records(kept, through) => {
                     if seq <= *through {
                         kept.push(bytes);
