@@ -84,31 +84,24 @@ pub fn check_records(
                 }
             }
         }
-        let want_verdicts = matches!(sink, Sink::Tree(..));
-        type Result1 = (Checked, (Hash, Option<String>));
-        let (mut results, leaves): (Vec<Checked>, Vec<(Hash, Option<String>)>) = records
+        let (mut results, leaves): (Vec<Checked>, Vec<Hash>) = records
             .par_iter()
-            .map(|(seq, bytes)| -> Result1 {
+            .map(|(seq, bytes)| {
                 let fresh = Checked::new(*seq, record_location(*seq));
                 let result =
                     check_entry_bytes(store, fresh, bytes, Format::V2, &keys, &checked_blobs);
-                let verdict = want_verdicts
-                    .then(|| super::index::verdict_of(bytes))
-                    .flatten();
-                (result, (leaf_hash(bytes), verdict))
+                (result, leaf_hash(bytes))
             })
             .unzip();
         if let Some(batch) = batch {
             resolve_signatures(batch, &mut results);
         }
-        for ((result, (leaf, verdict)), (seq, bytes)) in
-            results.into_iter().zip(leaves).zip(records)
-        {
+        for ((result, leaf), (seq, bytes)) in results.into_iter().zip(leaves).zip(records) {
             match &mut sink {
                 Sink::Tree(tree, verdicts) => {
                     tree.push_leaf(leaf)?;
-                    if let Some(sha) = verdict {
-                        verdicts.insert(seq - 1, sha);
+                    if let Some(sha) = &result.verdict {
+                        verdicts.insert(seq - 1, sha.clone());
                     }
                 }
                 Sink::Records(kept, through) => {

@@ -35,6 +35,8 @@ pub(crate) struct Checked {
     pub sha256: String,
     pub prev: Option<String>,
     pub freeze_of: Option<String>,
+    /// The verdict's SHA-256, for a verdict entry (format 2's verdict index check).
+    pub verdict: Option<String>,
     pub unsigned_verdict: bool,
     pub signatures: u64,
     pub ops_signature: ops_signatures::Checked,
@@ -52,6 +54,7 @@ impl Checked {
             sha256: String::new(),
             prev: None,
             freeze_of: None,
+            verdict: None,
             unsigned_verdict: false,
             signatures: 0,
             ops_signature: ops_signatures::Checked::NotApplicable,
@@ -112,6 +115,9 @@ pub(crate) fn check_entry_bytes(
     }
     if matches!(entry.kind, Kind::Freeze | Kind::Unfreeze) {
         result.freeze_of = Some(entry.environment.clone());
+    }
+    if entry.kind == Kind::Verdict {
+        result.verdict = entry.verdict.as_ref().map(|v| v.sha256.clone());
     }
     // Blobs the signature checks need are read once here and kept for those checks.
     let mut loaded: BTreeMap<String, Vec<u8>> = BTreeMap::new();
