@@ -629,8 +629,8 @@ pub struct AuditExportArgs {
 pub struct AuditInitArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The ledger format (default: the one new stores get, which TOLLGATE_LEDGER_FORMAT can
-    /// force).
+    /// The ledger format (default: v2, the one new stores get; TOLLGATE_LEDGER_FORMAT can
+    /// force another).
     #[arg(long, value_enum)]
     pub format: Option<LedgerFormat>,
     /// Format v2: the log's origin, the first line of every checkpoint and the name its
