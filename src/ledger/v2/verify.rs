@@ -68,7 +68,7 @@ pub fn verify(
             )?;
             if complete {
                 check_tree(store, &tree, &current.checkpoint, &listed, &mut outcome);
-                for (key, message) in super::index::check(store, &verdicts)? {
+                for (key, message) in super::index::check(store, size, &verdicts)? {
                     outcome.breaks.push(brk(&key, u64::MAX - 1, message));
                 }
             }
