@@ -247,3 +247,29 @@ fn naming_a_verdict(i: usize) -> Pending {
     });
     pending
 }
+
+#[test]
+fn verify_judges_index_lines_of_records_appended_during_the_run_against_the_log() {
+    let log = log();
+    crate::ledger::v2::batch::append_batch(
+        &log.store,
+        (0..2).map(naming_a_verdict).collect(),
+        Some(&log.signer),
+    )
+    .unwrap();
+    // As if `audit verify` had listed one record and record 1 was appended meanwhile: its
+    // line is judged against the log as it is now, and holds.
+    let seen: std::collections::HashMap<u64, String> = [(0, format!("{:064x}", 0))].into();
+    assert_eq!(
+        crate::ledger::v2::index::check(&log.store, 1, &seen).unwrap(),
+        []
+    );
+    // A line for a record past the end of the log is a break.
+    crate::ledger::v2::index::note_verdicts(&log.store, &[(format!("{:064x}", 7), 5)]).unwrap();
+    let problems = crate::ledger::v2::index::check(&log.store, 1, &seen).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].1.contains("have no record 5 naming it"),
+        "{problems:?}"
+    );
+}

@@ -65,16 +65,31 @@ pub fn freeze_changes_cached(
     cache: impl Fn(&str) -> Option<PathBuf>,
 ) -> Result<Vec<Entry>, String> {
     let location = store.location();
-    let current = checkpoint(store)?
-        .ok_or_else(|| format!("{location}: the checkpoint is missing; {RUN_VERIFY}"))?
-        .note
-        .checkpoint;
-    let (size, _) = size_from(store, current.size)?;
-    let file = cache(&current.origin);
+    let read_checkpoint = || -> Result<crate::tlog::note::Checkpoint, String> {
+        Ok(checkpoint(store)?
+            .ok_or_else(|| format!("{location}: the checkpoint is missing; {RUN_VERIFY}"))?
+            .note
+            .checkpoint)
+    };
+    // The origin names the cache; the checkpoint this lookup works from is read again after
+    // the cache: another process may have verified a newer checkpoint and moved the cache
+    // past the first one read, and a checkpoint never shrinks, so the second read covers at
+    // least what the cache does (unless the log was rewritten).
+    let origin = read_checkpoint()?.origin;
+    let file = cache(&origin);
     let cached = match &file {
-        Some(file) => load(file, &current.origin)?,
+        Some(file) => load(file, &origin)?,
         None => None,
     };
+    let current = read_checkpoint()?;
+    if current.origin != origin {
+        return Err(format!(
+            "{location}: the log's origin changed from {origin:?} to {:?} during the lookup: the \
+             log was replaced; {RUN_VERIFY}",
+            current.origin
+        ));
+    }
+    let (size, _) = size_from(store, current.size)?;
     let (from, from_root, mut changes) =
         match cached {
             Some((verified, root)) => {

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 /// (`verdicts`: the verdict each verdict record among them names, by index): every key under
 /// [`PREFIX`] is a chunk (or an old-layout key) holding as many lines as its name says, each
 /// `<sha256> <index>` with the digest in its bucket, naming a verdict record at that index.
-/// A line for a record at or after `size` is not judged: an append made while the records
-/// were checked writes such lines. A verdict missing from the index is not a break either:
+/// A line for a record at or after `size` (an append made while the records were checked
+/// writes such lines) is judged against the log as it is at the end: the record must exist
+/// and name that verdict. A verdict missing from the index is not a break either:
 /// a crash between a record and its index entry leaves that, and readers scan. `(key,
 /// problem)` for each break.
 pub fn check(
@@ -19,10 +20,8 @@ pub fn check(
     verdicts: &HashMap<u64, String>,
 ) -> Result<Vec<(String, String)>, String> {
     let mut problems = Vec::new();
+    let mut late: Vec<(String, String, String, u64)> = Vec::new();
     let claim = |sha: &str, index: u64| -> Option<String> {
-        if index >= size {
-            return None;
-        }
         match verdicts.get(&index) {
             Some(named) if named == sha => None,
             Some(named) => Some(format!(
@@ -45,6 +44,9 @@ pub fn check(
                 .and_then(|t| t.parse::<u64>().ok())
                 .filter(|i| text == Some(format!("{i}\n").as_str()));
             match index {
+                Some(index) if index >= size => {
+                    late.push((key.clone(), String::new(), rest.to_owned(), index))
+                }
                 Some(index) => problems.extend(claim(rest, index).map(|p| (key.clone(), p))),
                 None => problems.push((key.clone(), "is not `<record index>\\n`".to_owned())),
             }
@@ -83,6 +85,15 @@ pub fn check(
                 .and_then(parse_line)
                 .filter(|(sha, _)| sha.starts_with(hh));
             let problem = match parsed {
+                Some((sha, index)) if index >= size => {
+                    late.push((
+                        key.clone(),
+                        format!("line {}: ", at + 1),
+                        sha.to_owned(),
+                        index,
+                    ));
+                    None
+                }
                 Some((sha, index)) => claim(sha, index),
                 None => Some(format!(
                     "is not `<sha256 in bucket {hh}> <record index>`: {:?}",
@@ -91,6 +102,27 @@ pub fn check(
             };
             if let Some(problem) = problem {
                 problems.push((key.clone(), format!("line {}: {problem}", at + 1)));
+            }
+        }
+    }
+    if !late.is_empty() {
+        let now = crate::ledger::v2::end::find(store)?.size;
+        for (key, at, sha, index) in late {
+            let names = if index < now {
+                let record = super::read_record(store, index, now)?;
+                super::verdict_of(&record).as_deref() == Some(sha.as_str())
+            } else {
+                false
+            };
+            if !names {
+                problems.push((
+                    key,
+                    format!(
+                        "{at}says verdict {sha} is record {index}, but the log's {now} records \
+                         (with those appended during this verification) have no record {index} \
+                         naming it"
+                    ),
+                ));
             }
         }
     }
