@@ -78,3 +78,83 @@ fn records_after_the_checkpoint_count_and_changed_ones_are_caught() {
     let e = seqs(&log, &log).unwrap_err();
     assert!(e.contains("do not make the checkpoint's tree"), "{e}");
 }
+
+/// A store that serves an older checkpoint on the first read of it (a lookup that read the
+/// checkpoint just before another process appended, verified and moved the cache).
+struct StaleFirstRead<'a> {
+    inner: &'a dyn crate::ledger::store::Store,
+    stale: Vec<u8>,
+    served: std::sync::atomic::AtomicBool,
+}
+
+impl crate::ledger::store::Store for StaleFirstRead<'_> {
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::ledger::store::StoreError> {
+        self.inner.get(key)
+    }
+    fn create(
+        &self,
+        key: &str,
+        bytes: &[u8],
+    ) -> Result<crate::ledger::store::Created, crate::ledger::store::StoreError> {
+        self.inner.create(key, bytes)
+    }
+    fn replace(&self, key: &str, bytes: &[u8]) -> Result<(), crate::ledger::store::StoreError> {
+        self.inner.replace(key, bytes)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>, crate::ledger::store::StoreError> {
+        self.inner.list(prefix)
+    }
+    fn lock_for_append(
+        &self,
+    ) -> Result<Box<dyn crate::ledger::store::AppendLock>, crate::ledger::store::StoreError> {
+        self.inner.lock_for_append()
+    }
+    fn has_append_lock(&self) -> bool {
+        self.inner.has_append_lock()
+    }
+    fn delete(&self, key: &str) -> Result<(), crate::ledger::store::StoreError> {
+        self.inner.delete(key)
+    }
+    fn get_versioned(
+        &self,
+        key: &str,
+    ) -> Result<Option<(Vec<u8>, crate::ledger::store::Version)>, crate::ledger::store::StoreError>
+    {
+        if key == "checkpoint" && !self.served.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(Some((
+                self.stale.clone(),
+                crate::ledger::store::Version::new("stale"),
+            )));
+        }
+        self.inner.get_versioned(key)
+    }
+    fn replace_if(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        expected: Option<&crate::ledger::store::Version>,
+    ) -> Result<crate::ledger::store::Swapped, crate::ledger::store::StoreError> {
+        self.inner.replace_if(key, bytes, expected)
+    }
+}
+
+#[test]
+fn a_checkpoint_read_before_another_lookup_moved_the_cache_is_not_a_rewrite() {
+    let log = log();
+    freeze(&log, Kind::Freeze, true);
+    let stale = crate::ledger::store::Store::get(&log.store, "checkpoint")
+        .unwrap()
+        .unwrap();
+    append(&log.store, pending(1), Some(&log.signer)).unwrap();
+    assert_eq!(seqs(&log, &log).unwrap(), [1]); // the cache now holds 2 records
+    let racing = StaleFirstRead {
+        inner: &log.store,
+        stale,
+        served: std::sync::atomic::AtomicBool::new(false),
+    };
+    let changes = freeze_changes_cached(&racing, cache(&log)).unwrap();
+    assert_eq!(changes.iter().map(|e| e.seq).collect::<Vec<_>>(), [1]);
+}
