@@ -42,12 +42,7 @@ pub fn as_store(path: &Path) -> Result<MemoryStore, String> {
         return Err(at(format!(
             "it holds the proofs of records {} of a format-2 log, not the log: a reader of the \
              whole history needs every record; export it with `tollgate audit export --all`",
-            manifest
-                .exported
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            super::seq_list(&manifest.exported)
         )));
     }
     let checkpoint = ledger

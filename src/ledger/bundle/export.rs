@@ -111,12 +111,7 @@ fn readme(manifest: &Manifest, entries: &[Entry], has_head: bool) -> String {
         if manifest.all {
             "all".to_owned()
         } else {
-            manifest
-                .exported
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+            super::seq_list(&manifest.exported)
         }
     );
     if has_head {

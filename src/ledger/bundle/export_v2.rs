@@ -117,7 +117,7 @@ fn read_exported(
              covers records 1..{size}): they were appended without a key, or by a run that \
              stopped before updating the checkpoint, so no proof leads to them; the next \
              signed append covers them: export after it",
-            list(uncovered.iter())
+            super::seq_list(&uncovered)
         ));
     }
     if let Some(seq) = seq
@@ -141,10 +141,6 @@ fn proof_of(
     Ok(proof)
 }
 
-fn list<'a>(seqs: impl Iterator<Item = &'a u64>) -> String {
-    seqs.map(u64::to_string).collect::<Vec<_>>().join(", ")
-}
-
 /// The auditor's instructions, with the exact commands for this bundle's files.
 fn readme(manifest: &ManifestV2, exported: &[Exported]) -> String {
     let mut text = format!(
@@ -165,7 +161,7 @@ fn readme(manifest: &ManifestV2, exported: &[Exported]) -> String {
         if manifest.all {
             "all".to_owned()
         } else {
-            list(manifest.exported.iter())
+            super::seq_list(&manifest.exported)
         }
     );
     for Exported { seq, entry, .. } in exported {

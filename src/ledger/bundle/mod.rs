@@ -12,6 +12,14 @@ mod export_v2;
 mod files;
 mod memory;
 mod read;
+/// Record or entry numbers as a bundle names them in messages and READMEs: `1, 5, 9`.
+pub(crate) fn seq_list(seqs: &[u64]) -> String {
+    seqs.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod v2_tests;
 mod verify;

@@ -5,28 +5,13 @@
 use super::{BundleManifest, export};
 use crate::ledger::append::{Pending, append};
 use crate::ledger::entry::{BlobRef, Kind};
-use crate::ledger::format::Format;
-use crate::ledger::local::LocalStore;
-use crate::signing::{Signer, keygen};
 use crate::tlog::proof::InclusionProof;
 use std::collections::BTreeMap;
 
-pub(super) struct Log {
-    pub dir: tempfile::TempDir,
-    pub store: LocalStore,
-    pub signer: Signer,
-}
+pub(super) use crate::ledger::v2::tests::Log;
 
 pub(super) fn log() -> Log {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = keygen(&dir.path().join("keys"), None).unwrap();
-    let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
-    crate::ledger::create::init(&store, Format::V2, Some("example.com/bundle")).unwrap();
-    Log {
-        signer: Signer::load(&keys.secret, None).unwrap(),
-        store,
-        dir,
-    }
+    crate::ledger::v2::tests::log_with_origin("example.com/bundle")
 }
 
 /// An entry of `kind` with one blob (as its verdict) holding `i`.

@@ -18,7 +18,7 @@ pub mod prove;
 pub mod publish;
 pub mod read;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod tiles;
 pub mod verified;
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::signing::{Signer, keygen};
 use crate::tlog::note::{KeyKind, NoteKey, SignedCheckpoint};
 use crate::tlog::tree::MemoryHashes;
 
-pub(super) struct Log {
+pub(crate) struct Log {
     pub dir: tempfile::TempDir,
     pub store: LocalStore,
     pub signer: Signer,
@@ -20,10 +20,15 @@ pub(super) struct Log {
 
 /// An empty log (origin example.com/test) and a signing key.
 pub(super) fn log() -> Log {
+    log_with_origin("example.com/test")
+}
+
+/// An empty log of `origin` and a signing key (also the bundle tests' fixture).
+pub(crate) fn log_with_origin(origin: &str) -> Log {
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(&dir.path().join("keys"), None).unwrap();
     let store = LocalStore::open(&dir.path().join("ledger"), true).unwrap();
-    crate::ledger::create::init(&store, Format::V2, Some("example.com/test")).unwrap();
+    crate::ledger::create::init(&store, Format::V2, Some(origin)).unwrap();
     Log {
         signer: Signer::load(&keys.secret, None).unwrap(),
         store,
